@@ -1,0 +1,46 @@
+#ifndef XMPPCV_CHAIN_H
+#define XMPPCV_CHAIN_H
+
+#include <xmppcv/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A certificate chain as a server presented it: leaf first. */
+struct xcv_chain;
+
+/*
+ * Load a chain from a file holding PEM certificates (leaf first) or a single
+ * DER certificate. Returns XCV_EINPUT, with a message naming the file and
+ * the problem (empty, not PEM or DER, truncated, does not parse), for
+ * anything else.
+ */
+int xcv_chain_load_file(struct xcv_chain **out, const char *path);
+
+/* The same from memory; name is used in messages. */
+int xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
+	const char *name);
+
+/* Append one DER certificate. */
+int xcv_chain_add_der(struct xcv_chain *chain, const void *der, size_t len);
+
+struct xcv_chain *xcv_chain_new(void);
+void xcv_chain_free(struct xcv_chain *chain);
+size_t xcv_chain_count(const struct xcv_chain *chain);
+
+/* Lower-case hex SHA-256 of certificate i (64 chars + NUL) into buf. */
+int xcv_chain_sha256(const struct xcv_chain *chain, size_t i, char buf[65]);
+
+/* PEM text of the whole chain; the caller frees it with free(). */
+char *xcv_chain_to_pem(const struct xcv_chain *chain);
+
+/* Non-fatal notes from loading ("ignored a PRIVATE KEY block"). */
+size_t xcv_chain_note_count(const struct xcv_chain *chain);
+/* Owned by chain; do not free. */
+const char *xcv_chain_note(const struct xcv_chain *chain, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,69 @@
+#ifndef XMPPCV_COMMON_H
+#define XMPPCV_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Return codes. Anything not listed is XCV_ERROR with a message. */
+enum {
+	XCV_OK = 0,
+	XCV_ERROR = -1,  /* unexpected failure (out of memory, library error) */
+	XCV_EINPUT = -2, /* unreadable or malformed input, or a bad argument */
+	XCV_ECONNECT = -3, /* no certificate could be obtained from a server */
+};
+
+/* Which reference identities a certificate is checked against. */
+enum xcv_service {
+	XCV_SERVICE_C2S = 0, /* client-to-server: _xmpp-client SRV-ID */
+	XCV_SERVICE_S2S,     /* server-to-server: _xmpp-server SRV-ID */
+	XCV_SERVICE_HTTPS,   /* HTTPS (Tomcat): DNS-ID or IP-ID of the host */
+};
+
+/* Identity matching policy. */
+enum xcv_policy {
+	XCV_POLICY_RFC6125 = 0, /* CN-ID as a last resort, with a warning */
+	XCV_POLICY_RFC9525,     /* CN is never used */
+};
+
+/* Fields a presented identity can come from, in the order they are tried. */
+enum xcv_field {
+	XCV_FIELD_XMPPADDR = 0,
+	XCV_FIELD_SRVNAME,
+	XCV_FIELD_DNSNAME,
+	XCV_FIELD_IPADDRESS,
+	XCV_FIELD_CN,
+	XCV_FIELD_URI,
+};
+
+/*
+ * The message for the last failure on the calling thread. Owned by the
+ * library; valid until the next failing call on this thread. Never NULL.
+ */
+const char *xcv_error_last(void);
+
+/* Library version, e.g. "0.1.0". */
+const char *xcv_version(void);
+
+/* Names used in reports and JSON: "c2s", "rfc6125", "xmppAddr", ... */
+const char *xcv_service_name(enum xcv_service service);
+const char *xcv_policy_name(enum xcv_policy policy);
+const char *xcv_field_name(enum xcv_field field);
+int xcv_service_parse(enum xcv_service *out, const char *name);
+int xcv_policy_parse(enum xcv_policy *out, const char *name);
+
+/*
+ * Parse a point in time given as ISO 8601 UTC: "2026-05-01",
+ * "2026-05-01T12:00Z", "2026-05-01T12:00:00Z", or "@<unix seconds>".
+ * Returns XCV_EINPUT if the text is not one of these.
+ */
+int xcv_time_parse(int64_t *out, const char *text);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

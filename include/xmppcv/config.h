@@ -1,0 +1,49 @@
+#ifndef XMPPCV_CONFIG_H
+#define XMPPCV_CONFIG_H
+
+#include <xmppcv/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * What to verify against: trust anchors, service, policy and time.
+ * A configuration may be shared by many xcv_verify() calls; anchors are
+ * loaded once.
+ */
+struct xcv_config;
+
+struct xcv_config *xcv_config_new(void);
+void xcv_config_free(struct xcv_config *cfg);
+
+void xcv_config_set_service(struct xcv_config *cfg, enum xcv_service service);
+void xcv_config_set_policy(struct xcv_config *cfg, enum xcv_policy policy);
+
+/* Use the operating system's trust anchors (default: yes). */
+void xcv_config_set_system_ca(struct xcv_config *cfg, bool use);
+
+/*
+ * Add trust anchors from a PEM bundle or a DER certificate, or from every
+ * certificate file in a directory. Returns XCV_EINPUT if the file cannot be
+ * read or holds no certificate. Files in a directory that hold no
+ * certificate are skipped and listed by xcv_config_note().
+ */
+int xcv_config_add_ca_file(struct xcv_config *cfg, const char *path);
+int xcv_config_add_ca_path(struct xcv_config *cfg, const char *dir);
+
+/* Verify as at this moment (unix seconds). Default: the time of each call. */
+void xcv_config_set_time(struct xcv_config *cfg, int64_t at);
+
+/* Warn when a certificate expires within this many days (default 30). */
+void xcv_config_set_warn_days(struct xcv_config *cfg, int days);
+
+/* Notes gathered while loading anchors ("skipped README: no certificate"). */
+size_t xcv_config_note_count(const struct xcv_config *cfg);
+/* Owned by cfg; do not free. */
+const char *xcv_config_note(const struct xcv_config *cfg, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,62 @@
+#ifndef XMPPCV_RESULT_H
+#define XMPPCV_RESULT_H
+
+#include <xmppcv/common.h>
+#include <xmppcv/config.h>
+#include <xmppcv/chain.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The verdict on one chain for one XMPP domain, with the reasons. */
+struct xcv_result;
+
+/*
+ * Verify chain for domain (the XMPP domain; for XCV_SERVICE_HTTPS the host
+ * name or IP address). Returns 0 and a result whether or not the chain
+ * verified; XCV_EINPUT if domain is not a valid domain name or the chain is
+ * empty; XCV_ERROR if the check could not be made.
+ */
+int xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
+	const struct xcv_chain *chain, const char *domain);
+
+void xcv_result_free(struct xcv_result *res);
+
+bool xcv_result_ok(const struct xcv_result *res);
+/* The domain as given, and its A-label form. Owned by res. */
+const char *xcv_result_domain(const struct xcv_result *res);
+enum xcv_service xcv_result_service(const struct xcv_result *res);
+
+bool xcv_result_chain_trusted(const struct xcv_result *res);
+/* Why the chain is not trusted, in words; NULL if trusted. Owned by res. */
+const char *xcv_result_chain_error(const struct xcv_result *res);
+
+bool xcv_result_identity_matched(const struct xcv_result *res);
+/* Field and value that matched; valid only when matched. Owned by res. */
+enum xcv_field xcv_result_identity_field(const struct xcv_result *res);
+const char *xcv_result_identity_value(const struct xcv_result *res);
+
+/* Every identity the leaf presents. Strings owned by res. */
+size_t xcv_result_presented_count(const struct xcv_result *res);
+int xcv_result_presented(const struct xcv_result *res, size_t i,
+	enum xcv_field *field, const char **value, bool *valid,
+	const char **reason);
+
+size_t xcv_result_warning_count(const struct xcv_result *res);
+const char *xcv_result_warning(const struct xcv_result *res, size_t i);
+size_t xcv_result_advice_count(const struct xcv_result *res);
+const char *xcv_result_advice(const struct xcv_result *res, size_t i);
+
+/*
+ * Render the result. label names the input (a file name, a target) and may
+ * be NULL. The caller frees the string with free(). JSON is one line
+ * without a trailing newline; text is for people and ends with a newline.
+ */
+char *xcv_result_to_json(const struct xcv_result *res, const char *label);
+char *xcv_result_to_text(const struct xcv_result *res, const char *label);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,427 @@
+/* Loading chains as presented (PEM or DER), and describing certificates. */
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain_internal.h"
+
+struct xcv_chain *
+xcv_chain_new(void)
+{
+	struct xcv_chain *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->certs = sk_X509_new_null();
+	if (c->certs == NULL) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+xcv_chain_free(struct xcv_chain *c)
+{
+	if (c == NULL)
+		return;
+	sk_X509_pop_free(c->certs, X509_free);
+	xcv_strv_clear(&c->notes);
+	free(c);
+}
+
+size_t
+xcv_chain_count(const struct xcv_chain *c)
+{
+	return (size_t)sk_X509_num(c->certs);
+}
+
+size_t
+xcv_chain_note_count(const struct xcv_chain *c)
+{
+	return c->notes.n;
+}
+
+const char *
+xcv_chain_note(const struct xcv_chain *c, size_t i)
+{
+	return i < c->notes.n ? c->notes.v[i] : NULL;
+}
+
+static const char *
+openssl_reason(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+	return r ? r : "unknown reason";
+}
+
+static int
+push_cert(struct xcv_chain *c, X509 *x, const char *name)
+{
+	if (sk_X509_num(c->certs) >= XCV_MAX_CHAIN) {
+		X509_free(x);
+		return xcv_set_error(XCV_EINPUT,
+			"%s: more than %d certificates; that is not a chain a "
+			"server presents", name, XCV_MAX_CHAIN);
+	}
+	if (sk_X509_push(c->certs, x) <= 0) {
+		X509_free(x);
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	}
+	return 0;
+}
+
+int
+xcv_chain_add_der(struct xcv_chain *c, const void *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+
+	if (x == NULL || p != (const unsigned char *)der + len) {
+		X509_free(x);
+		return xcv_set_error(XCV_EINPUT,
+			"certificate does not parse as X.509 DER");
+	}
+	return push_cert(c, x, "chain");
+}
+
+static bool
+is_cert_block(const char *type)
+{
+	return strcmp(type, "CERTIFICATE") == 0 ||
+		strcmp(type, "X509 CERTIFICATE") == 0 ||
+		strcmp(type, "TRUSTED CERTIFICATE") == 0;
+}
+
+static int
+load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
+	const char *name)
+{
+	BIO *bio = BIO_new_mem_buf(data, (int)len);
+	int rc = 0;
+	size_t blocks = 0;
+
+	if (bio == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	for (;;) {
+		char *type = NULL, *header = NULL;
+		unsigned char *der = NULL;
+		const unsigned char *p;
+		long dlen = 0;
+		X509 *x;
+
+		ERR_clear_error();
+		if (!PEM_read_bio(bio, &type, &header, &der, &dlen)) {
+			unsigned long e = ERR_peek_last_error();
+			if (ERR_GET_LIB(e) == ERR_LIB_PEM &&
+			    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
+				break;
+			rc = xcv_set_error(XCV_EINPUT,
+				"%s: PEM block %zu is truncated or damaged (%s)",
+				name, blocks + 1, openssl_reason());
+			break;
+		}
+		blocks++;
+		if (!is_cert_block(type)) {
+			rc = xcv_strv_pushf(&c->notes, "%s: ignored a %s block%s",
+				name, type, strstr(type, "PRIVATE KEY") ?
+				"; keep private keys out of chain files" : "");
+		} else {
+			p = der;
+			x = strcmp(type, "TRUSTED CERTIFICATE") == 0 ?
+				d2i_X509_AUX(NULL, &p, dlen) :
+				d2i_X509(NULL, &p, dlen);
+			if (x == NULL) {
+				rc = xcv_set_error(XCV_EINPUT,
+					"%s: certificate %d does not parse as "
+					"X.509 (%s)", name,
+					sk_X509_num(c->certs) + 1, openssl_reason());
+			} else if (p != der + dlen) {
+				X509_free(x);
+				rc = xcv_set_error(XCV_EINPUT,
+					"%s: certificate %d has %ld stray bytes "
+					"after it inside its PEM block", name,
+					sk_X509_num(c->certs) + 1,
+					dlen - (long)(p - der));
+			} else {
+				rc = push_cert(c, x, name);
+			}
+		}
+		OPENSSL_free(type);
+		OPENSSL_free(header);
+		OPENSSL_free(der);
+		if (rc < 0)
+			break;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (rc == 0 && sk_X509_num(c->certs) == 0)
+		rc = xcv_set_error(XCV_EINPUT,
+			"%s: no certificate in this PEM file", name);
+	return rc;
+}
+
+static int
+load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
+	const char *name)
+{
+	const unsigned char *p = data, *q = data;
+	long olen = 0;
+	int tag = 0, cls = 0, r;
+	X509 *x;
+
+	ERR_clear_error();
+	x = d2i_X509(NULL, &p, (long)len);
+	if (x != NULL) {
+		if (p != data + len) {
+			X509_free(x);
+			return xcv_set_error(XCV_EINPUT,
+				"%s: %zu stray bytes after the DER certificate; "
+				"a DER file holds one certificate", name,
+				len - (size_t)(p - data));
+		}
+		return push_cert(c, x, name);
+	}
+	ERR_clear_error();
+	if (data[0] != 0x30)
+		return xcv_set_error(XCV_EINPUT,
+			"%s: not a certificate: neither PEM (no '-----BEGIN' "
+			"line) nor DER", name);
+	r = ASN1_get_object(&q, &olen, &tag, &cls, (long)len);
+	ERR_clear_error();
+	if ((r & 0x80) && (size_t)(q - data) + (size_t)olen > len)
+		return xcv_set_error(XCV_EINPUT,
+			"%s: truncated DER: the certificate needs %zu bytes, the "
+			"file has %zu", name, (size_t)(q - data) + (size_t)olen,
+			len);
+	return xcv_set_error(XCV_EINPUT,
+		"%s: DER data does not parse as an X.509 certificate", name);
+}
+
+int
+xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
+	const char *name)
+{
+	struct xcv_chain *c;
+	int rc;
+
+	*out = NULL;
+	if (name == NULL)
+		name = "input";
+	if (len == 0)
+		return xcv_set_error(XCV_EINPUT, "%s: empty file", name);
+	if (len > XCV_MAX_FILE)
+		return xcv_set_error(XCV_EINPUT, "%s: too large for a chain", name);
+	c = xcv_chain_new();
+	if (c == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	if (memmem(data, len, "-----BEGIN", 10) != NULL)
+		rc = load_pem(c, data, len, name);
+	else
+		rc = load_der(c, data, len, name);
+	if (rc < 0) {
+		xcv_chain_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int
+xcv_chain_load_file(struct xcv_chain **out, const char *path)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	rc = xcv_read_file(&data, &len, path, XCV_MAX_FILE);
+	if (rc == 0)
+		rc = xcv_chain_load_mem(out, data, len, path);
+	free(data);
+	return rc;
+}
+
+static void
+hex(char *out, const unsigned char *md, unsigned n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (unsigned i = 0; i < n; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+cert_sha256(X509 *x, char buf[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
+		return xcv_set_error(XCV_ERROR, "cannot hash certificate");
+	hex(buf, md, n);
+	return 0;
+}
+
+int
+xcv_chain_sha256(const struct xcv_chain *c, size_t i, char buf[65])
+{
+	if (i >= xcv_chain_count(c))
+		return xcv_set_error(XCV_EINPUT, "no certificate %zu", i);
+	return cert_sha256(sk_X509_value(c->certs, (int)i), buf);
+}
+
+char *
+xcv_chain_to_pem(const struct xcv_chain *c)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *text = NULL, *p;
+	long n;
+
+	if (bio == NULL)
+		return NULL;
+	for (int i = 0; i < sk_X509_num(c->certs); i++)
+		if (!PEM_write_bio_X509(bio, sk_X509_value(c->certs, i)))
+			goto out;
+	n = BIO_get_mem_data(bio, &p);
+	text = malloc((size_t)n + 1);
+	if (text != NULL) {
+		memcpy(text, p, (size_t)n);
+		text[n] = '\0';
+	}
+out:
+	BIO_free(bio);
+	return text;
+}
+
+static char *
+name_text(const X509_NAME *name)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *p, *text = NULL;
+	long n;
+
+	if (bio == NULL)
+		return NULL;
+	/* RFC 2253 order and escaping, but keep UTF-8 readable. */
+	if (X509_NAME_print_ex(bio, name, 0,
+	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+		n = BIO_get_mem_data(bio, &p);
+		text = xcv_escape((const unsigned char *)p, (size_t)n);
+	}
+	BIO_free(bio);
+	return text;
+}
+
+static char *
+short_name(X509 *x)
+{
+	X509_NAME *n = X509_get_subject_name(x);
+	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+	unsigned char *utf8 = NULL;
+	char *text;
+	int len;
+
+	if (i < 0)
+		return name_text(n);
+	len = ASN1_STRING_to_UTF8(&utf8,
+		X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
+	if (len < 0)
+		return name_text(n);
+	text = xcv_escape(utf8, (size_t)len);
+	OPENSSL_free(utf8);
+	return text;
+}
+
+static char *
+key_text(X509 *x)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	char group[64];
+	size_t glen = 0;
+	int id;
+
+	if (pk == NULL)
+		return xcv_strdup("unknown key");
+	id = EVP_PKEY_get_base_id(pk);
+	if (id == EVP_PKEY_EC &&
+	    EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME,
+	    group, sizeof(group), &glen)) {
+		const char *nist = EC_curve_nid2nist(OBJ_sn2nid(group));
+		return xcv_asprintf("EC %s", nist ? nist : group);
+	}
+	if (id == EVP_PKEY_ED25519)
+		return xcv_strdup("Ed25519");
+	if (id == EVP_PKEY_ED448)
+		return xcv_strdup("Ed448");
+	return xcv_asprintf("%s %d", id == EVP_PKEY_RSA ? "RSA" :
+		OBJ_nid2sn(id), EVP_PKEY_get_bits(pk));
+}
+
+static int64_t
+asn1_time(const ASN1_TIME *t, char buf[32])
+{
+	struct tm tm;
+	int64_t v;
+
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm)) {
+		strcpy(buf, "invalid");
+		return 0;
+	}
+	v = (int64_t)timegm(&tm);
+	xcv_time_format(v, buf);
+	return v;
+}
+
+int
+xcv_certinfo_fill(struct xcv_certinfo *ci, X509 *x)
+{
+	char nb[32], na[32], fp[65];
+	int sig = X509_get_signature_nid(x);
+
+	memset(ci, 0, sizeof(*ci));
+	ci->nb = asn1_time(X509_get0_notBefore(x), nb);
+	ci->na = asn1_time(X509_get0_notAfter(x), na);
+	ci->subject = name_text(X509_get_subject_name(x));
+	ci->issuer = name_text(X509_get_issuer_name(x));
+	ci->name = short_name(x);
+	ci->not_before = xcv_strdup(nb);
+	ci->not_after = xcv_strdup(na);
+	ci->sha256 = cert_sha256(x, fp) == 0 ? xcv_strdup(fp) : NULL;
+	ci->key = key_text(x);
+	ci->signature = xcv_strdup(sig != NID_undef ? OBJ_nid2ln(sig) :
+		"unknown");
+	ci->self_issued = X509_check_issued(x, x) == X509_V_OK;
+	ci->is_ca = X509_check_ca(x) != 0;
+	ERR_clear_error();
+	if (!ci->subject || !ci->issuer || !ci->name || !ci->not_before ||
+	    !ci->not_after || !ci->sha256 || !ci->key || !ci->signature) {
+		xcv_certinfo_clear(ci);
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	}
+	return 0;
+}
+
+void
+xcv_certinfo_clear(struct xcv_certinfo *ci)
+{
+	free(ci->subject);
+	free(ci->issuer);
+	free(ci->name);
+	free(ci->not_before);
+	free(ci->not_after);
+	free(ci->sha256);
+	free(ci->key);
+	free(ci->signature);
+	memset(ci, 0, sizeof(*ci));
+}

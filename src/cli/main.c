@@ -1,0 +1,343 @@
+/*
+ * xmppcv: the command-line tool over libxmppcv. Uses the public API only.
+ *
+ * Exit status (README.md, doc/xmppcv.1.scd):
+ *   0  everything verified
+ *   1  checked and not verified (untrusted, mismatch, expired, declined)
+ *   2  usage error, or unreadable or malformed input
+ *   3  could not obtain a certificate from a server
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmppcv.h"
+
+enum { EXIT_VERIFIED = 0, EXIT_NOT_VERIFIED = 1, EXIT_USAGE = 2,
+	EXIT_NO_CERT = 3 };
+
+/* Map a library return code to the documented exit status. */
+static int
+exit_for(int rc)
+{
+	switch (rc) {
+	case XCV_OK:
+		return EXIT_VERIFIED;
+	case XCV_ECONNECT:
+		return EXIT_NO_CERT;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+static int
+worst(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+struct list {
+	const char **v;
+	size_t n;
+};
+
+static int
+list_add(struct list *l, const char *s)
+{
+	const char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	v[l->n++] = s;
+	l->v = v;
+	return 0;
+}
+
+struct verify_opts {
+	const char *domain;
+	enum xcv_service service;
+	enum xcv_policy policy;
+	struct list ca_files, ca_paths;
+	bool no_system_ca;
+	bool have_at;
+	int64_t at;
+	int warn_days;
+	bool json;
+};
+
+static const char usage_text[] =
+	"usage: xmppcv verify --domain D [--service c2s|s2s|https]\n"
+	"              [--policy rfc6125|rfc9525] [--ca-file F]... [--ca-path DIR]...\n"
+	"              [--no-system-ca] [--at TIME] [--warn-days N] [--json] FILE...\n"
+	"       xmppcv --version | --help\n"
+	"\n"
+	"verify  judge certificate chain files (leaf first, PEM, or one DER\n"
+	"        certificate) for an XMPP domain, as a careful XMPP client does\n"
+	"\n"
+	"Exit status: 0 verified, 1 not verified, 2 usage error or bad input,\n"
+	"3 no certificate could be obtained. See man xmppcv(1).\n";
+
+__attribute__((format(printf, 1, 2))) static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "xmppcv: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'xmppcv --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int
+parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static void
+print_notes_config(const struct xcv_config *cfg)
+{
+	for (size_t i = 0; i < xcv_config_note_count(cfg); i++)
+		fprintf(stderr, "xmppcv: note: %s\n", xcv_config_note(cfg, i));
+}
+
+/* Apply the trust and policy options to a new configuration. */
+static int
+make_config(struct xcv_config **out, const struct verify_opts *o)
+{
+	struct xcv_config *cfg = xcv_config_new();
+
+	*out = NULL;
+	if (cfg == NULL) {
+		fprintf(stderr, "xmppcv: out of memory\n");
+		return XCV_ERROR;
+	}
+	xcv_config_set_service(cfg, o->service);
+	xcv_config_set_policy(cfg, o->policy);
+	xcv_config_set_system_ca(cfg, !o->no_system_ca);
+	xcv_config_set_warn_days(cfg, o->warn_days);
+	if (o->have_at)
+		xcv_config_set_time(cfg, o->at);
+	for (size_t i = 0; i < o->ca_files.n; i++) {
+		if (xcv_config_add_ca_file(cfg, o->ca_files.v[i]) < 0) {
+			fprintf(stderr, "xmppcv: %s\n", xcv_error_last());
+			xcv_config_free(cfg);
+			return XCV_EINPUT;
+		}
+	}
+	for (size_t i = 0; i < o->ca_paths.n; i++) {
+		if (xcv_config_add_ca_path(cfg, o->ca_paths.v[i]) < 0) {
+			fprintf(stderr, "xmppcv: %s\n", xcv_error_last());
+			xcv_config_free(cfg);
+			return XCV_EINPUT;
+		}
+	}
+	print_notes_config(cfg);
+	*out = cfg;
+	return 0;
+}
+
+/* Print a JSON line for an input that could not be judged. */
+static void
+json_input_error(const char *file, const char *message)
+{
+	/* Escape for JSON by hand: the public API has no JSON helpers, and
+	 * the message may hold any byte of a file name. */
+	printf("{\"file\":\"");
+	for (const char *p = file; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	printf("\",\"ok\":false,\"error\":{\"phase\":\"input\",\"message\":\"");
+	for (const char *p = message; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	printf("\"}}\n");
+}
+
+static int
+verify_one(struct xcv_config *cfg, const struct verify_opts *o,
+	const char *file, bool first)
+{
+	struct xcv_chain *chain = NULL;
+	struct xcv_result *res = NULL;
+	char *out = NULL;
+	int status, rc;
+
+	rc = xcv_chain_load_file(&chain, file);
+	if (rc == 0) {
+		for (size_t i = 0; i < xcv_chain_note_count(chain); i++)
+			fprintf(stderr, "xmppcv: note: %s\n",
+				xcv_chain_note(chain, i));
+		rc = xcv_verify(&res, cfg, chain, o->domain);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "xmppcv: %s\n", xcv_error_last());
+		if (o->json)
+			json_input_error(file, xcv_error_last());
+		status = exit_for(rc);
+		goto out;
+	}
+	out = o->json ? xcv_result_to_json(res, file) :
+		xcv_result_to_text(res, file);
+	if (out == NULL) {
+		fprintf(stderr, "xmppcv: out of memory\n");
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (o->json)
+		printf("%s\n", out);
+	else
+		printf("%s%s", first ? "" : "\n", out);
+	status = xcv_result_ok(res) ? EXIT_VERIFIED : EXIT_NOT_VERIFIED;
+out:
+	fflush(stdout);
+	free(out);
+	xcv_result_free(res);
+	xcv_chain_free(chain);
+	return status;
+}
+
+enum {
+	OPT_DOMAIN = 256, OPT_SERVICE, OPT_POLICY, OPT_CA_FILE, OPT_CA_PATH,
+	OPT_NO_SYSTEM_CA, OPT_AT, OPT_WARN_DAYS, OPT_JSON, OPT_HELP,
+};
+
+static const struct option verify_options[] = {
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "service", required_argument, NULL, OPT_SERVICE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+	{ "ca-path", required_argument, NULL, OPT_CA_PATH },
+	{ "no-system-ca", no_argument, NULL, OPT_NO_SYSTEM_CA },
+	{ "at", required_argument, NULL, OPT_AT },
+	{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	struct verify_opts o = { .warn_days = 30 };
+	struct xcv_config *cfg = NULL;
+	int c, status = EXIT_VERIFIED;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":", verify_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_DOMAIN:
+			o.domain = optarg;
+			break;
+		case OPT_SERVICE:
+			if (xcv_service_parse(&o.service, optarg) < 0)
+				return usage_error("%s", xcv_error_last());
+			break;
+		case OPT_POLICY:
+			if (xcv_policy_parse(&o.policy, optarg) < 0)
+				return usage_error("%s", xcv_error_last());
+			break;
+		case OPT_CA_FILE:
+			if (list_add(&o.ca_files, optarg) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_CA_PATH:
+			if (list_add(&o.ca_paths, optarg) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_NO_SYSTEM_CA:
+			o.no_system_ca = true;
+			break;
+		case OPT_AT:
+			if (strcmp(optarg, "now") != 0) {
+				if (xcv_time_parse(&o.at, optarg) < 0)
+					return usage_error("--at: %s",
+						xcv_error_last());
+				o.have_at = true;
+			}
+			break;
+		case OPT_WARN_DAYS:
+			if (parse_int(optarg, 0, 36500, &o.warn_days) < 0)
+				return usage_error("--warn-days wants a number of "
+					"days (0-36500), not '%s'", optarg);
+			break;
+		case OPT_JSON:
+			o.json = true;
+			break;
+		case OPT_HELP:
+			fputs(usage_text, stdout);
+			return EXIT_VERIFIED;
+		case ':':
+			return usage_error("option '%s' needs a value",
+				argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s' for verify",
+				argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		status = usage_error("%s", "verify: no FILE given: name one or "
+			"more chain files (leaf first)");
+		goto out;
+	}
+	if (o.domain == NULL) {
+		status = usage_error("%s", "verify: --domain is required: the XMPP "
+			"domain that clients use (for --service https, the host "
+			"name)");
+		goto out;
+	}
+	if (make_config(&cfg, &o) < 0) {
+		status = EXIT_USAGE;
+		goto out;
+	}
+	for (int i = optind; i < argc; i++)
+		status = worst(status, verify_one(cfg, &o, argv[i], i == optind));
+out:
+	xcv_config_free(cfg);
+	free(o.ca_files.v);
+	free(o.ca_paths.v);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("%s", "no command given");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage_text, stdout);
+		return EXIT_VERIFIED;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("xmppcv %s\n", xcv_version());
+		return EXIT_VERIFIED;
+	}
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,203 @@
+/* Verification settings and trust anchors. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "chain_internal.h"
+
+struct xcv_config *
+xcv_config_new(void)
+{
+	struct xcv_config *cfg = calloc(1, sizeof(*cfg));
+
+	if (cfg == NULL)
+		return NULL;
+	cfg->system_ca = true;
+	cfg->warn_days = 30;
+	cfg->anchors = sk_X509_new_null();
+	if (cfg->anchors == NULL) {
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+void
+xcv_config_free(struct xcv_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	sk_X509_pop_free(cfg->anchors, X509_free);
+	X509_STORE_free(cfg->store);
+	xcv_strv_clear(&cfg->notes);
+	free(cfg);
+}
+
+static void
+invalidate(struct xcv_config *cfg)
+{
+	X509_STORE_free(cfg->store);
+	cfg->store = NULL;
+}
+
+void
+xcv_config_set_service(struct xcv_config *cfg, enum xcv_service s)
+{
+	cfg->service = s;
+}
+
+void
+xcv_config_set_policy(struct xcv_config *cfg, enum xcv_policy p)
+{
+	cfg->policy = p;
+}
+
+void
+xcv_config_set_system_ca(struct xcv_config *cfg, bool use)
+{
+	cfg->system_ca = use;
+	invalidate(cfg);
+}
+
+void
+xcv_config_set_time(struct xcv_config *cfg, int64_t at)
+{
+	cfg->have_time = true;
+	cfg->at = at;
+}
+
+void
+xcv_config_set_warn_days(struct xcv_config *cfg, int days)
+{
+	cfg->warn_days = days < 0 ? 0 : days;
+}
+
+size_t
+xcv_config_note_count(const struct xcv_config *cfg)
+{
+	return cfg->notes.n;
+}
+
+const char *
+xcv_config_note(const struct xcv_config *cfg, size_t i)
+{
+	return i < cfg->notes.n ? cfg->notes.v[i] : NULL;
+}
+
+static int
+take_anchors(struct xcv_config *cfg, struct xcv_chain *c)
+{
+	while (sk_X509_num(c->certs) > 0) {
+		X509 *x = sk_X509_shift(c->certs);
+		if (sk_X509_push(cfg->anchors, x) <= 0) {
+			X509_free(x);
+			return xcv_set_error(XCV_ERROR, "out of memory");
+		}
+	}
+	for (size_t i = 0; i < c->notes.n; i++)
+		if (xcv_strv_push(&cfg->notes, c->notes.v[i]) < 0)
+			return xcv_set_error(XCV_ERROR, "out of memory");
+	invalidate(cfg);
+	return 0;
+}
+
+int
+xcv_config_add_ca_file(struct xcv_config *cfg, const char *path)
+{
+	struct xcv_chain *c = NULL;
+	int rc = xcv_chain_load_file(&c, path);
+
+	if (rc < 0)
+		return xcv_set_error(rc, "--ca-file %s", xcv_error_last());
+	rc = take_anchors(cfg, c);
+	xcv_chain_free(c);
+	return rc;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+xcv_config_add_ca_path(struct xcv_config *cfg, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct xcv_strv names = {0};
+	size_t loaded = 0;
+	int rc = 0;
+
+	if (d == NULL)
+		return xcv_set_error(XCV_EINPUT, "--ca-path %s: cannot open: %s",
+			dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (xcv_strv_push(&names, e->d_name) < 0) {
+			rc = xcv_set_error(XCV_ERROR, "out of memory");
+			goto out;
+		}
+	}
+	/* Sorted, so that notes and anchor order do not depend on readdir. */
+	if (names.n)
+		qsort(names.v, names.n, sizeof(*names.v), by_name);
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = xcv_asprintf("%s/%s", dir, names.v[i]);
+		struct xcv_chain *c = NULL;
+		struct stat st;
+
+		if (path == NULL) {
+			rc = xcv_set_error(XCV_ERROR, "out of memory");
+			goto out;
+		}
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		if (xcv_chain_load_file(&c, path) < 0) {
+			rc = xcv_strv_pushf(&cfg->notes, "--ca-path: skipped %s",
+				xcv_error_last());
+		} else {
+			rc = take_anchors(cfg, c);
+			loaded++;
+		}
+		xcv_chain_free(c);
+		free(path);
+		if (rc < 0)
+			goto out;
+	}
+	if (loaded == 0)
+		rc = xcv_set_error(XCV_EINPUT,
+			"--ca-path %s: no certificate file in this directory", dir);
+out:
+	xcv_strv_clear(&names);
+	closedir(d);
+	return rc;
+}
+
+X509_STORE *
+xcv_config_store(struct xcv_config *cfg)
+{
+	X509_STORE *st;
+
+	if (cfg->store != NULL)
+		return cfg->store;
+	st = X509_STORE_new();
+	if (st == NULL)
+		goto fail;
+	if (cfg->system_ca && !X509_STORE_set_default_paths(st))
+		goto fail;
+	for (int i = 0; i < sk_X509_num(cfg->anchors); i++)
+		if (!X509_STORE_add_cert(st, sk_X509_value(cfg->anchors, i)))
+			goto fail;
+	cfg->store = st;
+	return st;
+fail:
+	X509_STORE_free(st);
+	xcv_set_error(XCV_ERROR, "cannot set up the trust store");
+	return NULL;
+}

@@ -1,0 +1,43 @@
+/* Internal declarations shared by the modules of libxmppcv. */
+#ifndef XCV_INTERNAL_H
+#define XCV_INTERNAL_H
+
+#include <stdarg.h>
+#include <time.h>
+
+#include "xmppcv.h"
+
+#define XCV_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Error reporting: set the thread's last error and return code. */
+int xcv_set_error(int code, const char *fmt, ...) XCV_PRINTF(2, 3);
+
+/* A growable vector of owned strings. */
+struct xcv_strv {
+	char **v;
+	size_t n, cap;
+};
+int xcv_strv_push(struct xcv_strv *sv, const char *s);
+int xcv_strv_pushf(struct xcv_strv *sv, const char *fmt, ...) XCV_PRINTF(2, 3);
+bool xcv_strv_contains(const struct xcv_strv *sv, const char *s);
+void xcv_strv_clear(struct xcv_strv *sv);
+
+char *xcv_strdup(const char *s);
+char *xcv_asprintf(const char *fmt, ...) XCV_PRINTF(1, 2);
+char *xcv_vasprintf(const char *fmt, va_list ap) XCV_PRINTF(1, 0);
+
+/*
+ * Copy bytes for display: printable ASCII and valid UTF-8 stay, anything
+ * else (NUL, control bytes, invalid UTF-8) becomes \xHH. Never fails except
+ * for memory (NULL).
+ */
+char *xcv_escape(const unsigned char *p, size_t len);
+
+/* ISO 8601 UTC text for t: "2026-05-01T12:00:00Z". */
+void xcv_time_format(int64_t t, char buf[32]);
+
+/* Read a whole file (at most limit bytes). XCV_EINPUT with a message. */
+int xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
+	size_t limit);
+
+#endif

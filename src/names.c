@@ -1,0 +1,54 @@
+/* Names of enumerations as they appear in reports, JSON and options. */
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const services[] = { "c2s", "s2s", "https" };
+static const char *const policies[] = { "rfc6125", "rfc9525" };
+static const char *const fields[] = {
+	"xmppAddr", "srvName", "dnsName", "ipAddress", "cn", "uri",
+};
+
+const char *
+xcv_service_name(enum xcv_service s)
+{
+	return (unsigned)s < 3 ? services[s] : "?";
+}
+
+const char *
+xcv_policy_name(enum xcv_policy p)
+{
+	return (unsigned)p < 2 ? policies[p] : "?";
+}
+
+const char *
+xcv_field_name(enum xcv_field f)
+{
+	return (unsigned)f < 6 ? fields[f] : "?";
+}
+
+int
+xcv_service_parse(enum xcv_service *out, const char *name)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		if (strcmp(name, services[i]) == 0) {
+			*out = (enum xcv_service)i;
+			return 0;
+		}
+	}
+	return xcv_set_error(XCV_EINPUT,
+		"unknown service '%s': use c2s, s2s or https", name);
+}
+
+int
+xcv_policy_parse(enum xcv_policy *out, const char *name)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		if (strcmp(name, policies[i]) == 0) {
+			*out = (enum xcv_policy)i;
+			return 0;
+		}
+	}
+	return xcv_set_error(XCV_EINPUT,
+		"unknown policy '%s': use rfc6125 or rfc9525", name);
+}

@@ -1,0 +1,38 @@
+/* The verdict on one chain, shared by verify, advice and report. */
+#ifndef XCV_RESULT_INTERNAL_H
+#define XCV_RESULT_INTERNAL_H
+
+#include "chain_internal.h"
+#include "identity.h"
+
+/* One problem found while validating the chain. */
+struct xcv_chain_error {
+	int code;        /* X509_V_ERR_* */
+	int depth;
+	char *name;      /* short name of the certificate at that depth */
+	char *issuer;    /* its issuer's DN */
+	char *text;      /* the problem in words */
+};
+
+struct xcv_result {
+	char *domain;            /* as given */
+	enum xcv_service service;
+	int64_t at;              /* verification time */
+	bool ok;
+	struct xcv_identity id;
+	bool trusted;
+	struct xcv_chain_error *errors;
+	size_t n_errors;
+	struct xcv_certinfo *presented;
+	size_t n_presented;
+	struct xcv_certinfo *built;
+	size_t n_built;
+	size_t n_anchor_only;    /* certificates in built that came from anchors */
+	struct xcv_strv warnings;
+	struct xcv_strv advice;
+};
+
+/* Fill res->advice from the rest of res (advice.c). */
+int xcv_advise(struct xcv_result *res);
+
+#endif

@@ -1,0 +1,311 @@
+/* Errors, strings and time helpers used by every module. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+static _Thread_local char last_error[1024] = "no error";
+
+const char *
+xcv_error_last(void)
+{
+	return last_error;
+}
+
+int
+xcv_set_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+const char *
+xcv_version(void)
+{
+	return XCV_VERSION;
+}
+
+char *
+xcv_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *
+xcv_vasprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return NULL;
+	return s;
+}
+
+char *
+xcv_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xcv_vasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static int
+strv_take(struct xcv_strv *sv, char *s)
+{
+	if (s == NULL)
+		return XCV_ERROR;
+	if (sv->n == sv->cap) {
+		size_t cap = sv->cap ? sv->cap * 2 : 8;
+		char **v = realloc(sv->v, cap * sizeof(*v));
+		if (v == NULL) {
+			free(s);
+			return XCV_ERROR;
+		}
+		sv->v = v;
+		sv->cap = cap;
+	}
+	sv->v[sv->n++] = s;
+	return 0;
+}
+
+int
+xcv_strv_push(struct xcv_strv *sv, const char *s)
+{
+	return strv_take(sv, xcv_strdup(s));
+}
+
+int
+xcv_strv_pushf(struct xcv_strv *sv, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xcv_vasprintf(fmt, ap);
+	va_end(ap);
+	return strv_take(sv, s);
+}
+
+bool
+xcv_strv_contains(const struct xcv_strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void
+xcv_strv_clear(struct xcv_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *p, size_t left)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* Reject overlong forms, surrogates and out-of-range code points. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0))
+		return 0;
+	return n;
+}
+
+char *
+xcv_escape(const unsigned char *p, size_t len)
+{
+	char *out = malloc(len * 4 + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len(p + i, len - i);
+		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\'))
+			n = 0;
+		if (n == 0) {
+			if (p[i] == '\\') {
+				*o++ = '\\';
+				*o++ = '\\';
+			} else {
+				o += sprintf(o, "\\x%02x", p[i]);
+			}
+			i++;
+			continue;
+		}
+		memcpy(o, p + i, n);
+		o += n;
+		i += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+void
+xcv_time_format(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, 32, "@%lld", (long long)t);
+}
+
+int
+xcv_time_parse(int64_t *out, const char *text)
+{
+	struct tm tm = {0};
+	int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
+	char *end;
+
+	*out = 0;
+	if (text == NULL || *text == '\0')
+		goto bad;
+	if (text[0] == '@') {
+		long long v;
+		errno = 0;
+		v = strtoll(text + 1, &end, 10);
+		if (errno || end == text + 1 || *end != '\0')
+			goto bad;
+		*out = v;
+		return 0;
+	}
+	if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		goto bad;
+	text += n;
+	if (*text == 'T' || *text == ' ') {
+		int m = 0;
+		if (sscanf(text + 1, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5)
+			goto bad;
+		text += 1 + m;
+		if (*text == ':') {
+			if (sscanf(text + 1, "%2d%n", &s, &m) != 1 || m != 2)
+				goto bad;
+			text += 1 + m;
+		}
+		if (*text == 'Z')
+			text++;
+		else if (strcmp(text, "+00:00") == 0)
+			text += 6;
+	}
+	if (*text != '\0')
+		goto bad;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    s > 60 || y < 1950)
+		goto bad;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+bad:
+	return xcv_set_error(XCV_EINPUT,
+		"invalid time: expected ISO 8601 UTC such as "
+		"2026-05-01T12:00:00Z, or @<unix seconds>");
+}
+
+int
+xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
+	size_t limit)
+{
+	FILE *f = NULL;
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc = XCV_EINPUT;
+
+	*out = NULL;
+	*outlen = 0;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		xcv_set_error(XCV_EINPUT, "%s: cannot read: %s", path,
+			strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		xcv_set_error(XCV_EINPUT, "%s: is a directory, not a file", path);
+		goto out;
+	}
+	for (;;) {
+		size_t got;
+		if (len == cap) {
+			unsigned char *nb;
+			cap = cap ? cap * 2 : 16384;
+			nb = realloc(buf, cap + 1);
+			if (nb == NULL) {
+				rc = xcv_set_error(XCV_ERROR, "out of memory");
+				goto out;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (len > limit) {
+			xcv_set_error(XCV_EINPUT,
+				"%s: too large (over %zu bytes) for a certificate file",
+				path, limit);
+			goto out;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		xcv_set_error(XCV_EINPUT, "%s: read error: %s", path,
+			strerror(errno));
+		goto out;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	if (f)
+		fclose(f);
+	return rc;
+}

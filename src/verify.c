@@ -1,0 +1,366 @@
+/* One code path for every verdict: chain validation plus identity. */
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "result_internal.h"
+
+struct collect {
+	struct xcv_result *res;
+	int fail;
+};
+
+static char *
+error_text(int code, const char *name, const char *issuer, X509 *cur,
+	int64_t at)
+{
+	char when[32], limit[32];
+	const ASN1_TIME *t;
+	struct tm tm;
+
+	xcv_time_format(at, when);
+	switch (code) {
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		return xcv_asprintf("\"%s\" is self-signed and is not among the "
+			"trust anchors", name);
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return xcv_asprintf("the chain ends at the root CA \"%s\", which "
+			"is not among the trust anchors", name);
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return xcv_asprintf("the issuer of \"%s\" (%s) is missing: the "
+			"server did not send it and no trust anchor provides it",
+			name, issuer);
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		t = code == X509_V_ERR_CERT_HAS_EXPIRED ?
+			X509_get0_notAfter(cur) : X509_get0_notBefore(cur);
+		if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+			strcpy(limit, "?");
+		else
+			xcv_time_format((int64_t)timegm(&tm), limit);
+		return code == X509_V_ERR_CERT_HAS_EXPIRED ?
+			xcv_asprintf("\"%s\" expired on %s (checked as at %s)",
+				name, limit, when) :
+			xcv_asprintf("\"%s\" is not valid before %s (checked as "
+				"at %s)", name, limit, when);
+	case X509_V_ERR_INVALID_PURPOSE:
+		return xcv_asprintf("\"%s\" is not valid for a TLS server: its "
+			"key usage or extended key usage does not allow it", name);
+	case X509_V_ERR_INVALID_CA:
+		return xcv_asprintf("\"%s\" issues certificates but is not a CA "
+			"certificate (basicConstraints)", name);
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+		return xcv_asprintf("the signature on \"%s\" does not verify "
+			"with its issuer's key", name);
+	case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+		return xcv_asprintf("\"%s\" is beyond its issuer's path length "
+			"limit", name);
+	default:
+		return xcv_asprintf("\"%s\": %s", name,
+			X509_verify_cert_error_string(code));
+	}
+}
+
+static int
+verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	struct collect *col = X509_STORE_CTX_get_app_data(ctx);
+	struct xcv_result *res = col->res;
+	struct xcv_chain_error *e, *v;
+	int code = X509_STORE_CTX_get_error(ctx);
+	int depth = X509_STORE_CTX_get_error_depth(ctx);
+	X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+	struct xcv_certinfo ci;
+
+	if (ok)
+		return 1;
+	for (size_t i = 0; i < res->n_errors; i++)
+		if (res->errors[i].code == code && res->errors[i].depth == depth)
+			return 1;
+	if (cur == NULL || xcv_certinfo_fill(&ci, cur) < 0) {
+		col->fail = 1;
+		return 0;
+	}
+	v = realloc(res->errors, (res->n_errors + 1) * sizeof(*v));
+	if (v == NULL) {
+		xcv_certinfo_clear(&ci);
+		col->fail = 1;
+		return 0;
+	}
+	res->errors = v;
+	e = &v[res->n_errors];
+	e->code = code;
+	e->depth = depth;
+	e->name = ci.name;
+	e->issuer = ci.issuer;
+	ci.name = ci.issuer = NULL;
+	e->text = error_text(code, e->name, e->issuer, cur, res->at);
+	xcv_certinfo_clear(&ci);
+	res->n_errors++;
+	if (e->text == NULL) {
+		col->fail = 1;
+		return 0;
+	}
+	/* Go on, so that every problem in the chain is reported; the verdict
+	 * is "not trusted" as soon as one error was recorded. */
+	return 1;
+}
+
+static int
+describe(struct xcv_certinfo **out, size_t *n, STACK_OF(X509) *sk)
+{
+	int count = sk ? sk_X509_num(sk) : 0;
+
+	*out = NULL;
+	*n = 0;
+	if (count == 0)
+		return 0;
+	*out = calloc((size_t)count, sizeof(**out));
+	if (*out == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	for (int i = 0; i < count; i++) {
+		if (xcv_certinfo_fill(&(*out)[i], sk_X509_value(sk, i)) < 0)
+			return XCV_ERROR;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int
+check_chain(struct xcv_result *res, struct xcv_config *cfg,
+	const struct xcv_chain *chain)
+{
+	X509_STORE *store = xcv_config_store(cfg);
+	X509_STORE_CTX *ctx = NULL;
+	STACK_OF(X509) *untrusted = NULL;
+	struct collect col = { res, 0 };
+	int ok, rc = XCV_ERROR;
+
+	if (store == NULL)
+		return XCV_ERROR;
+	ctx = X509_STORE_CTX_new();
+	untrusted = sk_X509_dup(chain->certs);
+	if (ctx == NULL || untrusted == NULL)
+		goto out;
+	/* The leaf is certs[0]; everything the server sent may serve as an
+	 * untrusted intermediate (RFC 8446 §4.4.2 allows any order). */
+	if (!X509_STORE_CTX_init(ctx, store, sk_X509_value(chain->certs, 0),
+	    untrusted))
+		goto out;
+	X509_STORE_CTX_set_app_data(ctx, &col);
+	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
+		(time_t)res->at);
+	ok = X509_verify_cert(ctx);
+	if (col.fail)
+		goto out;
+	res->trusted = ok == 1 && res->n_errors == 0;
+	if (describe(&res->built, &res->n_built,
+	    X509_STORE_CTX_get0_chain(ctx)) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0 && col.fail == 0)
+		xcv_set_error(XCV_ERROR, "cannot validate the chain: %s",
+			ERR_reason_error_string(ERR_peek_last_error()) ?
+			ERR_reason_error_string(ERR_peek_last_error()) :
+			"OpenSSL error");
+	else if (rc < 0)
+		xcv_set_error(XCV_ERROR, "out of memory");
+	ERR_clear_error();
+	sk_X509_free(untrusted);
+	X509_STORE_CTX_free(ctx);
+	return rc;
+}
+
+static int
+expiry_warnings(struct xcv_result *res, int warn_days)
+{
+	const struct xcv_certinfo *ci = res->n_built ? res->built : res->presented;
+	size_t n = res->n_built ? res->n_built : res->n_presented;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t left = ci[i].na - res->at;
+		if (left < 0 || left > (int64_t)warn_days * 86400)
+			continue;
+		if (xcv_strv_pushf(&res->warnings, "\"%s\" expires in %lld "
+		    "day%s, on %s", ci[i].name, (long long)(left / 86400),
+		    left / 86400 == 1 ? "" : "s", ci[i].not_after) < 0)
+			return XCV_ERROR;
+	}
+	return 0;
+}
+
+int
+xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
+	const struct xcv_chain *chain, const char *domain)
+{
+	struct xcv_result *res = NULL;
+	int rc;
+
+	*out = NULL;
+	if (chain == NULL || xcv_chain_count(chain) == 0)
+		return xcv_set_error(XCV_EINPUT, "the chain is empty");
+	res = calloc(1, sizeof(*res));
+	if (res == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	res->service = cfg->service;
+	res->at = cfg->have_time ? cfg->at : (int64_t)time(NULL);
+	res->domain = xcv_strdup(domain);
+	if (res->domain == NULL) {
+		rc = xcv_set_error(XCV_EINPUT, "no domain to verify against");
+		goto fail;
+	}
+	rc = xcv_identity_check(&res->id, sk_X509_value(chain->certs, 0),
+		domain, cfg->service, cfg->policy);
+	if (rc < 0)
+		goto fail;
+	rc = describe(&res->presented, &res->n_presented, chain->certs);
+	if (rc == 0)
+		rc = check_chain(res, cfg, chain);
+	if (rc < 0)
+		goto fail;
+	for (size_t i = 0; i < res->id.warnings.n; i++)
+		if (xcv_strv_push(&res->warnings, res->id.warnings.v[i]) < 0)
+			goto oom;
+	if (expiry_warnings(res, cfg->warn_days) < 0 || xcv_advise(res) < 0)
+		goto oom;
+	res->ok = res->trusted && res->id.matched;
+	*out = res;
+	return 0;
+oom:
+	rc = xcv_set_error(XCV_ERROR, "out of memory");
+fail:
+	xcv_result_free(res);
+	return rc;
+}
+
+void
+xcv_result_free(struct xcv_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->domain);
+	xcv_identity_clear(&res->id);
+	for (size_t i = 0; i < res->n_errors; i++) {
+		free(res->errors[i].name);
+		free(res->errors[i].issuer);
+		free(res->errors[i].text);
+	}
+	free(res->errors);
+	for (size_t i = 0; i < res->n_presented; i++)
+		xcv_certinfo_clear(&res->presented[i]);
+	free(res->presented);
+	for (size_t i = 0; i < res->n_built; i++)
+		xcv_certinfo_clear(&res->built[i]);
+	free(res->built);
+	xcv_strv_clear(&res->warnings);
+	xcv_strv_clear(&res->advice);
+	free(res);
+}
+
+bool
+xcv_result_ok(const struct xcv_result *res)
+{
+	return res->ok;
+}
+
+const char *
+xcv_result_domain(const struct xcv_result *res)
+{
+	return res->domain;
+}
+
+enum xcv_service
+xcv_result_service(const struct xcv_result *res)
+{
+	return res->service;
+}
+
+bool
+xcv_result_chain_trusted(const struct xcv_result *res)
+{
+	return res->trusted;
+}
+
+const char *
+xcv_result_chain_error(const struct xcv_result *res)
+{
+	return res->n_errors ? res->errors[0].text : NULL;
+}
+
+bool
+xcv_result_identity_matched(const struct xcv_result *res)
+{
+	return res->id.matched;
+}
+
+enum xcv_field
+xcv_result_identity_field(const struct xcv_result *res)
+{
+	return res->id.matched ? res->id.presented[res->id.match].field :
+		XCV_FIELD_DNSNAME;
+}
+
+const char *
+xcv_result_identity_value(const struct xcv_result *res)
+{
+	return res->id.matched ? res->id.presented[res->id.match].value : NULL;
+}
+
+size_t
+xcv_result_presented_count(const struct xcv_result *res)
+{
+	return res->id.n_presented;
+}
+
+int
+xcv_result_presented(const struct xcv_result *res, size_t i,
+	enum xcv_field *field, const char **value, bool *valid,
+	const char **reason)
+{
+	const struct xcv_presented *p;
+
+	if (i >= res->id.n_presented)
+		return xcv_set_error(XCV_EINPUT, "no presented identity %zu", i);
+	p = &res->id.presented[i];
+	if (field)
+		*field = p->field;
+	if (value)
+		*value = p->value;
+	if (valid)
+		*valid = p->valid;
+	if (reason)
+		*reason = p->reason;
+	return 0;
+}
+
+size_t
+xcv_result_warning_count(const struct xcv_result *res)
+{
+	return res->warnings.n;
+}
+
+const char *
+xcv_result_warning(const struct xcv_result *res, size_t i)
+{
+	return i < res->warnings.n ? res->warnings.v[i] : NULL;
+}
+
+size_t
+xcv_result_advice_count(const struct xcv_result *res)
+{
+	return res->advice.n;
+}
+
+const char *
+xcv_result_advice(const struct xcv_result *res, size_t i)
+{
+	return i < res->advice.n ? res->advice.v[i] : NULL;
+}
