@@ -1,5 +1,6 @@
 /* Verification settings and trust anchors. */
 #include <dirent.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,8 +110,12 @@ xcv_config_add_ca_file(struct xcv_config *cfg, const char *path)
 	struct xcv_chain *c = NULL;
 	int rc = xcv_chain_load_file(&c, path);
 
-	if (rc < 0)
-		return xcv_set_error(rc, "--ca-file %s", xcv_error_last());
+	if (rc < 0) {
+		/* The message names the file already; say which option. */
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", xcv_error_last());
+		return xcv_set_error(rc, "--ca-file %s", msg);
+	}
 	rc = take_anchors(cfg, c);
 	xcv_chain_free(c);
 	return rc;

@@ -73,7 +73,7 @@ xcv_report_json(const struct xcv_result *res)
 			res->errors[i].code, "text", jstr(res->errors[i].text)));
 	return json_pack("{s:o,s:s,s:b,s:s,s:{s:b,s:o,s:o,s:s,s:o},"
 		"s:{s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:o}",
-		"domain", jstr(res->domain),
+		"domain", jstr(res->id.reference),
 		"service", xcv_service_name(res->service),
 		"ok", res->ok,
 		"at", at,

@@ -226,6 +226,11 @@ xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
 		rc = check_chain(res, cfg, chain);
 	if (rc < 0)
 		goto fail;
+	if (res->n_presented > 1 && res->presented[0].is_ca &&
+	    xcv_strv_pushf(&res->warnings, "the first certificate (\"%s\") is "
+	    "a CA certificate; a chain lists the server's own certificate "
+	    "first", res->presented[0].name) < 0)
+		goto oom;
 	for (size_t i = 0; i < res->id.warnings.n; i++)
 		if (xcv_strv_push(&res->warnings, res->id.warnings.v[i]) < 0)
 			goto oom;
@@ -274,7 +279,7 @@ xcv_result_ok(const struct xcv_result *res)
 const char *
 xcv_result_domain(const struct xcv_result *res)
 {
-	return res->domain;
+	return res->id.reference;
 }
 
 enum xcv_service

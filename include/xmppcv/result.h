@@ -24,7 +24,7 @@ int xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
 void xcv_result_free(struct xcv_result *res);
 
 bool xcv_result_ok(const struct xcv_result *res);
-/* The domain as given, and its A-label form. Owned by res. */
+/* The domain verified against: lower-case A-labels. Owned by res. */
 const char *xcv_result_domain(const struct xcv_result *res);
 enum xcv_service xcv_result_service(const struct xcv_result *res);
 
