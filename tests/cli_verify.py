@@ -22,8 +22,9 @@ def cert(name):
     return os.path.join(CERTS, name)
 
 
-def run(*args, timeout=30):
-    p = subprocess.run([XMPPCV, *args], capture_output=True, timeout=timeout)
+def run(*args, timeout=30, env=None):
+    p = subprocess.run([XMPPCV, *args], capture_output=True, timeout=timeout,
+                       env=dict(os.environ, **(env or {})))
     err = p.stderr.decode("utf-8", "replace")
     # Under the sanitizer build a report must fail the test whatever the
     # exit status happens to be.
@@ -396,6 +397,16 @@ class Trust(unittest.TestCase):
                                anchors=("root-ca.crt", "other-root-ca.crt"))
         self.assertEqual(code, 0)
         self.assertEqual(len(objs), 2)
+
+    def test_system_anchors_are_used_unless_disabled(self):
+        # OpenSSL's default store honours SSL_CERT_FILE; point it at the
+        # private root to stand in for an operating system that trusts it.
+        env = {"SSL_CERT_FILE": cert("root-ca.crt"), "SSL_CERT_DIR": "/nonexistent"}
+        base = ["verify", "--at", AT, "--domain", "corp.example", cert("domain-san.chain.pem")]
+        self.assertEqual(run(*base, env=env)[0], 0)
+        code, out, _ = run(*base, "--no-system-ca", env=env)
+        self.assertEqual(code, 1)
+        self.assertIn("NOT TRUSTED", out)
 
     def test_no_anchors_at_all(self):
         code, objs, _ = verify("domain-san.chain.pem", anchors=())
