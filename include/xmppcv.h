@@ -17,5 +17,6 @@
 #include <xmppcv/config.h>
 #include <xmppcv/chain.h>
 #include <xmppcv/result.h>
+#include <xmppcv/check.h>
 
 #endif

@@ -150,6 +150,14 @@ chain_advice(struct xcv_result *res)
 		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 		case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+			if (e->root_missing) {
+				rc = xcv_strv_pushf(&res->advice, "if %s is your "
+					"private CA, import its certificate on clients "
+					"(Windows: Trusted Root Certification "
+					"Authorities); to trust it here, pass it with "
+					"--ca-file", e->issuer);
+				break;
+			}
 			rc = xcv_strv_pushf(&res->advice, "the server did not send "
 				"the certificate of %s: if it is an intermediate CA, "
 				"upload it to the server so that it is sent with the "

@@ -6,6 +6,8 @@
 
 #include "report.h"
 
+#define put xcv_text_put
+
 /* Strings reaching here are escaped, so valid UTF-8; be safe anyway. */
 static json_t *
 jstr(const char *s)
@@ -115,15 +117,8 @@ xcv_result_to_json(const struct xcv_result *res, const char *label)
 	return s;
 }
 
-/* A growable text buffer with printf. */
-struct text {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-XCV_PRINTF(2, 3) static void
-put(struct text *t, const char *fmt, ...)
+void
+xcv_text_put(struct xcv_text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -155,7 +150,7 @@ put(struct text *t, const char *fmt, ...)
 }
 
 static void
-put_fingerprint(struct text *t, const char *hex)
+put_fingerprint(struct xcv_text *t, const char *hex)
 {
 	for (size_t i = 0; hex[i] && hex[i + 1]; i += 2)
 		put(t, "%s%c%c", i ? ":" : "", hex[i] >= 'a' ? hex[i] - 32 :
@@ -163,7 +158,7 @@ put_fingerprint(struct text *t, const char *hex)
 }
 
 static void
-put_cert(struct text *t, size_t i, const struct xcv_certinfo *ci)
+put_cert(struct xcv_text *t, size_t i, const struct xcv_certinfo *ci)
 {
 	put(t, "  [%zu] %s\n", i, ci->subject);
 	put(t, "      issuer     %s\n", ci->issuer);
@@ -174,16 +169,12 @@ put_cert(struct text *t, size_t i, const struct xcv_certinfo *ci)
 		ci->signature);
 }
 
-static void text_body(struct text *t, const struct xcv_result *res);
-
 char *
 xcv_result_to_text(const struct xcv_result *res, const char *label)
 {
-	struct text t = {0};
+	struct xcv_text t = {0};
 
-	if (label)
-		put(&t, "%s: ", label);
-	text_body(&t, res);
+	xcv_report_text(&t, res, label, NULL);
 	if (t.oom) {
 		free(t.s);
 		return NULL;
@@ -191,8 +182,9 @@ xcv_result_to_text(const struct xcv_result *res, const char *label)
 	return t.s;
 }
 
-static void
-text_body(struct text *t, const struct xcv_result *res)
+void
+xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
+	const char *label, const struct xcv_strv *context)
 {
 	const struct xcv_identity *id = &res->id;
 	const char *what = res->service == XCV_SERVICE_HTTPS ? "host" :
@@ -200,6 +192,8 @@ text_body(struct text *t, const struct xcv_result *res)
 	char at[32];
 
 	xcv_time_format(res->at, at);
+	if (label)
+		put(t, "%s: ", label);
 	put(t, "%s for %s %s (%s, policy %s, as at %s)\n",
 		res->ok ? "VERIFIED" : "NOT VERIFIED", what, id->reference,
 		xcv_service_name(res->service), xcv_policy_name(id->policy), at);
@@ -217,6 +211,8 @@ text_body(struct text *t, const struct xcv_result *res)
 			res->errors[0].text : "unknown reason");
 	for (size_t i = 1; i < res->n_errors; i++)
 		put(t, "             also: %s\n", res->errors[i].text);
+	for (size_t i = 0; context && i < context->n; i++)
+		put(t, "%s\n", context->v[i]);
 	put(t, "presented identities:\n");
 	if (id->n_presented == 0)
 		put(t, "  (none)\n");

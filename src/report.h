@@ -9,4 +9,16 @@
 /* The JSON object for res, without the input label. Caller decrefs. */
 json_t *xcv_report_json(const struct xcv_result *res);
 
+/* A growable text buffer; oom is set (and text dropped) on failure. */
+struct xcv_text {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+void xcv_text_put(struct xcv_text *t, const char *fmt, ...) XCV_PRINTF(2, 3);
+
+/* The text report of res; context lines go right after the verdict. */
+void xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
+	const char *label, const struct xcv_strv *context);
+
 #endif

@@ -12,6 +12,7 @@ struct xcv_chain_error {
 	char *name;      /* short name of the certificate at that depth */
 	char *issuer;    /* its issuer's DN */
 	char *text;      /* the problem in words */
+	bool root_missing; /* the issuer missing above a sent CA is a root */
 };
 
 struct xcv_result {

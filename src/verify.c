@@ -14,8 +14,8 @@ struct collect {
 };
 
 static char *
-error_text(int code, const char *name, const char *issuer, X509 *cur,
-	int64_t at)
+error_text(int code, int depth, const char *name, const char *issuer,
+	X509 *cur, int64_t at)
 {
 	char when[32], limit[32];
 	const ASN1_TIME *t;
@@ -32,6 +32,11 @@ error_text(int code, const char *name, const char *issuer, X509 *cur,
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		/* Above an intermediate the server sent, the missing issuer
+		 * is a root: servers need not send roots (RFC 8446 §4.4.2). */
+		if (depth > 0 && X509_check_ca(cur))
+			return xcv_asprintf("the root CA %s, which issued \"%s\", "
+				"is not among the trust anchors", issuer, name);
 		return xcv_asprintf("the issuer of \"%s\" (%s) is missing: the "
 			"server did not send it and no trust anchor provides it",
 			name, issuer);
@@ -99,7 +104,10 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 	e->name = ci.name;
 	e->issuer = ci.issuer;
 	ci.name = ci.issuer = NULL;
-	e->text = error_text(code, e->name, e->issuer, cur, res->at);
+	e->text = error_text(code, depth, e->name, e->issuer, cur, res->at);
+	e->root_missing = depth > 0 && X509_check_ca(cur) &&
+		(code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+		 code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
 	xcv_certinfo_clear(&ci);
 	res->n_errors++;
 	if (e->text == NULL) {

@@ -153,8 +153,10 @@ class Verdicts(unittest.TestCase):
 
     def test_private_root_not_imported(self):
         o = self.check("domain-san.chain.pem", 1, anchors=())
-        self.assertIn("Corp Root CA", o["chain"]["error"])
-        self.assertIn("import it on clients", " ".join(o["advice"]))
+        self.assertIn("the root CA CN=Corp Root CA", o["chain"]["error"])
+        self.assertIn("not among the trust anchors", o["chain"]["error"])
+        self.assertEqual(o["chain"]["error_depth"], 1)
+        self.assertIn("Trusted Root Certification Authorities", " ".join(o["advice"]))
 
     def test_client_only_certificate_is_not_for_servers(self):
         o = self.check("client-only.chain.pem", 1)

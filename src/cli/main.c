@@ -56,26 +56,41 @@ list_add(struct list *l, const char *s)
 	return 0;
 }
 
-struct verify_opts {
+enum cmd { CMD_VERIFY = 1, CMD_CHECK = 2 };
+
+struct opts {
+	enum cmd cmd;
 	const char *domain;
 	enum xcv_service service;
 	enum xcv_policy policy;
-	struct list ca_files, ca_paths;
+	struct list ca_files, ca_paths, resolve;
 	bool no_system_ca;
 	bool have_at;
 	int64_t at;
 	int warn_days;
 	bool json;
+	bool direct_tls;
+	int timeout_s;
+	int max_attempts;
+	const char *from;
+	const char *dns_server;
 };
 
 static const char usage_text[] =
 	"usage: xmppcv verify --domain D [--service c2s|s2s|https]\n"
 	"              [--policy rfc6125|rfc9525] [--ca-file F]... [--ca-path DIR]...\n"
 	"              [--no-system-ca] [--at TIME] [--warn-days N] [--json] FILE...\n"
+	"       xmppcv check [--domain D] [--service c2s|s2s] [--direct-tls]\n"
+	"              [--resolve HOST:PORT:ADDRESS]... [--dns-server ADDRESS[:PORT]]\n"
+	"              [--timeout SECONDS] [--max-attempts N] [--from NAME]\n"
+	"              [trust and policy options as for verify] [--json] TARGET...\n"
 	"       xmppcv --version | --help\n"
 	"\n"
 	"verify  judge certificate chain files (leaf first, PEM, or one DER\n"
 	"        certificate) for an XMPP domain, as a careful XMPP client does\n"
+	"check   connect to an XMPP server (host[:port], [v6]:port, address, JID or\n"
+	"        domain), learn its XMPP domain from the stream, obtain its\n"
+	"        certificate over STARTTLS (or direct TLS) and verify it\n"
 	"\n"
 	"Exit status: 0 verified, 1 not verified, 2 usage error or bad input,\n"
 	"3 no certificate could be obtained. See man xmppcv(1).\n";
@@ -114,7 +129,7 @@ print_notes_config(const struct xcv_config *cfg)
 
 /* Apply the trust and policy options to a new configuration. */
 static int
-make_config(struct xcv_config **out, const struct verify_opts *o)
+make_config(struct xcv_config **out, const struct opts *o)
 {
 	struct xcv_config *cfg = xcv_config_new();
 
@@ -148,14 +163,11 @@ make_config(struct xcv_config **out, const struct verify_opts *o)
 	return 0;
 }
 
-/* Print a JSON line for an input that could not be judged. */
 static void
-json_input_error(const char *file, const char *message)
+json_string_out(const char *s)
 {
-	/* Escape for JSON by hand: the public API has no JSON helpers, and
-	 * the message may hold any byte of a file name. */
-	printf("{\"file\":\"");
-	for (const char *p = file; *p; p++) {
+	putchar('"');
+	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '"' || c == '\\')
 			printf("\\%c", c);
@@ -164,22 +176,24 @@ json_input_error(const char *file, const char *message)
 		else
 			putchar(c);
 	}
-	printf("\",\"ok\":false,\"error\":{\"phase\":\"input\",\"message\":\"");
-	for (const char *p = message; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	printf("\"}}\n");
+	putchar('"');
+}
+
+/* Print a JSON line for an input that could not be judged. The public API
+ * has no JSON helpers, and a file name may hold any byte. */
+static void
+json_input_error(const char *key, const char *name, const char *message)
+{
+	printf("{\"%s\":", key);
+	json_string_out(name);
+	printf(",\"ok\":false,\"error\":{\"phase\":\"input\",\"message\":");
+	json_string_out(message);
+	printf("}}\n");
 }
 
 static int
-verify_one(struct xcv_config *cfg, const struct verify_opts *o,
-	const char *file, bool first)
+verify_one(struct xcv_config *cfg, const struct opts *o, const char *file,
+	bool first)
 {
 	struct xcv_chain *chain = NULL;
 	struct xcv_result *res = NULL;
@@ -196,7 +210,7 @@ verify_one(struct xcv_config *cfg, const struct verify_opts *o,
 	if (rc < 0) {
 		fprintf(stderr, "xmppcv: %s\n", xcv_error_last());
 		if (o->json)
-			json_input_error(file, xcv_error_last());
+			json_input_error("file", file, xcv_error_last());
 		status = exit_for(rc);
 		goto out;
 	}
@@ -220,73 +234,165 @@ out:
 	return status;
 }
 
+static int
+check_one(struct xcv_config *cfg, const struct opts *o, const char *target,
+	bool first)
+{
+	struct xcv_check_params p = {
+		.target = target, .domain = o->domain, .from = o->from,
+		.direct_tls = o->direct_tls, .resolve = o->resolve.v,
+		.n_resolve = o->resolve.n, .dns_server = o->dns_server,
+		.timeout_ms = o->timeout_s * 1000, .max_attempts = o->max_attempts,
+	};
+	struct xcv_check *check = NULL;
+	const struct xcv_result *res;
+	char *out = NULL;
+	int status, rc;
+
+	rc = xcv_check_run(&check, cfg, &p);
+	if (rc < 0) {
+		fprintf(stderr, "xmppcv: %s\n", xcv_error_last());
+		if (o->json)
+			json_input_error("target", target, xcv_error_last());
+		return exit_for(rc);
+	}
+	out = o->json ? xcv_check_to_json(check) : xcv_check_to_text(check);
+	if (out == NULL) {
+		fprintf(stderr, "xmppcv: out of memory\n");
+		xcv_check_free(check);
+		return EXIT_USAGE;
+	}
+	printf(o->json ? "%s\n" : "%s%s", o->json ? out : (first ? "" : "\n"),
+		o->json ? "" : out);
+	res = xcv_check_result(check);
+	if (res == NULL) {
+		fprintf(stderr, "xmppcv: %s: no certificate (%s): %s\n", target,
+			xcv_check_error_phase(check),
+			xcv_check_error_message(check));
+		status = EXIT_NO_CERT;
+	} else {
+		status = xcv_result_ok(res) ? EXIT_VERIFIED : EXIT_NOT_VERIFIED;
+	}
+	fflush(stdout);
+	free(out);
+	xcv_check_free(check);
+	return status;
+}
+
 enum {
 	OPT_DOMAIN = 256, OPT_SERVICE, OPT_POLICY, OPT_CA_FILE, OPT_CA_PATH,
 	OPT_NO_SYSTEM_CA, OPT_AT, OPT_WARN_DAYS, OPT_JSON, OPT_HELP,
+	OPT_DIRECT_TLS, OPT_RESOLVE, OPT_TIMEOUT, OPT_MAX_ATTEMPTS, OPT_FROM,
+	OPT_DNS_SERVER,
 };
 
-static const struct option verify_options[] = {
-	{ "domain", required_argument, NULL, OPT_DOMAIN },
-	{ "service", required_argument, NULL, OPT_SERVICE },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
-	{ "ca-path", required_argument, NULL, OPT_CA_PATH },
-	{ "no-system-ca", no_argument, NULL, OPT_NO_SYSTEM_CA },
-	{ "at", required_argument, NULL, OPT_AT },
-	{ "warn-days", required_argument, NULL, OPT_WARN_DAYS },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+/* Each option with the commands that take it. */
+static const struct {
+	struct option opt;
+	unsigned cmds;
+} options[] = {
+	{ { "domain", required_argument, NULL, OPT_DOMAIN }, CMD_VERIFY | CMD_CHECK },
+	{ { "service", required_argument, NULL, OPT_SERVICE }, CMD_VERIFY | CMD_CHECK },
+	{ { "policy", required_argument, NULL, OPT_POLICY }, CMD_VERIFY | CMD_CHECK },
+	{ { "ca-file", required_argument, NULL, OPT_CA_FILE }, CMD_VERIFY | CMD_CHECK },
+	{ { "ca-path", required_argument, NULL, OPT_CA_PATH }, CMD_VERIFY | CMD_CHECK },
+	{ { "no-system-ca", no_argument, NULL, OPT_NO_SYSTEM_CA }, CMD_VERIFY | CMD_CHECK },
+	{ { "at", required_argument, NULL, OPT_AT }, CMD_VERIFY | CMD_CHECK },
+	{ { "warn-days", required_argument, NULL, OPT_WARN_DAYS }, CMD_VERIFY | CMD_CHECK },
+	{ { "json", no_argument, NULL, OPT_JSON }, CMD_VERIFY | CMD_CHECK },
+	{ { "help", no_argument, NULL, OPT_HELP }, CMD_VERIFY | CMD_CHECK },
+	{ { "direct-tls", no_argument, NULL, OPT_DIRECT_TLS }, CMD_CHECK },
+	{ { "resolve", required_argument, NULL, OPT_RESOLVE }, CMD_CHECK },
+	{ { "timeout", required_argument, NULL, OPT_TIMEOUT }, CMD_CHECK },
+	{ { "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS }, CMD_CHECK },
+	{ { "from", required_argument, NULL, OPT_FROM }, CMD_CHECK },
+	{ { "dns-server", required_argument, NULL, OPT_DNS_SERVER }, CMD_CHECK },
 };
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
-static int
-cmd_verify(int argc, char **argv)
+static const char *
+cmd_name(enum cmd c)
 {
-	struct verify_opts o = { .warn_days = 30 };
-	struct xcv_config *cfg = NULL;
-	int c, status = EXIT_VERIFIED;
+	return c == CMD_VERIFY ? "verify" : "check";
+}
 
+/* Parse argv into o; returns -1 to go on, or an exit status. */
+static int
+parse(struct opts *o, int argc, char **argv)
+{
+	struct option longopts[N_OPTIONS + 1];
+	int c, idx;
+
+	memset(longopts, 0, sizeof(longopts));
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		longopts[i] = options[i].opt;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", verify_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", longopts, &idx)) != -1) {
+		if (c >= OPT_DOMAIN && !(options[idx].cmds & o->cmd))
+			return usage_error("option '--%s' does not apply to %s",
+				options[idx].opt.name, cmd_name(o->cmd));
 		switch (c) {
 		case OPT_DOMAIN:
-			o.domain = optarg;
+			o->domain = optarg;
 			break;
 		case OPT_SERVICE:
-			if (xcv_service_parse(&o.service, optarg) < 0)
+			if (xcv_service_parse(&o->service, optarg) < 0)
 				return usage_error("%s", xcv_error_last());
 			break;
 		case OPT_POLICY:
-			if (xcv_policy_parse(&o.policy, optarg) < 0)
+			if (xcv_policy_parse(&o->policy, optarg) < 0)
 				return usage_error("%s", xcv_error_last());
 			break;
 		case OPT_CA_FILE:
-			if (list_add(&o.ca_files, optarg) < 0)
+			if (list_add(&o->ca_files, optarg) < 0)
 				return EXIT_USAGE;
 			break;
 		case OPT_CA_PATH:
-			if (list_add(&o.ca_paths, optarg) < 0)
+			if (list_add(&o->ca_paths, optarg) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_RESOLVE:
+			if (list_add(&o->resolve, optarg) < 0)
 				return EXIT_USAGE;
 			break;
 		case OPT_NO_SYSTEM_CA:
-			o.no_system_ca = true;
+			o->no_system_ca = true;
 			break;
 		case OPT_AT:
 			if (strcmp(optarg, "now") != 0) {
-				if (xcv_time_parse(&o.at, optarg) < 0)
+				if (xcv_time_parse(&o->at, optarg) < 0)
 					return usage_error("--at: %s",
 						xcv_error_last());
-				o.have_at = true;
+				o->have_at = true;
 			}
 			break;
 		case OPT_WARN_DAYS:
-			if (parse_int(optarg, 0, 36500, &o.warn_days) < 0)
+			if (parse_int(optarg, 0, 36500, &o->warn_days) < 0)
 				return usage_error("--warn-days wants a number of "
 					"days (0-36500), not '%s'", optarg);
 			break;
+		case OPT_TIMEOUT:
+			if (parse_int(optarg, 1, 3600, &o->timeout_s) < 0)
+				return usage_error("--timeout wants seconds "
+					"(1-3600), not '%s'", optarg);
+			break;
+		case OPT_MAX_ATTEMPTS:
+			if (parse_int(optarg, 1, 100, &o->max_attempts) < 0)
+				return usage_error("--max-attempts wants a number "
+					"(1-100), not '%s'", optarg);
+			break;
+		case OPT_FROM:
+			o->from = optarg;
+			break;
+		case OPT_DNS_SERVER:
+			o->dns_server = optarg;
+			break;
+		case OPT_DIRECT_TLS:
+			o->direct_tls = true;
+			break;
 		case OPT_JSON:
-			o.json = true;
+			o->json = true;
 			break;
 		case OPT_HELP:
 			fputs(usage_text, stdout);
@@ -295,19 +401,42 @@ cmd_verify(int argc, char **argv)
 			return usage_error("option '%s' needs a value",
 				argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s' for verify",
-				argv[optind - 1]);
+			return usage_error("unknown option '%s' for %s",
+				argv[optind - 1], cmd_name(o->cmd));
 		}
 	}
+	return -1;
+}
+
+static int
+run(enum cmd cmd, int argc, char **argv)
+{
+	struct opts o = { .cmd = cmd, .warn_days = 30, .timeout_s = 10,
+		.max_attempts = 5 };
+	struct xcv_config *cfg = NULL;
+	int status;
+
+	status = parse(&o, argc, argv);
+	if (status >= 0)
+		goto out;
+	status = EXIT_VERIFIED;
 	if (optind >= argc) {
-		status = usage_error("%s", "verify: no FILE given: name one or "
-			"more chain files (leaf first)");
+		status = usage_error("%s: no %s given", cmd_name(cmd),
+			cmd == CMD_VERIFY ? "FILE: name one or more chain files "
+			"(leaf first)" : "TARGET: name a server (host, host:port, "
+			"JID or domain)");
 		goto out;
 	}
-	if (o.domain == NULL) {
+	if (cmd == CMD_VERIFY && o.domain == NULL) {
 		status = usage_error("%s", "verify: --domain is required: the XMPP "
 			"domain that clients use (for --service https, the host "
 			"name)");
+		goto out;
+	}
+	if (cmd == CMD_CHECK && o.service == XCV_SERVICE_HTTPS) {
+		status = usage_error("%s", "check: --service https does not apply: "
+			"check speaks XMPP (c2s or s2s); use verify for HTTPS "
+			"certificates");
 		goto out;
 	}
 	if (make_config(&cfg, &o) < 0) {
@@ -315,11 +444,14 @@ cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	for (int i = optind; i < argc; i++)
-		status = worst(status, verify_one(cfg, &o, argv[i], i == optind));
+		status = worst(status, cmd == CMD_VERIFY ?
+			verify_one(cfg, &o, argv[i], i == optind) :
+			check_one(cfg, &o, argv[i], i == optind));
 out:
 	xcv_config_free(cfg);
 	free(o.ca_files.v);
 	free(o.ca_paths.v);
+	free(o.resolve.v);
 	return status;
 }
 
@@ -338,6 +470,8 @@ main(int argc, char **argv)
 		return EXIT_VERIFIED;
 	}
 	if (strcmp(argv[1], "verify") == 0)
-		return cmd_verify(argc - 1, argv + 1);
+		return run(CMD_VERIFY, argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return run(CMD_CHECK, argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", argv[1]);
 }

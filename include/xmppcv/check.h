@@ -1,0 +1,62 @@
+#ifndef XMPPCV_CHECK_H
+#define XMPPCV_CHECK_H
+
+#include <xmppcv/common.h>
+#include <xmppcv/config.h>
+#include <xmppcv/chain.h>
+#include <xmppcv/result.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What to check live. Zero values mean the defaults. */
+struct xcv_check_params {
+	const char *target;      /* host[:port], [v6]:port, address, JID, domain */
+	const char *domain;      /* the XMPP domain, or NULL to discover it */
+	const char *from;        /* s2s: our own name (default xmppcv.invalid) */
+	bool direct_tls;         /* TLS first (XEP-0368), not STARTTLS */
+	const char *const *resolve; /* "HOST:PORT:ADDRESS" pins */
+	size_t n_resolve;
+	const char *dns_server;  /* "ADDRESS[:PORT]" instead of the system's */
+	int timeout_ms;          /* each phase (default 10000) */
+	int max_attempts;        /* discovery connections (default 5) */
+};
+
+/* A live check: how the certificate was obtained, and the verdict. */
+struct xcv_check;
+
+/*
+ * Connect to the target, settle the XMPP domain, obtain the certificate
+ * chain and verify it with cfg (service c2s or s2s). Returns 0 and a check
+ * whether or not a certificate was obtained (see xcv_check_error_phase),
+ * XCV_EINPUT for a bad target or parameters, XCV_ERROR otherwise.
+ */
+int xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
+	const struct xcv_check_params *params);
+void xcv_check_free(struct xcv_check *check);
+
+/* The verdict on the obtained chain, or NULL if none was obtained. Owned
+ * by check. */
+const struct xcv_result *xcv_check_result(const struct xcv_check *check);
+/* The chain the server presented, or NULL. Owned by check. */
+const struct xcv_chain *xcv_check_chain(const struct xcv_check *check);
+/* The settled XMPP domain, or NULL. */
+const char *xcv_check_domain(const struct xcv_check *check);
+/* How it was settled: "given", "accepted", "announced"; NULL if not. */
+const char *xcv_check_domain_source(const struct xcv_check *check);
+/* "ADDRESS:PORT" connected to, or NULL. */
+const char *xcv_check_address(const struct xcv_check *check);
+/* When no certificate was obtained: "dns", "connect", "stream",
+ * "discovery", "starttls" or "tls", and a message; else NULL. */
+const char *xcv_check_error_phase(const struct xcv_check *check);
+const char *xcv_check_error_message(const struct xcv_check *check);
+
+/* Render, like xcv_result_to_json/_text; the caller frees. */
+char *xcv_check_to_json(const struct xcv_check *check);
+char *xcv_check_to_text(const struct xcv_check *check);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

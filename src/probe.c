@@ -1,0 +1,611 @@
+/* The probe state machine (see probe.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "probe.h"
+#include "tls.h"
+
+/* RFC 6120 does not bound these; real servers send a few hundred bytes of
+ * header and a few KiB of features. */
+static const struct xcv_stream_limits stream_limits = {
+	.header_bytes = 8192, .element_bytes = 65536, .depth = 16,
+};
+
+struct xcv_probe {
+	struct xcv_probe_params p;
+	char *to, *from;
+	int fd;
+	enum xcv_probe_phase phase;
+	int64_t deadline;
+	struct xcv_stream *stream;
+	struct xcv_tls *tls;
+	int tls_want;                /* XCV_TLS_WANT_READ or _WRITE */
+	char out[2048];
+	size_t outlen, outoff;
+	char *sni;
+	struct xcv_chain *chain;
+	bool tls_done;
+	char version[32], cipher[96], alpn[64];
+	int alert;
+	const char *fail_phase;
+	char *fail_message;
+	bool timed_out;
+};
+
+static const char *
+phase_name(enum xcv_probe_phase ph)
+{
+	switch (ph) {
+	case XCV_PH_CONNECT:
+		return "connect";
+	case XCV_PH_PROCEED:
+		return "starttls";
+	case XCV_PH_HANDSHAKE:
+		return "tls";
+	default:
+		return "stream";
+	}
+}
+
+static const char *
+waiting_for(enum xcv_probe_phase ph)
+{
+	switch (ph) {
+	case XCV_PH_CONNECT:
+		return "the TCP connection";
+	case XCV_PH_HEADER:
+		return "the stream header";
+	case XCV_PH_FEATURES:
+		return "the stream features";
+	case XCV_PH_PROCEED:
+		return "the answer to STARTTLS";
+	case XCV_PH_HANDSHAKE:
+		return "the TLS handshake";
+	default:
+		return "a stream header over TLS";
+	}
+}
+
+XCV_PRINTF(2, 3) static void
+fail(struct xcv_probe *pr, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pr->phase == XCV_PH_FAILED)
+		return;
+	pr->fail_phase = phase_name(pr->phase);
+	va_start(ap, fmt);
+	pr->fail_message = xcv_vasprintf(fmt, ap);
+	va_end(ap);
+	pr->phase = XCV_PH_FAILED;
+	if (pr->fd >= 0) {
+		close(pr->fd);
+		pr->fd = -1;
+	}
+}
+
+static void
+enter(struct xcv_probe *pr, enum xcv_probe_phase ph)
+{
+	pr->phase = ph;
+	pr->deadline = xcv_now_ms() + pr->p.timeout_ms;
+	if ((ph == XCV_PH_DONE) && pr->fd >= 0) {
+		close(pr->fd);
+		pr->fd = -1;
+	}
+}
+
+/* Append text with XML attribute escaping. */
+static void
+put_escaped(struct xcv_probe *pr, const char *s)
+{
+	for (; *s && pr->outlen + 6 < sizeof(pr->out); s++) {
+		const char *e = NULL;
+		switch (*s) {
+		case '&': e = "&amp;"; break;
+		case '<': e = "&lt;"; break;
+		case '\'': e = "&apos;"; break;
+		case '"': e = "&quot;"; break;
+		default: break;
+		}
+		if (e) {
+			memcpy(pr->out + pr->outlen, e, strlen(e));
+			pr->outlen += strlen(e);
+		} else {
+			pr->out[pr->outlen++] = *s;
+		}
+	}
+}
+
+static void
+put(struct xcv_probe *pr, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (pr->outlen + n < sizeof(pr->out)) {
+		memcpy(pr->out + pr->outlen, s, n);
+		pr->outlen += n;
+	}
+}
+
+static void
+queue_header(struct xcv_probe *pr)
+{
+	bool s2s = pr->p.service == XCV_SERVICE_S2S;
+
+	put(pr, "<?xml version='1.0'?><stream:stream xmlns='");
+	put(pr, s2s ? "jabber:server' xmlns:db='jabber:server:dialback" :
+		"jabber:client");
+	put(pr, "' xmlns:stream='http://etherx.jabber.org/streams' to='");
+	put_escaped(pr, pr->to);
+	if (s2s) {
+		put(pr, "' from='");
+		put_escaped(pr, pr->from);
+	}
+	put(pr, "' version='1.0' xml:lang='en'>");
+}
+
+int
+xcv_probe_new(struct xcv_probe **out, const struct xcv_probe_params *p)
+{
+	struct xcv_probe *pr = calloc(1, sizeof(*pr));
+
+	*out = NULL;
+	if (pr == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	pr->p = *p;
+	pr->fd = -1;
+	pr->to = xcv_strdup(p->to);
+	pr->from = xcv_strdup(p->from ? p->from : "xmppcv.invalid");
+	if (pr->to == NULL || pr->from == NULL ||
+	    xcv_stream_new(&pr->stream, &stream_limits) < 0) {
+		xcv_probe_free(pr);
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	}
+	pr->p.to = pr->to;
+	pr->p.from = pr->from;
+	*out = pr;
+	return 0;
+}
+
+void
+xcv_probe_free(struct xcv_probe *pr)
+{
+	if (pr == NULL)
+		return;
+	if (pr->fd >= 0)
+		close(pr->fd);
+	xcv_tls_free(pr->tls);
+	xcv_stream_free(pr->stream);
+	xcv_chain_free(pr->chain);
+	free(pr->to);
+	free(pr->from);
+	free(pr->sni);
+	free(pr->fail_message);
+	free(pr);
+}
+
+static void start_tls(struct xcv_probe *pr);
+static void handshake(struct xcv_probe *pr);
+
+static void
+connected(struct xcv_probe *pr)
+{
+	if (pr->p.direct_tls) {
+		start_tls(pr);
+		return;
+	}
+	queue_header(pr);
+	enter(pr, XCV_PH_HEADER);
+}
+
+static void
+start(struct xcv_probe *pr)
+{
+	const struct xcv_endpoint *ep = pr->p.ep;
+	int fd = socket(ep->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		SOCK_CLOEXEC, 0);
+
+	enter(pr, XCV_PH_CONNECT);
+	if (fd < 0) {
+		fail(pr, "cannot create a socket: %s", strerror(errno));
+		return;
+	}
+	pr->fd = fd;
+	if (connect(fd, (const struct sockaddr *)&ep->addr, ep->addrlen) == 0) {
+		connected(pr);
+		return;
+	}
+	if (errno != EINPROGRESS)
+		fail(pr, "cannot connect to %s: %s", ep->addrtext, strerror(errno));
+}
+
+/* What the stream has told us so far decides the next phase. */
+static void
+advance(struct xcv_probe *pr)
+{
+	const struct xcv_stream_state *st = xcv_stream_state(pr->stream);
+
+	if (pr->phase == XCV_PH_HEADER && st->header)
+		enter(pr, XCV_PH_FEATURES);
+	if (pr->phase == XCV_PH_FEATURES || pr->phase == XCV_PH_CONFIRM) {
+		if (st->error) {
+			/* A stream error is an answer, not a failure: discovery
+			 * reads host-unknown from it. */
+			enter(pr, XCV_PH_DONE);
+			return;
+		}
+		if (st->closed) {
+			fail(pr, "the server closed the stream without features "
+				"or an error");
+			return;
+		}
+		if (!st->features)
+			return;
+		if (pr->phase == XCV_PH_CONFIRM) {
+			enter(pr, XCV_PH_DONE);
+			return;
+		}
+		if (!st->starttls) {
+			pr->phase = XCV_PH_PROCEED;
+			fail(pr, "the server does not offer STARTTLS: it sent "
+				"stream features without <starttls/>");
+			return;
+		}
+		put(pr, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+		enter(pr, XCV_PH_PROCEED);
+		return;
+	}
+	if (pr->phase == XCV_PH_PROCEED) {
+		if (st->proceed) {
+			start_tls(pr);
+		} else if (st->failure) {
+			fail(pr, "the server answered STARTTLS with <failure/>");
+		} else if (st->error) {
+			fail(pr, "the server answered STARTTLS with the stream "
+				"error <%s/>", st->error_condition ?
+				st->error_condition : "?");
+		} else if (st->closed) {
+			fail(pr, "the server closed the stream instead of "
+				"answering STARTTLS");
+		}
+	}
+}
+
+static void
+start_tls(struct xcv_probe *pr)
+{
+	const struct xcv_stream_state *st = xcv_stream_state(pr->stream);
+	const char *name = pr->to;
+	bool is_ip = strspn(name, "0123456789.") == strlen(name) ||
+		strchr(name, ':') != NULL;
+
+	/* SNI is the XMPP domain (RFC 7590 §3.1): the one the server
+	 * announced, if it announced one, else the one we asked for. */
+	if (!pr->p.direct_tls && st->from && *st->from)
+		name = st->from;
+	free(pr->sni);
+	pr->sni = is_ip ? NULL : xcv_strdup(name);
+	enter(pr, XCV_PH_HANDSHAKE);
+	if (xcv_tls_new(&pr->tls, pr->fd, pr->sni, pr->p.direct_tls ?
+	    (pr->p.service == XCV_SERVICE_S2S ? "xmpp-server" : "xmpp-client") :
+	    NULL) < 0) {
+		fail(pr, "%s", xcv_error_last());
+		return;
+	}
+	handshake(pr);
+}
+
+static void
+handshake(struct xcv_probe *pr)
+{
+	int rc = xcv_tls_handshake(pr->tls);
+
+	if (rc == XCV_TLS_WANT_READ || rc == XCV_TLS_WANT_WRITE) {
+		pr->tls_want = rc;
+		return;
+	}
+	if (rc != XCV_TLS_DONE) {
+		pr->alert = xcv_tls_alert_code(pr->tls);
+		fail(pr, "%s", rc == XCV_TLS_CLOSED ? "the server closed TLS "
+			"during the handshake" : xcv_error_last());
+		return;
+	}
+	pr->tls_done = true;
+	snprintf(pr->version, sizeof(pr->version), "%s", xcv_tls_version(pr->tls));
+	snprintf(pr->cipher, sizeof(pr->cipher), "%s", xcv_tls_cipher(pr->tls));
+	if (xcv_tls_alpn(pr->tls, pr->alpn) == NULL)
+		pr->alpn[0] = '\0';
+	if (xcv_tls_chain(pr->tls, &pr->chain) < 0) {
+		fail(pr, "%s", xcv_error_last());
+		return;
+	}
+	if (!pr->p.direct_tls) {
+		enter(pr, XCV_PH_DONE);
+		return;
+	}
+	/* Direct TLS: a certificate alone proves nothing; an HTTPS server
+	 * would have one too. Open a stream over TLS and wait for its
+	 * features (XEP-0368). */
+	if (xcv_stream_restart(pr->stream) < 0) {
+		fail(pr, "out of memory");
+		return;
+	}
+	queue_header(pr);
+	pr->tls_want = XCV_TLS_WANT_WRITE;
+	enter(pr, XCV_PH_CONFIRM);
+}
+
+static void
+feed(struct xcv_probe *pr, const char *buf, size_t n)
+{
+	if (xcv_stream_feed(pr->stream, buf, n) < 0) {
+		fail(pr, "%s%s", pr->phase == XCV_PH_CONFIRM ?
+			"no XMPP stream opened over TLS: " : "", xcv_error_last());
+		return;
+	}
+	advance(pr);
+}
+
+static void
+plain_io(struct xcv_probe *pr, short revents)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if ((revents & POLLOUT) && pr->outoff < pr->outlen) {
+		n = send(pr->fd, pr->out + pr->outoff, pr->outlen - pr->outoff,
+			MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			fail(pr, "sending to %s failed: %s", pr->p.ep->addrtext,
+				strerror(errno));
+			return;
+		}
+		if (n > 0)
+			pr->outoff += (size_t)n;
+		if (pr->outoff == pr->outlen)
+			pr->outoff = pr->outlen = 0;
+	}
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return;
+	n = recv(pr->fd, buf, sizeof(buf), 0);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			fail(pr, "reading from %s failed while waiting for %s: %s",
+				pr->p.ep->addrtext, waiting_for(pr->phase),
+				strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		fail(pr, "the server closed the connection while we waited for "
+			"%s", waiting_for(pr->phase));
+		return;
+	}
+	feed(pr, buf, (size_t)n);
+}
+
+static void
+tls_io(struct xcv_probe *pr)
+{
+	char buf[4096];
+	size_t got = 0, put_n = 0;
+	int rc;
+
+	if (pr->outoff < pr->outlen) {
+		rc = xcv_tls_write(pr->tls, pr->out + pr->outoff,
+			pr->outlen - pr->outoff, &put_n);
+		if (rc < 0) {
+			fail(pr, "%s", xcv_error_last());
+			return;
+		}
+		pr->outoff += put_n;
+		if (pr->outoff == pr->outlen)
+			pr->outoff = pr->outlen = 0;
+		if (rc == XCV_TLS_WANT_WRITE) {
+			pr->tls_want = rc;
+			return;
+		}
+	}
+	for (int i = 0; i < 64 && pr->phase == XCV_PH_CONFIRM; i++) {
+		rc = xcv_tls_read(pr->tls, buf, sizeof(buf), &got);
+		if (rc == XCV_TLS_WANT_READ || rc == XCV_TLS_WANT_WRITE) {
+			pr->tls_want = rc;
+			return;
+		}
+		if (rc == XCV_TLS_CLOSED) {
+			fail(pr, "no XMPP stream opened over TLS: the server "
+				"closed TLS while we waited for %s",
+				waiting_for(pr->phase));
+			return;
+		}
+		if (rc < 0) {
+			fail(pr, "no XMPP stream opened over TLS: %s",
+				xcv_error_last());
+			return;
+		}
+		feed(pr, buf, got);
+	}
+}
+
+static short
+events(const struct xcv_probe *pr)
+{
+	switch (pr->phase) {
+	case XCV_PH_CONNECT:
+		return POLLOUT;
+	case XCV_PH_HANDSHAKE:
+	case XCV_PH_CONFIRM:
+		return pr->tls_want == XCV_TLS_WANT_WRITE ? POLLOUT : POLLIN;
+	case XCV_PH_DONE:
+	case XCV_PH_FAILED:
+		return 0;
+	default:
+		return (short)(POLLIN | (pr->outoff < pr->outlen ? POLLOUT : 0));
+	}
+}
+
+static void
+step(struct xcv_probe *pr, short revents)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	switch (pr->phase) {
+	case XCV_PH_CONNECT:
+		if (getsockopt(pr->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err != 0)
+			fail(pr, "cannot connect to %s: %s", pr->p.ep->addrtext,
+				strerror(err));
+		else
+			connected(pr);
+		break;
+	case XCV_PH_HANDSHAKE:
+		handshake(pr);
+		break;
+	case XCV_PH_CONFIRM:
+		tls_io(pr);
+		break;
+	case XCV_PH_HEADER:
+	case XCV_PH_FEATURES:
+	case XCV_PH_PROCEED:
+		plain_io(pr, revents);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool
+active(const struct xcv_probe *pr)
+{
+	return pr->phase != XCV_PH_DONE && pr->phase != XCV_PH_FAILED;
+}
+
+int
+xcv_probes_run(struct xcv_probe **v, size_t n)
+{
+	struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
+
+	if (pfd == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		start(v[i]);
+	for (;;) {
+		int64_t now = xcv_now_ms(), next = INT64_MAX;
+		size_t live = 0;
+		int r;
+
+		for (size_t i = 0; i < n; i++) {
+			pfd[i].fd = -1;
+			pfd[i].events = 0;
+			pfd[i].revents = 0;
+			if (!active(v[i]))
+				continue;
+			if (now >= v[i]->deadline) {
+				v[i]->timed_out = true;
+				fail(v[i], "timed out after %d s waiting for %s",
+					v[i]->p.timeout_ms / 1000, waiting_for(v[i]->phase));
+				continue;
+			}
+			pfd[i].fd = v[i]->fd;
+			pfd[i].events = events(v[i]);
+			if (v[i]->deadline < next)
+				next = v[i]->deadline;
+			live++;
+		}
+		if (live == 0)
+			break;
+		r = poll(pfd, (nfds_t)n, (int)(next - now));
+		if (r < 0 && errno != EINTR) {
+			free(pfd);
+			return xcv_set_error(XCV_ERROR, "poll: %s", strerror(errno));
+		}
+		for (size_t i = 0; r > 0 && i < n; i++)
+			if (pfd[i].fd >= 0 && pfd[i].revents && active(v[i]))
+				step(v[i], pfd[i].revents);
+	}
+	free(pfd);
+	return 0;
+}
+
+const struct xcv_stream_state *
+xcv_probe_stream(const struct xcv_probe *pr)
+{
+	return xcv_stream_state(pr->stream);
+}
+
+bool
+xcv_probe_failed(const struct xcv_probe *pr)
+{
+	return pr->phase == XCV_PH_FAILED;
+}
+
+const char *
+xcv_probe_fail_phase(const struct xcv_probe *pr)
+{
+	return pr->fail_phase;
+}
+
+const char *
+xcv_probe_fail_message(const struct xcv_probe *pr)
+{
+	return pr->fail_message ? pr->fail_message : "out of memory";
+}
+
+bool
+xcv_probe_timed_out(const struct xcv_probe *pr)
+{
+	return pr->timed_out;
+}
+
+struct xcv_chain *
+xcv_probe_take_chain(struct xcv_probe *pr)
+{
+	struct xcv_chain *c = pr->chain;
+
+	pr->chain = NULL;
+	return c;
+}
+
+bool
+xcv_probe_tls_done(const struct xcv_probe *pr)
+{
+	return pr->tls_done;
+}
+
+const char *
+xcv_probe_tls_version(const struct xcv_probe *pr)
+{
+	return pr->version;
+}
+
+const char *
+xcv_probe_tls_cipher(const struct xcv_probe *pr)
+{
+	return pr->cipher;
+}
+
+const char *
+xcv_probe_tls_alpn(const struct xcv_probe *pr)
+{
+	return pr->alpn[0] ? pr->alpn : NULL;
+}
+
+const char *
+xcv_probe_sni(const struct xcv_probe *pr)
+{
+	return pr->sni;
+}
+
+int
+xcv_probe_tls_alert(const struct xcv_probe *pr)
+{
+	return pr->alert;
+}

@@ -1,0 +1,51 @@
+/*
+ * A probe: one connection to one endpoint as a state machine. It opens an
+ * XMPP stream to a candidate domain, reads the reply, negotiates STARTTLS
+ * (or starts with TLS, then confirms a stream opens over it) and captures
+ * the chain. Each phase has its own deadline. Probes share one poll loop.
+ */
+#ifndef XCV_PROBE_H
+#define XCV_PROBE_H
+
+#include "net.h"
+#include "stream.h"
+
+struct xcv_probe_params {
+	const struct xcv_endpoint *ep;
+	const char *to;              /* the candidate domain */
+	const char *from;            /* s2s: our own name */
+	enum xcv_service service;
+	bool direct_tls;
+	int timeout_ms;              /* for each phase */
+};
+
+enum xcv_probe_phase {
+	XCV_PH_CONNECT, XCV_PH_HEADER, XCV_PH_FEATURES, XCV_PH_PROCEED,
+	XCV_PH_HANDSHAKE, XCV_PH_CONFIRM, XCV_PH_DONE, XCV_PH_FAILED,
+};
+
+struct xcv_probe;
+
+int xcv_probe_new(struct xcv_probe **out, const struct xcv_probe_params *p);
+void xcv_probe_free(struct xcv_probe *pr);
+
+/* Run probes to completion in one poll() loop. */
+int xcv_probes_run(struct xcv_probe **v, size_t n);
+
+/* The reply stream (before TLS for STARTTLS, over TLS for direct TLS). */
+const struct xcv_stream_state *xcv_probe_stream(const struct xcv_probe *pr);
+bool xcv_probe_failed(const struct xcv_probe *pr);
+/* "connect", "stream", "starttls", "tls"; and the message. */
+const char *xcv_probe_fail_phase(const struct xcv_probe *pr);
+const char *xcv_probe_fail_message(const struct xcv_probe *pr);
+bool xcv_probe_timed_out(const struct xcv_probe *pr);
+/* After a handshake: the chain (ownership passes to the caller). */
+struct xcv_chain *xcv_probe_take_chain(struct xcv_probe *pr);
+bool xcv_probe_tls_done(const struct xcv_probe *pr);
+const char *xcv_probe_tls_version(const struct xcv_probe *pr);
+const char *xcv_probe_tls_cipher(const struct xcv_probe *pr);
+const char *xcv_probe_tls_alpn(const struct xcv_probe *pr);
+const char *xcv_probe_sni(const struct xcv_probe *pr);
+int xcv_probe_tls_alert(const struct xcv_probe *pr);
+
+#endif

@@ -1,0 +1,347 @@
+/* Name resolution with c-ares: SRV (RFC 2782, RFC 6120 §3.2) and A/AAAA. */
+#include <ares.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+
+struct lookup {
+	bool done;
+	int status;
+	struct ares_srv_reply *srv;
+	struct ares_addrinfo *ai;
+};
+
+static void
+srv_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct lookup *l = arg;
+
+	(void)timeouts;
+	l->done = true;
+	l->status = status;
+	if (status == ARES_SUCCESS)
+		l->status = ares_parse_srv_reply(abuf, alen, &l->srv);
+}
+
+static void
+ai_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	struct lookup *l = arg;
+
+	(void)timeouts;
+	l->done = true;
+	l->status = status;
+	l->ai = res;
+}
+
+/* Drive c-ares until the lookup is answered or the deadline passes. */
+static void
+wait_for(ares_channel ch, struct lookup *l, int64_t deadline)
+{
+	while (!l->done) {
+		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+		struct timeval maxtv, tv, *tvp;
+		int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), n = 0, r;
+		int64_t left = deadline - xcv_now_ms();
+
+		if (left <= 0) {
+			ares_cancel(ch);   /* calls back with ARES_ECANCELLED */
+			if (!l->done) {
+				l->done = true;
+				l->status = ARES_ETIMEOUT;
+			}
+			return;
+		}
+		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			short ev = 0;
+			if (ARES_GETSOCK_READABLE(bits, i))
+				ev |= POLLIN;
+			if (ARES_GETSOCK_WRITABLE(bits, i))
+				ev |= POLLOUT;
+			if (ev) {
+				pfd[n].fd = socks[i];
+				pfd[n].events = ev;
+				pfd[n].revents = 0;
+				n++;
+			}
+		}
+		maxtv.tv_sec = (time_t)(left / 1000);
+		maxtv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+		tvp = ares_timeout(ch, &maxtv, &tv);
+		r = poll(pfd, (nfds_t)n, (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000));
+		if (r <= 0) {
+			ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			ares_process_fd(ch,
+				pfd[i].revents & (POLLIN | POLLERR | POLLHUP) ?
+				pfd[i].fd : ARES_SOCKET_BAD,
+				pfd[i].revents & POLLOUT ? pfd[i].fd : ARES_SOCKET_BAD);
+		}
+	}
+}
+
+static int
+push(struct xcv_endpoints *e, const char *host, int port,
+	const struct sockaddr *sa, socklen_t len, const char *how)
+{
+	struct xcv_endpoint *v, *p;
+
+	for (size_t i = 0; i < e->n; i++)
+		if (e->v[i].addrlen == len && memcmp(&e->v[i].addr, sa, len) == 0)
+			return 0;   /* the same address twice is tried once */
+	v = realloc(e->v, (e->n + 1) * sizeof(*v));
+	if (v == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	e->v = v;
+	p = &v[e->n];
+	memset(p, 0, sizeof(*p));
+	p->host = xcv_strdup(host);
+	if (p->host == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	p->port = port;
+	memcpy(&p->addr, sa, len);
+	p->addrlen = len;
+	p->how = how;
+	xcv_addr_format(sa, p->addrtext, sizeof(p->addrtext));
+	e->n++;
+	return 0;
+}
+
+void
+xcv_endpoints_clear(struct xcv_endpoints *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->v[i].host);
+	free(e->v);
+	xcv_strv_clear(&e->records);
+	memset(e, 0, sizeof(*e));
+}
+
+static const struct xcv_pin *
+find_pin(const struct xcv_resolve_params *p, const char *host, int port)
+{
+	for (size_t i = 0; i < p->n_pins; i++)
+		if (strcmp(p->pins[i].host, host) == 0 &&
+		    (port == 0 || p->pins[i].port == port))
+			return &p->pins[i];
+	return NULL;
+}
+
+/* A/AAAA for host:port, unless a pin answers. */
+static int
+lookup_host(struct xcv_endpoints *e, ares_channel ch,
+	const struct xcv_resolve_params *p, const char *host, int port,
+	const char *how, int64_t deadline)
+{
+	const struct xcv_pin *pin = find_pin(p, host, port);
+	struct ares_addrinfo_hints hints = { .ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM };
+	struct lookup l = {0};
+	char service[8];
+	size_t before = e->n;
+	int rc = 0;
+
+	if (pin != NULL)
+		return push(e, host, pin->port, (const struct sockaddr *)&pin->addr,
+			pin->addrlen, "--resolve");
+	snprintf(service, sizeof(service), "%d", port);
+	ares_getaddrinfo(ch, host, service, &hints, ai_cb, &l);
+	wait_for(ch, &l, deadline);
+	if (l.status != ARES_SUCCESS || l.ai == NULL) {
+		rc = xcv_strv_pushf(&e->records, "A/AAAA %s: %s", host,
+			l.status == ARES_ETIMEOUT ? "timed out" :
+			ares_strerror(l.status));
+		goto out;
+	}
+	for (struct ares_addrinfo_node *n = l.ai->nodes; n && rc == 0; n = n->ai_next) {
+		char text[INET6_ADDRSTRLEN + 8];
+		xcv_addr_format(n->ai_addr, text, sizeof(text));
+		rc = push(e, host, port, n->ai_addr, (socklen_t)n->ai_addrlen, how);
+		if (rc == 0)
+			rc = xcv_strv_pushf(&e->records, "A/AAAA %s: %s", host, text);
+	}
+	if (rc == 0 && e->n == before)
+		rc = xcv_strv_pushf(&e->records, "A/AAAA %s: no address", host);
+out:
+	if (l.ai)
+		ares_freeaddrinfo(l.ai);
+	return rc < 0 ? XCV_ERROR : 0;
+}
+
+struct srv { char *target; int prio, weight, port; };
+
+static int
+by_priority(const void *a, const void *b)
+{
+	const struct srv *x = a, *y = b;
+
+	return x->prio - y->prio;
+}
+
+/* RFC 2782: by priority; within one, weighted random order. */
+static void
+srv_order(struct srv *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), by_priority);
+	for (size_t start = 0; start < n;) {
+		size_t end = start;
+		while (end < n && v[end].prio == v[start].prio)
+			end++;
+		for (size_t i = start; i + 1 < end; i++) {
+			unsigned total = 0, pick, run = 0;
+			size_t j;
+			for (j = i; j < end; j++)
+				total += (unsigned)v[j].weight;
+			pick = total ? arc4random_uniform(total + 1) : 0;
+			for (j = i; j < end; j++) {
+				run += (unsigned)v[j].weight;
+				if (run >= pick)
+					break;
+			}
+			if (j == end)
+				j = end - 1;
+			struct srv t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+		}
+		start = end;
+	}
+}
+
+static int
+default_port(const struct xcv_resolve_params *p)
+{
+	if (p->service == XCV_SERVICE_S2S)
+		return p->direct_tls ? 5270 : 5269;
+	return p->direct_tls ? 5223 : 5222;
+}
+
+int
+xcv_resolve(struct xcv_endpoints *out, const struct xcv_resolve_params *p)
+{
+	const struct xcv_target *t = p->target;
+	struct ares_options opts = {0};
+	ares_channel ch = NULL;
+	struct lookup l = {0};
+	struct srv *srv = NULL;
+	size_t nsrv = 0;
+	int64_t deadline = xcv_now_ms() + p->timeout_ms;
+	int port = t->port ? t->port : default_port(p), rc = 0;
+	char name[300];
+	const char *svc;
+
+	memset(out, 0, sizeof(*out));
+	if (t->host_is_ip) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		if (xcv_addr_parse(&ss, &len, t->host, port) < 0)
+			return xcv_set_error(XCV_EINPUT, "bad address %s", t->host);
+		return push(out, t->host, port, (struct sockaddr *)&ss, len,
+			"address");
+	}
+	/* A pinned host needs no DNS at all. */
+	if (find_pin(p, t->host, t->port) != NULL) {
+		const struct xcv_pin *pin = find_pin(p, t->host, t->port);
+		return push(out, t->host, pin->port,
+			(const struct sockaddr *)&pin->addr, pin->addrlen,
+			"--resolve");
+	}
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+		return xcv_set_error(XCV_ERROR, "cannot initialise c-ares");
+	opts.timeout = p->timeout_ms < 2000 ? p->timeout_ms : 2000;
+	opts.tries = 2;
+	if (ares_init_options(&ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
+	    ARES_SUCCESS) {
+		rc = xcv_set_error(XCV_ECONNECT, "cannot set up DNS resolution "
+			"(is /etc/resolv.conf readable?)");
+		goto out;
+	}
+	if (p->dns_server != NULL &&
+	    ares_set_servers_ports_csv(ch, p->dns_server) != ARES_SUCCESS) {
+		rc = xcv_set_error(XCV_EINPUT, "--dns-server '%s': expected "
+			"ADDRESS or ADDRESS:PORT", p->dns_server);
+		goto out;
+	}
+	if (t->port != 0) {
+		rc = lookup_host(out, ch, p, t->host, port, "A/AAAA", deadline);
+		goto done;
+	}
+	if (p->service == XCV_SERVICE_S2S)
+		svc = p->direct_tls ? "_xmpps-server" : "_xmpp-server";
+	else
+		svc = p->direct_tls ? "_xmpps-client" : "_xmpp-client";
+	snprintf(name, sizeof(name), "%s._tcp.%s", svc, t->host);
+	ares_query(ch, name, ns_c_in, ns_t_srv, srv_cb, &l);
+	wait_for(ch, &l, deadline);
+	for (struct ares_srv_reply *r = l.srv; r; r = r->next)
+		nsrv++;
+	if (nsrv > 0) {
+		size_t i = 0;
+		srv = calloc(nsrv, sizeof(*srv));
+		if (srv == NULL) {
+			rc = xcv_set_error(XCV_ERROR, "out of memory");
+			goto out;
+		}
+		for (struct ares_srv_reply *r = l.srv; r; r = r->next, i++) {
+			srv[i].target = r->host;
+			srv[i].prio = r->priority;
+			srv[i].weight = r->weight;
+			srv[i].port = r->port;
+			if (xcv_strv_pushf(&out->records, "SRV %s: priority %d "
+			    "weight %d port %d target %s", name, r->priority,
+			    r->weight, r->port, r->host) < 0) {
+				rc = xcv_set_error(XCV_ERROR, "out of memory");
+				goto out;
+			}
+		}
+		/* RFC 2782: a single "." target means no such service. */
+		if (nsrv == 1 && (srv[0].target[0] == '\0' ||
+		    strcmp(srv[0].target, ".") == 0)) {
+			rc = xcv_set_error(XCV_ECONNECT, "%s says this domain offers "
+				"no such service (SRV target '.')", name);
+			goto out;
+		}
+		srv_order(srv, nsrv);
+		for (i = 0; i < nsrv && rc == 0; i++) {
+			char host[256];
+			snprintf(host, sizeof(host), "%s", srv[i].target);
+			for (char *c = host; *c; c++)
+				*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+			rc = lookup_host(out, ch, p, host, srv[i].port, "SRV",
+				deadline);
+		}
+	} else {
+		if (xcv_strv_pushf(&out->records, "SRV %s: %s; using A/AAAA of %s "
+		    "on port %d (RFC 6120 §3.2.2)", name,
+		    l.status == ARES_ETIMEOUT ? "timed out" :
+		    l.status == ARES_SUCCESS ? "no records" :
+		    ares_strerror(l.status), t->host, port) < 0) {
+			rc = xcv_set_error(XCV_ERROR, "out of memory");
+			goto out;
+		}
+		rc = lookup_host(out, ch, p, t->host, port, "A/AAAA", deadline);
+	}
+done:
+	if (rc == 0 && out->n == 0)
+		rc = xcv_set_error(XCV_ECONNECT, "could not resolve %s: %s",
+			t->host, out->records.n ?
+			out->records.v[out->records.n - 1] : "no answer");
+out:
+	free(srv);
+	if (l.srv)
+		ares_free_data(l.srv);
+	if (ch)
+		ares_destroy(ch);
+	ares_library_cleanup();
+	return rc;
+}

@@ -1,0 +1,198 @@
+/* TLS client for probes. Only this file uses libssl. */
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain_internal.h"
+#include "tls.h"
+
+struct xcv_tls {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	char alert[64];
+	int alert_code;
+};
+
+static void
+info_cb(const SSL *ssl, int where, int ret)
+{
+	struct xcv_tls *t = SSL_get_app_data(ssl);
+
+	if (t != NULL && (where & SSL_CB_READ_ALERT)) {
+		snprintf(t->alert, sizeof(t->alert), "%s",
+			SSL_alert_desc_string_long(ret));
+		t->alert_code = ret & 0xff;
+	}
+}
+
+int
+xcv_tls_new(struct xcv_tls **out, int fd, const char *sni, const char *alpn)
+{
+	struct xcv_tls *t = calloc(1, sizeof(*t));
+	unsigned char proto[64];
+	size_t n;
+
+	*out = NULL;
+	if (t == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	t->ctx = SSL_CTX_new(TLS_client_method());
+	if (t->ctx == NULL)
+		goto fail;
+	/* The chain is judged by xcv_verify, not during the handshake. */
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+	t->ssl = SSL_new(t->ctx);
+	if (t->ssl == NULL || !SSL_set_fd(t->ssl, fd))
+		goto fail;
+	SSL_set_app_data(t->ssl, t);
+	SSL_set_info_callback(t->ssl, info_cb);
+	SSL_set_connect_state(t->ssl);
+	if (sni != NULL && !SSL_set_tlsext_host_name(t->ssl, sni))
+		goto fail;
+	if (alpn != NULL) {
+		n = strlen(alpn);
+		if (n == 0 || n > sizeof(proto) - 1)
+			goto fail;
+		proto[0] = (unsigned char)n;
+		memcpy(proto + 1, alpn, n);
+		if (SSL_set_alpn_protos(t->ssl, proto, (unsigned)n + 1) != 0)
+			goto fail;
+	}
+	*out = t;
+	return 0;
+fail:
+	xcv_tls_free(t);
+	ERR_clear_error();
+	return xcv_set_error(XCV_ERROR, "cannot set up TLS");
+}
+
+void
+xcv_tls_free(struct xcv_tls *t)
+{
+	if (t == NULL)
+		return;
+	SSL_free(t->ssl);
+	SSL_CTX_free(t->ctx);
+	free(t);
+}
+
+static int
+tls_error(struct xcv_tls *t, int ret, const char *what)
+{
+	int e = SSL_get_error(t->ssl, ret);
+	unsigned long err = ERR_peek_last_error();
+	const char *reason = err ? ERR_reason_error_string(err) : NULL;
+	int rc;
+
+	if (e == SSL_ERROR_WANT_READ)
+		return XCV_TLS_WANT_READ;
+	if (e == SSL_ERROR_WANT_WRITE)
+		return XCV_TLS_WANT_WRITE;
+	if (e == SSL_ERROR_ZERO_RETURN)
+		return XCV_TLS_CLOSED;
+	if (t->alert[0])
+		rc = xcv_set_error(XCV_ECONNECT, "%s: the server sent the TLS "
+			"alert \"%s\"", what, t->alert);
+	else if (e == SSL_ERROR_SYSCALL && err == 0)
+		rc = xcv_set_error(XCV_ECONNECT, "%s: the server closed the "
+			"connection", what);
+	else
+		rc = xcv_set_error(XCV_ECONNECT, "%s: %s", what,
+			reason ? reason : "TLS error");
+	ERR_clear_error();
+	return rc;
+}
+
+int
+xcv_tls_handshake(struct xcv_tls *t)
+{
+	int ret;
+
+	ERR_clear_error();
+	ret = SSL_do_handshake(t->ssl);
+	if (ret == 1)
+		return XCV_TLS_DONE;
+	return tls_error(t, ret, "TLS handshake failed");
+}
+
+int
+xcv_tls_read(struct xcv_tls *t, void *buf, size_t len, size_t *got)
+{
+	ERR_clear_error();
+	*got = 0;
+	if (SSL_read_ex(t->ssl, buf, len, got) == 1)
+		return XCV_TLS_DONE;
+	return tls_error(t, 0, "reading over TLS failed");
+}
+
+int
+xcv_tls_write(struct xcv_tls *t, const void *buf, size_t len, size_t *put)
+{
+	ERR_clear_error();
+	*put = 0;
+	if (SSL_write_ex(t->ssl, buf, len, put) == 1)
+		return XCV_TLS_DONE;
+	return tls_error(t, 0, "writing over TLS failed");
+}
+
+int
+xcv_tls_chain(struct xcv_tls *t, struct xcv_chain **out)
+{
+	STACK_OF(X509) *sk = SSL_get_peer_cert_chain(t->ssl);
+	struct xcv_chain *c;
+
+	*out = NULL;
+	if (sk == NULL || sk_X509_num(sk) == 0)
+		return xcv_set_error(XCV_ECONNECT, "the server presented no "
+			"certificate");
+	c = xcv_chain_new();
+	if (c == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	for (int i = 0; i < sk_X509_num(sk); i++) {
+		X509 *x = sk_X509_value(sk, i);
+		if (!X509_up_ref(x) || sk_X509_push(c->certs, x) <= 0) {
+			xcv_chain_free(c);
+			return xcv_set_error(XCV_ERROR, "out of memory");
+		}
+	}
+	*out = c;
+	return 0;
+}
+
+const char *
+xcv_tls_version(const struct xcv_tls *t)
+{
+	return SSL_get_version(t->ssl);
+}
+
+const char *
+xcv_tls_cipher(const struct xcv_tls *t)
+{
+	return SSL_get_cipher_name(t->ssl);
+}
+
+const char *
+xcv_tls_alpn(struct xcv_tls *t, char buf[64])
+{
+	const unsigned char *p = NULL;
+	unsigned n = 0;
+
+	SSL_get0_alpn_selected(t->ssl, &p, &n);
+	if (p == NULL || n == 0 || n > 63)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+const char *
+xcv_tls_alert(const struct xcv_tls *t)
+{
+	return t->alert[0] ? t->alert : NULL;
+}
+
+int
+xcv_tls_alert_code(const struct xcv_tls *t)
+{
+	return t->alert_code;
+}

@@ -1,0 +1,39 @@
+/* TLS for probes: non-blocking handshake and chain capture (libssl). */
+#ifndef XCV_TLS_H
+#define XCV_TLS_H
+
+#include "internal.h"
+
+struct xcv_tls;
+
+enum { XCV_TLS_DONE = 0, XCV_TLS_WANT_READ = 1, XCV_TLS_WANT_WRITE = 2,
+	XCV_TLS_CLOSED = 3 };
+
+/*
+ * A client connection over socket fd. sni may be NULL (not sent for IP
+ * addresses); alpn is a protocol name such as "xmpp-client" or NULL.
+ * Certificates are not judged here: the chain is captured for xcv_verify.
+ */
+int xcv_tls_new(struct xcv_tls **out, int fd, const char *sni,
+	const char *alpn);
+void xcv_tls_free(struct xcv_tls *t);
+
+/* XCV_TLS_DONE, _WANT_READ, _WANT_WRITE, or XCV_ECONNECT with a message. */
+int xcv_tls_handshake(struct xcv_tls *t);
+
+/* XCV_TLS_DONE with the byte count in got or put, XCV_TLS_WANT_*, XCV_TLS_CLOSED
+ * (the peer closed TLS), or XCV_ECONNECT with a message. */
+int xcv_tls_read(struct xcv_tls *t, void *buf, size_t len, size_t *got);
+int xcv_tls_write(struct xcv_tls *t, const void *buf, size_t len,
+	size_t *put);
+
+/* After the handshake: the chain the server presented (leaf first). */
+int xcv_tls_chain(struct xcv_tls *t, struct xcv_chain **out);
+const char *xcv_tls_version(const struct xcv_tls *t);
+const char *xcv_tls_cipher(const struct xcv_tls *t);
+const char *xcv_tls_alpn(struct xcv_tls *t, char buf[64]);
+/* The alert the server sent, e.g. "unrecognized name", or NULL. */
+const char *xcv_tls_alert(const struct xcv_tls *t);
+int xcv_tls_alert_code(const struct xcv_tls *t);
+
+#endif

@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""`xmppcv check` against real Prosody and scripted peers on loopback.
+
+Usage: cli_check.py CLASS   (XMPPCV and FIXTURES come from the environment)
+Every server is started here and stopped by its PID; every wait is bounded.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import shutil
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from servers import Peer, Prosody, cert, stop_pid  # noqa: E402
+
+XMPPCV = os.environ.get("XMPPCV", "build/src/xmppcv")
+AT = "2026-06-01T00:00:00Z"
+TRUST = ["--no-system-ca", "--ca-file", cert("root-ca.crt"), "--at", AT]
+
+
+def run(*args, timeout=60):
+    """Run xmppcv; return (exit, stdout, stderr, seconds, peak RSS KiB)."""
+    start = time.monotonic()
+    p = subprocess.Popen([XMPPCV, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_pid(p)
+        raise AssertionError("xmppcv did not finish within %d s: %r" % (timeout, args))
+    # communicate() has reaped the child; its rusage is in RUSAGE_CHILDREN,
+    # so measure RSS with a second, identical run only where a test asks.
+    err = err.decode("utf-8", "replace")
+    if "Sanitizer" in err or "runtime error:" in err:
+        raise AssertionError("sanitizer report for %r:\n%s" % (args, err))
+    if p.returncode < 0:
+        raise AssertionError("xmppcv killed by signal %d: %r" % (-p.returncode, args))
+    return p.returncode, out.decode("utf-8", "replace"), err, time.monotonic() - start
+
+
+def peak_rss(*args, timeout=60):
+    """Peak RSS (KiB) of one xmppcv run, from wait4()."""
+    p = subprocess.Popen([XMPPCV, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid == p.pid:
+            p.returncode = os.waitstatus_to_exitcode(status)
+            return ru.ru_maxrss
+        time.sleep(0.02)
+    stop_pid(p)
+    raise AssertionError("xmppcv did not finish within %d s" % timeout)
+
+
+def check_json(*args, timeout=60):
+    code, out, err, secs = run("check", "--json", *args, timeout=timeout)
+    lines = [l for l in out.splitlines() if l.strip()]
+    if len(lines) != 1:
+        raise AssertionError("expected one JSON line, got %r (stderr %s)" % (out, err))
+    return code, json.loads(lines[0]), err, secs
+
+
+class ProsodyLive(unittest.TestCase):
+    """Real Prosody from Debian, one instance per certificate situation."""
+
+    NODES = {
+        "domain-san": "127.0.10.1", "fqdn-only": "127.0.10.2",
+        "self-signed": "127.0.10.3", "xmppaddr-only": "127.0.10.4",
+        "srvname-only": "127.0.10.5", "s2s-srvname": "127.0.10.6",
+        "expired": "127.0.10.7",
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        cls.servers = []
+        try:
+            for name, ip in cls.NODES.items():
+                cls.servers.append(Prosody(ip, name))
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in cls.servers:
+            s.stop()
+
+    def node(self, name, port=15222, *extra, host="cup1.corp.example"):
+        ip = self.NODES[name]
+        return check_json(*TRUST, "--resolve", "%s:%d:%s" % (host, port, ip), *extra,
+                          "%s:%d" % (host, port))
+
+    def test_domain_named_discovered_through_host_unknown(self):
+        code, o, err, _ = self.node("domain-san")
+        self.assertEqual(code, 0, err)
+        self.assertTrue(o["ok"])
+        self.assertEqual(o["domain"], "corp.example")
+        d = o["discovery"]
+        self.assertEqual(d["source"], "accepted")
+        self.assertEqual([(a["to"], a["outcome"]) for a in d["attempts"]],
+                         [("cup1.corp.example", "host-unknown"), ("corp.example", "accepted")])
+        self.assertIn("does not serve cup1.corp.example", d["attempts"][0]["detail"])
+        self.assertEqual(o["tls"]["mode"], "starttls")
+        self.assertEqual(o["tls"]["sni"], "corp.example")
+        self.assertRegex(o["tls"]["version"], r"^TLSv1\.[23]$")
+        self.assertTrue(o["tls"]["cipher"])
+        self.assertEqual(o["address"], "127.0.10.1:15222")
+        self.assertEqual(o["identity"]["field"], "dnsName")
+        self.assertEqual(len(o["chain"]["certs"]), 2)
+
+    def test_fqdn_only_is_a_mismatch_with_advice(self):
+        code, o, _, _ = self.node("fqdn-only")
+        self.assertEqual(code, 1)
+        self.assertEqual(o["domain"], "corp.example")
+        self.assertFalse(o["identity"]["matched"])
+        self.assertTrue(o["chain"]["trusted"])
+        self.assertIn("Use Domain Name for XMPP Certificate Subject Alternative Name",
+                      " ".join(o["advice"]))
+
+    def test_private_ca_with_intermediate(self):
+        ip = self.NODES["domain-san"]
+        code, o, _, _ = check_json("--no-system-ca", "--at", AT, "--resolve",
+                                   "cup1.corp.example:15222:" + ip, "cup1.corp.example:15222")
+        self.assertEqual(code, 1)
+        self.assertFalse(o["chain"]["trusted"])
+        self.assertIn("Corp Root CA", o["chain"]["error"])
+        self.assertIn("Trusted Root Certification Authorities", " ".join(o["advice"]))
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copy(cert("root-ca.crt"), d)
+            code, o, _, _ = check_json("--no-system-ca", "--at", AT, "--ca-path", d,
+                                       "--resolve", "cup1.corp.example:15222:" + ip,
+                                       "cup1.corp.example:15222")
+            self.assertEqual(code, 0)
+            self.assertEqual([c["subject"] for c in o["chain"]["built"]][-1],
+                             "CN=Corp Root CA,O=Corp Example")
+
+    def test_self_signed(self):
+        code, o, _, _ = self.node("self-signed")
+        self.assertEqual(code, 1)
+        self.assertIn("self-signed", o["chain"]["error"])
+        self.assertTrue(o["identity"]["matched"])
+
+    def test_xmppaddr_only(self):
+        code, o, _, _ = self.node("xmppaddr-only")
+        self.assertEqual(code, 0)
+        self.assertEqual((o["identity"]["field"], o["identity"]["value"]),
+                         ("xmppAddr", "corp.example"))
+
+    def test_srvname_only(self):
+        code, o, _, _ = self.node("srvname-only")
+        self.assertEqual(code, 0)
+        self.assertEqual((o["identity"]["field"], o["identity"]["value"]),
+                         ("srvName", "_xmpp-client.corp.example"))
+
+    def test_s2s(self):
+        code, o, err, _ = self.node("s2s-srvname", 15269, "--service", "s2s")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(o["service"], "s2s")
+        self.assertEqual(o["identity"]["value"], "_xmpp-server.corp.example")
+        # The same certificate does not serve clients.
+        code, o, _, _ = self.node("s2s-srvname")
+        self.assertEqual(code, 1)
+
+    def test_expired_at_pinned_time(self):
+        code, o, _, _ = self.node("expired")
+        self.assertEqual(code, 1)
+        self.assertIn("expired on 2026-03-01", o["chain"]["error"])
+
+    def test_direct_tls_discovers_by_sni(self):
+        code, o, err, _ = self.node("domain-san", 15223, "--direct-tls")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(o["tls"]["mode"], "direct")
+        self.assertEqual([a["outcome"] for a in o["discovery"]["attempts"]],
+                         ["unrecognized-name", "accepted"])
+
+    def test_jid_target_uses_the_jid_domain(self):
+        ip = self.NODES["domain-san"]
+        code, o, _, _ = check_json(*TRUST, "--resolve", "corp.example:15222:" + ip,
+                                   "alice@corp.example/phone")
+        self.assertEqual(code, 0)
+        self.assertEqual([a["to"] for a in o["discovery"]["attempts"]], ["corp.example"])
+
+    def test_given_domain_must_be_served(self):
+        ip = self.NODES["domain-san"]
+        code, o, _, _ = check_json(*TRUST, "--domain", "other.example", ip + ":15222")
+        self.assertEqual(code, 3)
+        self.assertEqual(o["error"]["phase"], "discovery")
+        self.assertIsNone(o["domain"])
+        code, o, _, _ = check_json(*TRUST, "--domain", "CORP.example.", ip + ":15222")
+        self.assertEqual(code, 0)
+        self.assertEqual(o["discovery"]["source"], "given")
+
+    def test_max_attempts_bounds_discovery(self):
+        code, o, _, _ = self.node("domain-san", 15222, "--max-attempts", "1")
+        self.assertEqual(code, 3)
+        self.assertEqual(len(o["discovery"]["attempts"]), 1)
+        self.assertEqual(o["error"]["phase"], "discovery")
+
+    def test_text_report_order(self):
+        ip = self.NODES["fqdn-only"]
+        code, out, _, _ = run("check", *TRUST, "--resolve", "cup1.corp.example:15222:" + ip,
+                              "cup1.corp.example:15222")
+        lines = out.splitlines()
+        self.assertEqual(code, 1)
+        self.assertIn("NOT VERIFIED", lines[0])
+        self.assertIn("MISMATCH", lines[1])
+        self.assertTrue(lines[3].startswith("  domain     corp.example"))
+        self.assertLess(out.index("tls        STARTTLS"), out.index("presented identities"))
+        self.assertLess(out.index("presented identities"), out.index("what to do"))
+
+    def test_several_targets_worst_status_wins(self):
+        a, b = self.NODES["domain-san"], self.NODES["fqdn-only"]
+        code, out, _, _ = run("check", "--json", *TRUST, "--domain", "corp.example",
+                              a + ":15222", b + ":15222")
+        self.assertEqual(code, 1)
+        self.assertEqual([json.loads(l)["ok"] for l in out.splitlines()], [True, False])
+
+
+class Peers(unittest.TestCase):
+    """Scripted peers: behaviours no packaged server shows."""
+
+    IP = "127.0.20.1"
+    port = 16000
+
+    def peer(self, mode, *args):
+        Peers.port += 1
+        p = Peer(mode, self.IP, Peers.port, *args)
+        self.addCleanup(p.stop)
+        return "%s:%d" % (self.IP, Peers.port)
+
+    def fails(self, mode, phase, message, *extra, args=(), timeout="3"):
+        target = self.peer(mode, *args)
+        code, o, err, secs = check_json(*TRUST, "--domain", "corp.example", "--timeout",
+                                        timeout, *extra, target)
+        self.assertEqual(code, 3, err)
+        self.assertEqual(o["error"]["phase"], phase, o["error"])
+        self.assertIn(message, o["error"]["message"])
+        self.assertIn(message, err)
+        return secs
+
+    def test_server_announcing_its_own_domain(self):
+        target = self.peer("announce", cert("domain-san.chain.pem"), cert("domain-san.key"))
+        host, port = target.split(":")
+        code, o, err, _ = check_json(*TRUST, "--resolve", "node1.lab.local:%s:%s" % (port, host),
+                                     "node1.lab.local:" + port)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(o["domain"], "corp.example")
+        self.assertEqual(o["discovery"]["source"], "announced")
+        self.assertEqual(o["discovery"]["attempts"][0]["from"], "corp.example")
+        self.assertEqual(o["tls"]["sni"], "corp.example")
+
+    def test_announced_domain_with_given_domain_is_reported(self):
+        target = self.peer("announce", cert("domain-san.chain.pem"), cert("domain-san.key"))
+        code, o, _, _ = check_json(*TRUST, "--domain", "other.example", target)
+        self.assertEqual(code, 1)
+        self.assertEqual(o["domain"], "other.example")
+        self.assertTrue(any("answered as 'corp.example'" in w for w in o["warnings"]))
+
+    def test_missing_from_is_accepted_with_a_warning(self):
+        target = self.peer("no-from", cert("domain-san.chain.pem"), cert("domain-san.key"))
+        code, o, _, _ = check_json(*TRUST, "--domain", "corp.example", target)
+        self.assertEqual(code, 0)
+        self.assertTrue(any("no 'from'" in w for w in o["warnings"]))
+
+    def test_silence_times_out(self):
+        secs = self.fails("silence", "stream", "timed out after 2 s waiting for the stream header",
+                          timeout="2")
+        self.assertLess(secs, 10)
+
+    def test_slow_drip_does_not_hold_past_the_budget(self):
+        secs = self.fails("drip", "stream", "timed out after 2 s", timeout="2")
+        # One phase (the header) is dripped: it ends at its own deadline.
+        self.assertLess(secs, 10)
+
+    def test_garbage(self):
+        self.fails("garbage", "stream", "not well-formed")
+
+    def test_huge_header_is_refused_with_bounded_memory(self):
+        self.fails("huge", "stream", "stream header over the size limit")
+        t1, t2 = self.peer("huge"), self.peer("stream-error")
+        base = peak_rss("check", *TRUST, "--domain", "corp.example", "--timeout", "3", t2)
+        huge = peak_rss("check", *TRUST, "--domain", "corp.example", "--timeout", "3", t1)
+        # The peer sends 8 MiB; xmppcv must not hold more than its limits.
+        self.assertLess(huge - base, 4096, "peak RSS %d KiB vs %d KiB" % (huge, base))
+
+    def test_doctype_entity_bomb(self):
+        self.fails("doctype", "stream", "DOCTYPE")
+
+    def test_stream_error(self):
+        self.fails("stream-error", "stream", "policy-violation")
+
+    def test_no_starttls(self):
+        self.fails("no-starttls", "starttls", "does not offer STARTTLS")
+
+    def test_starttls_failure(self):
+        self.fails("failure", "starttls", "<failure/>")
+
+    def test_reset_after_proceed(self):
+        self.fails("reset", "tls", "TLS handshake failed")
+
+    def test_https_on_a_direct_tls_port_is_not_xmpp(self):
+        self.fails("https", "stream", "no XMPP stream opened over TLS", "--direct-tls",
+                   args=(cert("domain-san.chain.pem"), cert("domain-san.key")))
+
+
+class Dns(unittest.TestCase):
+    """SRV lookups through c-ares against a scripted DNS server."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.prosody = Prosody("127.0.30.2", "domain-san")
+        cls.dns = subprocess.Popen(
+            [sys.executable, os.path.join(os.path.dirname(__file__), "dns.py"), "127.0.30.1",
+             "15353", "_xmpp-client._tcp.corp.example=SRV:10:5:15222:cup1.corp.example",
+             "_xmpp-client._tcp.corp.example=SRV:0:5:15299:dead.corp.example",
+             "dead.corp.example=A:127.0.30.9", "cup1.corp.example=A:127.0.30.2",
+             "_xmpp-server._tcp.corp.example=SRV:0:0:0:."],
+            stdout=subprocess.PIPE)
+        if cls.dns.stdout.readline().strip() != b"ready":
+            cls.tearDownClass()
+            raise RuntimeError("dns.py did not start")
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_pid(cls.dns)
+        cls.dns.stdout.close()
+        cls.prosody.stop()
+
+    def test_srv_in_priority_order_with_fallthrough(self):
+        code, o, err, _ = check_json(*TRUST, "--dns-server", "127.0.30.1:15353", "corp.example")
+        self.assertEqual(code, 0, err)
+        recs = o["discovery"]["records"]
+        self.assertTrue(any("SRV _xmpp-client._tcp.corp.example: priority 0" in r for r in recs))
+        self.assertTrue(any("target cup1.corp.example" in r for r in recs))
+        # Priority 0 (dead.corp.example) is tried first and refuses.
+        outcomes = [(a["address"], a["outcome"]) for a in o["discovery"]["attempts"]]
+        self.assertEqual(outcomes[0], ("127.0.30.9:15299", "connect failed"))
+        self.assertEqual(outcomes[-1], ("127.0.30.2:15222", "accepted"))
+        self.assertEqual(o["address"], "127.0.30.2:15222")
+
+    def test_srv_dot_means_no_service(self):
+        code, o, _, _ = check_json(*TRUST, "--service", "s2s", "--dns-server",
+                                   "127.0.30.1:15353", "corp.example")
+        self.assertEqual(code, 3)
+        self.assertEqual(o["error"]["phase"], "dns")
+        self.assertIn("no such service", o["error"]["message"])
+
+    def test_no_srv_falls_back_to_a_records(self):
+        code, o, _, _ = check_json(*TRUST, "--dns-server", "127.0.30.1:15353",
+                                   "cup1.corp.example")
+        # No SRV for cup1: A record on port 5222, where nothing listens.
+        self.assertEqual(code, 3)
+        self.assertTrue(any("using A/AAAA of cup1.corp.example on port 5222" in r
+                            for r in o["discovery"]["records"]))
+        self.assertEqual(o["error"]["phase"], "connect")
+
+    def test_unknown_name(self):
+        code, o, _, _ = check_json(*TRUST, "--dns-server", "127.0.30.1:15353", "--timeout", "3",
+                                   "nowhere.example:5222")
+        self.assertEqual(code, 3)
+        self.assertEqual(o["error"]["phase"], "dns")
+
+
+class Options(unittest.TestCase):
+    def usage(self, *args, message):
+        code, out, err, _ = run("check", *args)
+        self.assertEqual(code, 2, err)
+        self.assertIn(message, err)
+
+    def test_ip_target_needs_a_domain(self):
+        code, o, _, _ = check_json(*TRUST, "127.0.0.1:1")
+        self.assertEqual(code, 3)
+        self.assertEqual(o["error"]["phase"], "discovery")
+        self.assertIn("--domain", " ".join(o["advice"]))
+
+    def test_bad_targets(self):
+        self.usage("corp.example:99999", message="bad port")
+        self.usage("[::1", message="missing ']'")
+        self.usage("corp..example", message="not a valid domain name")
+
+    def test_bad_resolve(self):
+        self.usage("--resolve", "cup1:5222", "cup1.corp.example", message="HOST:PORT:ADDRESS")
+        self.usage("--resolve", "cup1:5222:nothere", "cup1.corp.example",
+                   message="not an IP address")
+
+    def test_https_is_for_verify(self):
+        self.usage("--service", "https", "corp.example", message="does not apply")
+
+    def test_verify_only_options_and_bad_numbers(self):
+        self.usage("--timeout", "0", "corp.example", message="--timeout")
+        self.usage("--max-attempts", "x", "corp.example", message="--max-attempts")
+        code, _, err, _ = run("verify", "--domain", "d.example", "--direct-tls", cert("domain-san.crt"))
+        self.assertEqual(code, 2)
+        self.assertIn("does not apply to verify", err)
+
+    def test_no_target(self):
+        self.usage(message="no TARGET")
+
+
+if __name__ == "__main__":
+    suite = unittest.TestSuite()
+    for n in sys.argv[1:] or ["ProsodyLive", "Peers", "Dns", "Options"]:
+        suite.addTests(unittest.TestLoader().loadTestsFromTestCase(globals()[n]))
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    sys.exit(0 if result.wasSuccessful() and result.testsRun > 0 else 1)

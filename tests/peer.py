@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Scripted XMPP peers for behaviours no packaged server shows.
+
+usage: peer.py MODE IP PORT [CHAIN KEY]
+Prints "ready" once listening; serves each connection in a thread; every
+connection is bounded in time (30 s) and bytes. Stop it by its PID.
+
+Modes:
+  announce        announces from='corp.example' whatever 'to' says (Cisco
+                  IM and Presence), then STARTTLS with CHAIN/KEY
+  silence         accepts and never sends a byte
+  drip            sends a stream header one byte per second
+  garbage         sends random bytes
+  huge            sends a stream header with a multi-megabyte attribute
+  doctype         sends a DOCTYPE with an entity bomb
+  stream-error    header, then <policy-violation/>
+  no-starttls     header and features without STARTTLS
+  failure         answers STARTTLS with <failure/>
+  reset           answers STARTTLS with <proceed/>, then resets the connection
+  no-from         accepts without a 'from' in its header, then STARTTLS
+  https           direct TLS with CHAIN/KEY, then answers like an HTTPS server
+"""
+import os
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+
+NS = ("xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'")
+TLS_FEATURES = ("<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"
+                "<required/></starttls></stream:features>")
+LIMIT = 30.0
+
+
+def read_until(conn, marker, deadline, have=b""):
+    data = have
+    while marker not in data and time.monotonic() < deadline and len(data) < 65536:
+        conn.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            chunk = conn.recv(4096)
+        except (socket.timeout, OSError):
+            return data
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
+def header(frm="corp.example"):
+    f = " from='%s'" % frm if frm else ""
+    return ("<?xml version='1.0'?><stream:stream %s%s id='peer' version='1.0'>" % (NS, f)).encode()
+
+
+def hold(conn, deadline):
+    """Keep the connection open until the client closes or time is up."""
+    while time.monotonic() < deadline:
+        conn.settimeout(max(0.05, deadline - time.monotonic()))
+        try:
+            if not conn.recv(4096):
+                return
+        except socket.timeout:
+            return
+        except OSError:
+            return
+
+
+def starttls(conn, deadline, chain, key, frm="corp.example"):
+    read_until(conn, b"version=", deadline)
+    conn.sendall(header(frm) + TLS_FEATURES.encode())
+    read_until(conn, b"<starttls", deadline)
+    conn.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(chain, key)
+    conn.settimeout(max(0.05, deadline - time.monotonic()))
+    try:
+        tls = ctx.wrap_socket(conn, server_side=True)
+    except (ssl.SSLError, OSError):
+        return
+    hold(tls, deadline)
+
+
+def serve(mode, conn, args):
+    deadline = time.monotonic() + LIMIT
+    try:
+        if mode == "announce":
+            starttls(conn, deadline, *args)
+        elif mode == "no-from":
+            starttls(conn, deadline, *args, frm=None)
+        elif mode == "silence":
+            hold(conn, deadline)
+        elif mode == "drip":
+            for b in header():
+                if time.monotonic() > deadline:
+                    break
+                conn.sendall(bytes([b]))
+                time.sleep(1.0)
+        elif mode == "garbage":
+            read_until(conn, b"version=", deadline)
+            conn.sendall(os.urandom(4096))
+            hold(conn, deadline)
+        elif mode == "huge":
+            read_until(conn, b"version=", deadline)
+            conn.sendall(b"<?xml version='1.0'?><stream:stream " + NS.encode() + b" from='")
+            sent = 0
+            while sent < 8 << 20 and time.monotonic() < deadline:
+                conn.sendall(b"a" * 65536)
+                sent += 65536
+            hold(conn, deadline)
+        elif mode == "doctype":
+            read_until(conn, b"version=", deadline)
+            bomb = "<!ENTITY lol0 'lol'>" + "".join(
+                "<!ENTITY lol%d '%s'>" % (i, ("&lol%d;" % (i - 1)) * 10) for i in range(1, 10))
+            conn.sendall(("<?xml version='1.0'?><!DOCTYPE stream [%s]>"
+                          "<stream:stream %s from='&lol9;'>" % (bomb, NS)).encode())
+            hold(conn, deadline)
+        elif mode == "stream-error":
+            read_until(conn, b"version=", deadline)
+            conn.sendall(header() + b"<stream:error><policy-violation "
+                         b"xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text "
+                         b"xmlns='urn:ietf:params:xml:ns:xmpp-streams'>go away</text>"
+                         b"</stream:error></stream:stream>")
+            hold(conn, deadline)
+        elif mode == "no-starttls":
+            read_until(conn, b"version=", deadline)
+            conn.sendall(header() + b"<stream:features><mechanisms "
+                         b"xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN"
+                         b"</mechanism></mechanisms></stream:features>")
+            hold(conn, deadline)
+        elif mode == "failure":
+            read_until(conn, b"version=", deadline)
+            conn.sendall(header() + TLS_FEATURES.encode())
+            read_until(conn, b"<starttls", deadline)
+            conn.sendall(b"<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>")
+            hold(conn, deadline)
+        elif mode == "reset":
+            read_until(conn, b"version=", deadline)
+            conn.sendall(header() + TLS_FEATURES.encode())
+            read_until(conn, b"<starttls", deadline)
+            conn.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+            time.sleep(0.1)
+            # SO_LINGER 0: close with a TCP reset.
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        elif mode == "https":
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*args)
+            tls = ctx.wrap_socket(conn, server_side=True)
+            read_until(tls, b">", deadline)
+            tls.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            tls.close()
+            return
+    except OSError:
+        pass
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def main():
+    mode, ip, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    args = sys.argv[4:]
+    srv = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((ip, port))
+    srv.listen(16)
+    print("ready", flush=True)
+    # Bounded: a peer lives at most ten minutes even if nobody stops it.
+    srv.settimeout(1.0)
+    end = time.monotonic() + 600
+    while time.monotonic() < end:
+        try:
+            conn, _ = srv.accept()
+        except socket.timeout:
+            continue
+        threading.Thread(target=serve, args=(mode, conn, args), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()

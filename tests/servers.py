@@ -1,0 +1,137 @@
+"""Real and scripted XMPP servers on loopback, for tests and the demo.
+
+Every server is started as a child process and stopped by its own PID.
+Every wait is bounded in count and time.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CERTS = os.path.join(os.environ.get("FIXTURES", os.path.join(ROOT, "fixtures")), "certs")
+
+
+def cert(name):
+    return os.path.join(CERTS, name)
+
+
+def wait_listening(ip, port, proc, seconds=10.0):
+    """Poll until ip:port accepts, the process dies, or time runs out."""
+    deadline = time.monotonic() + seconds
+    for _ in range(int(seconds / 0.05) + 1):
+        if proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((ip, port), timeout=0.2):
+                return True
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    return False
+
+
+def stop_pid(proc, seconds=5.0):
+    """SIGTERM the process by its PID, then SIGKILL if it lingers."""
+    if proc.poll() is not None:
+        return
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=seconds)
+
+
+class Prosody:
+    """Prosody from Debian with one VirtualHost, on a loopback address.
+
+    certname names a fixture certificate; its chain (leaf + issuing CA, or
+    the leaf alone) is presented for `domain` over STARTTLS (explicit ssl
+    in the VirtualHost) and over direct TLS (the certificates directory).
+    """
+
+    def __init__(self, ip, certname, domain="corp.example", c2s=15222, s2s=15269,
+                 direct=15223, users=()):
+        self.ip, self.domain = ip, domain
+        self.c2s, self.s2s, self.direct = c2s, s2s, direct
+        self.dir = tempfile.mkdtemp(prefix="xmppcv-prosody-")
+        certs = os.path.join(self.dir, "certs")
+        os.makedirs(os.path.join(self.dir, "data"))
+        os.makedirs(certs)
+        chain = os.path.join(certs, domain + ".crt")
+        shutil.copy(cert(certname + ".chain.pem"), chain)
+        key = os.path.join(certs, domain + ".key")
+        shutil.copy(cert(certname + ".key"), key)
+        os.chmod(key, 0o644)  # readable by the prosody user when not root
+        root = os.geteuid() == 0
+        self.config = os.path.join(self.dir, "prosody.cfg.lua")
+        with open(self.config, "w") as f:
+            f.write(f"""
+run_as_root = {"true" if root else "false"}
+pidfile = "{self.dir}/prosody.pid"
+data_path = "{self.dir}/data"
+log = {{ error = "{self.dir}/prosody.log"; info = "{self.dir}/prosody.log" }}
+modules_enabled = {{ "tls"; "saslauth"; "dialback"; "disco"; "posix"; "roster" }}
+interfaces = {{ "{ip}" }}
+c2s_ports = {{ {c2s} }}
+s2s_ports = {{ {s2s} }}
+c2s_direct_tls_ports = {{ {direct} }}
+certificates = "{certs}"
+authentication = "internal_hashed"
+c2s_require_encryption = true
+VirtualHost "{domain}"
+    ssl = {{ certificate = "{chain}"; key = "{key}" }}
+""")
+        for user, password in users:
+            self.register(user, password)
+        self.proc = subprocess.Popen(["prosody", "--config", self.config, "-F"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_listening(ip, c2s, self.proc):
+            log = self.log()
+            self.stop()
+            raise RuntimeError("prosody did not start on %s:%d\n%s" % (ip, c2s, log))
+
+    def register(self, user, password):
+        subprocess.run(["prosodyctl", "--config", self.config, "register", user,
+                        self.domain, password], check=True, timeout=60,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "prosody.log")) as f:
+                return f.read()[-3000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if getattr(self, "proc", None) is not None:
+            stop_pid(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Peer:
+    """A scripted peer (tests/peer.py MODE) on ip:port."""
+
+    def __init__(self, mode, ip, port, *args):
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "peer.py"), mode,
+                                      ip, str(port), *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = self.proc.stdout.readline()
+        if line.strip() != b"ready":
+            err = self.proc.stderr.read().decode()
+            self.stop()
+            raise RuntimeError("peer %s did not start: %s" % (mode, err))
+
+    def stop(self):
+        stop_pid(self.proc)
+        for s in (self.proc.stdout, self.proc.stderr):
+            if s:
+                s.close()
