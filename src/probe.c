@@ -11,11 +11,7 @@
 #include "probe.h"
 #include "tls.h"
 
-/* RFC 6120 does not bound these; real servers send a few hundred bytes of
- * header and a few KiB of features. */
-static const struct xcv_stream_limits stream_limits = {
-	.header_bytes = 8192, .element_bytes = 65536, .depth = 16,
-};
+static const struct xcv_stream_limits stream_limits = XCV_STREAM_LIMITS;
 
 struct xcv_probe {
 	struct xcv_probe_params p;

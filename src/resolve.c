@@ -59,10 +59,13 @@ wait_for(ares_channel ch, struct lookup *l, int64_t deadline)
 			return;
 		}
 		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			/* c-ares's ARES_GETSOCK_WRITABLE shifts a signed 1 by
+			 * up to 31 bits; test the bits unsigned instead. */
+			unsigned ubits = (unsigned)bits;
 			short ev = 0;
-			if (ARES_GETSOCK_READABLE(bits, i))
+			if (ubits & (1u << i))
 				ev |= POLLIN;
-			if (ARES_GETSOCK_WRITABLE(bits, i))
+			if (ubits & (1u << (i + ARES_GETSOCK_MAXNUM)))
 				ev |= POLLOUT;
 			if (ev) {
 				pfd[n].fd = socks[i];

@@ -40,6 +40,11 @@ struct xcv_stream_limits {
 	int depth;
 };
 
+/* The limits live checks use: real servers send a few hundred bytes of
+ * header and a few KiB of features; RFC 6120 sets no bound. */
+#define XCV_STREAM_LIMITS { .header_bytes = 8192, .element_bytes = 65536, \
+	.depth = 16 }
+
 int xcv_stream_new(struct xcv_stream **out, const struct xcv_stream_limits *lim);
 void xcv_stream_free(struct xcv_stream *s);
 

@@ -1,6 +1,7 @@
 /* TLS client for probes. Only this file uses libssl. */
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@ struct xcv_tls {
 	SSL *ssl;
 	char alert[64];
 	int alert_code;
+	char sni[256];   /* OpenSSL's macro takes a non-const name */
 };
 
 static void
@@ -47,8 +49,13 @@ xcv_tls_new(struct xcv_tls **out, int fd, const char *sni, const char *alpn)
 	SSL_set_app_data(t->ssl, t);
 	SSL_set_info_callback(t->ssl, info_cb);
 	SSL_set_connect_state(t->ssl);
-	if (sni != NULL && !SSL_set_tlsext_host_name(t->ssl, sni))
-		goto fail;
+	if (sni != NULL) {
+		if (strlen(sni) >= sizeof(t->sni))
+			goto fail;
+		strcpy(t->sni, sni);
+		if (!SSL_set_tlsext_host_name(t->ssl, t->sni))
+			goto fail;
+	}
 	if (alpn != NULL) {
 		n = strlen(alpn);
 		if (n == 0 || n > sizeof(proto) - 1)
