@@ -18,5 +18,6 @@
 #include <xmppcv/chain.h>
 #include <xmppcv/result.h>
 #include <xmppcv/check.h>
+#include <xmppcv/store.h>
 
 #endif

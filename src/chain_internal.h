@@ -24,6 +24,7 @@ struct xcv_config {
 	STACK_OF(X509) *anchors;
 	X509_STORE *store;           /* built on first use */
 	struct xcv_strv notes;
+	struct xcv_store *accepted;  /* borrowed; may be NULL */
 };
 
 /* Trust store for cfg, built once; owned by cfg. NULL with error set. */

@@ -452,6 +452,22 @@ xcv_check_free(struct xcv_check *c)
 	free(c);
 }
 
+int
+xcv_check_reverify(struct xcv_check *c, struct xcv_config *cfg)
+{
+	struct xcv_result *res = NULL;
+	int rc;
+
+	if (c->chain == NULL || c->domain == NULL || c->res == NULL)
+		return xcv_set_error(XCV_ENOTFOUND, "no certificate was obtained");
+	rc = xcv_verify(&res, cfg, c->chain, c->domain);
+	if (rc < 0)
+		return rc;
+	xcv_result_free(c->res);
+	c->res = res;
+	return 0;
+}
+
 const struct xcv_result *
 xcv_check_result(const struct xcv_check *c)
 {

@@ -75,6 +75,12 @@ xcv_config_set_warn_days(struct xcv_config *cfg, int days)
 	cfg->warn_days = days < 0 ? 0 : days;
 }
 
+void
+xcv_config_set_store(struct xcv_config *cfg, struct xcv_store *store)
+{
+	cfg->accepted = store;
+}
+
 size_t
 xcv_config_note_count(const struct xcv_config *cfg)
 {

@@ -74,7 +74,7 @@ xcv_report_json(const struct xcv_result *res)
 			"depth", res->errors[i].depth, "code",
 			res->errors[i].code, "text", jstr(res->errors[i].text)));
 	return json_pack("{s:o,s:s,s:b,s:s,s:{s:b,s:o,s:o,s:s,s:o},"
-		"s:{s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:o}",
+		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:o}",
 		"domain", jstr(res->id.reference),
 		"service", xcv_service_name(res->service),
 		"ok", res->ok,
@@ -86,7 +86,8 @@ xcv_report_json(const struct xcv_result *res)
 		  "policy", xcv_policy_name(id->policy),
 		  "presented", presented,
 		"chain",
-		  "trusted", res->trusted,
+		  "trusted", res->trusted || res->accepted,
+		  "accepted", res->accepted,
 		  "error", res->n_errors ? jstr(res->errors[0].text) : json_null(),
 		  "error_depth", res->n_errors ?
 			json_integer(res->errors[0].depth) : json_null(),
@@ -204,7 +205,10 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 	else
 		put(t, "  identity   MISMATCH: no valid presented identity names "
 			"%s\n", id->reference);
-	if (res->trusted)
+	if (res->accepted)
+		put(t, "  chain      trusted because you accepted this certificate "
+			"for %s\n", id->reference);
+	else if (res->trusted)
 		put(t, "  chain      trusted\n");
 	else
 		put(t, "  chain      NOT TRUSTED: %s\n", res->n_errors ?

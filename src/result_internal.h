@@ -22,6 +22,7 @@ struct xcv_result {
 	bool ok;
 	struct xcv_identity id;
 	bool trusted;
+	bool accepted;           /* trusted because the user accepted the leaf */
 	struct xcv_chain_error *errors;
 	size_t n_errors;
 	struct xcv_certinfo *presented;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "result_internal.h"
+#include "xmppcv/store.h"
 
 struct collect {
 	struct xcv_result *res;
@@ -187,6 +188,60 @@ out:
 	return rc;
 }
 
+/*
+ * A certificate the user accepted for this domain is a trust anchor for
+ * itself alone: verify the leaf against a trusted stack holding only it,
+ * so that its validity period and purpose still count.
+ */
+static int
+check_accepted(struct xcv_result *res, struct xcv_config *cfg,
+	const struct xcv_chain *chain)
+{
+	X509 *leaf = sk_X509_value(chain->certs, 0);
+	X509_STORE_CTX *ctx = NULL;
+	X509_STORE *empty = NULL;
+	STACK_OF(X509) *trusted = NULL;
+	int ok = 0;
+
+	if (cfg->accepted == NULL || res->n_presented == 0 ||
+	    !xcv_store_accepted(cfg->accepted, res->presented[0].sha256,
+	    res->id.reference))
+		return 0;
+	ctx = X509_STORE_CTX_new();
+	empty = X509_STORE_new();
+	trusted = sk_X509_new_null();
+	if (ctx == NULL || empty == NULL || trusted == NULL ||
+	    sk_X509_push(trusted, leaf) <= 0 ||
+	    !X509_STORE_CTX_init(ctx, empty, leaf, NULL))
+		goto out;
+	X509_STORE_CTX_set0_trusted_stack(ctx, trusted);
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
+		X509_V_FLAG_PARTIAL_CHAIN);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
+		(time_t)res->at);
+	ok = X509_verify_cert(ctx) == 1;
+out:
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(empty);
+	sk_X509_free(trusted);
+	if (!ok)
+		return 0;
+	res->accepted = true;
+	for (size_t i = 0; i < res->n_errors; i++)
+		if (xcv_strv_pushf(&res->warnings, "trusted only because you "
+		    "accepted this certificate for %s: %s", res->id.reference,
+		    res->errors[i].text) < 0)
+			return XCV_ERROR;
+	if (!res->id.matched &&
+	    xcv_strv_pushf(&res->warnings, "no identity in the certificate names "
+	    "%s; it is trusted for %s only because you accepted it",
+	    res->id.reference, res->id.reference) < 0)
+		return XCV_ERROR;
+	return 0;
+}
+
 static int
 expiry_warnings(struct xcv_result *res, int warn_days)
 {
@@ -242,9 +297,14 @@ xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
 	for (size_t i = 0; i < res->id.warnings.n; i++)
 		if (xcv_strv_push(&res->warnings, res->id.warnings.v[i]) < 0)
 			goto oom;
+	if (!res->trusted && check_accepted(res, cfg, chain) < 0)
+		goto oom;
+	if (!res->id.matched && res->trusted && check_accepted(res, cfg, chain) < 0)
+		goto oom;
 	if (expiry_warnings(res, cfg->warn_days) < 0 || xcv_advise(res) < 0)
 		goto oom;
-	res->ok = res->trusted && res->id.matched;
+	res->ok = (res->trusted || res->accepted) &&
+		(res->id.matched || res->accepted);
 	*out = res;
 	return 0;
 oom:
@@ -299,7 +359,19 @@ xcv_result_service(const struct xcv_result *res)
 bool
 xcv_result_chain_trusted(const struct xcv_result *res)
 {
-	return res->trusted;
+	return res->trusted || res->accepted;
+}
+
+bool
+xcv_result_accepted(const struct xcv_result *res)
+{
+	return res->accepted;
+}
+
+const char *
+xcv_result_sha256(const struct xcv_result *res)
+{
+	return res->n_presented ? res->presented[0].sha256 : NULL;
 }
 
 const char *
@@ -376,4 +448,27 @@ const char *
 xcv_result_advice(const struct xcv_result *res, size_t i)
 {
 	return i < res->advice.n ? res->advice.v[i] : NULL;
+}
+
+int
+xcv_result_cert(const struct xcv_result *res, size_t i, const char **subject,
+	const char **issuer, const char **not_before, const char **not_after,
+	const char **sha256)
+{
+	const struct xcv_certinfo *ci;
+
+	if (i >= res->n_presented)
+		return xcv_set_error(XCV_ENOTFOUND, "no certificate %zu", i);
+	ci = &res->presented[i];
+	if (subject)
+		*subject = ci->subject;
+	if (issuer)
+		*issuer = ci->issuer;
+	if (not_before)
+		*not_before = ci->not_before;
+	if (not_after)
+		*not_after = ci->not_after;
+	if (sha256)
+		*sha256 = ci->sha256;
+	return 0;
 }

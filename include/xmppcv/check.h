@@ -52,6 +52,10 @@ const char *xcv_check_address(const struct xcv_check *check);
 const char *xcv_check_error_phase(const struct xcv_check *check);
 const char *xcv_check_error_message(const struct xcv_check *check);
 
+/* Verify the obtained chain again with cfg (say, after the user accepted
+ * it into the store). XCV_ENOTFOUND if no chain was obtained. */
+int xcv_check_reverify(struct xcv_check *check, struct xcv_config *cfg);
+
 /* Render, like xcv_result_to_json/_text; the caller frees. */
 char *xcv_check_to_json(const struct xcv_check *check);
 char *xcv_check_to_text(const struct xcv_check *check);

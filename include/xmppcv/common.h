@@ -15,6 +15,7 @@ enum {
 	XCV_ERROR = -1,  /* unexpected failure (out of memory, library error) */
 	XCV_EINPUT = -2, /* unreadable or malformed input, or a bad argument */
 	XCV_ECONNECT = -3, /* no certificate could be obtained from a server */
+	XCV_ENOTFOUND = -4, /* no such entry (e.g. in the store) */
 };
 
 /* Which reference identities a certificate is checked against. */

@@ -28,7 +28,12 @@ bool xcv_result_ok(const struct xcv_result *res);
 const char *xcv_result_domain(const struct xcv_result *res);
 enum xcv_service xcv_result_service(const struct xcv_result *res);
 
+/* Trusted through the anchors, or because the user accepted the leaf. */
 bool xcv_result_chain_trusted(const struct xcv_result *res);
+/* True when trust comes from the accepted-certificate store. */
+bool xcv_result_accepted(const struct xcv_result *res);
+/* Lower-case hex SHA-256 of the leaf. Owned by res. */
+const char *xcv_result_sha256(const struct xcv_result *res);
 /* Why the chain is not trusted, in words; NULL if trusted. Owned by res. */
 const char *xcv_result_chain_error(const struct xcv_result *res);
 
@@ -42,6 +47,12 @@ size_t xcv_result_presented_count(const struct xcv_result *res);
 int xcv_result_presented(const struct xcv_result *res, size_t i,
 	enum xcv_field *field, const char **value, bool *valid,
 	const char **reason);
+
+/* Certificate i as presented (0 is the leaf). Strings owned by res;
+ * times are ISO 8601 UTC. XCV_ENOTFOUND past the end. */
+int xcv_result_cert(const struct xcv_result *res, size_t i,
+	const char **subject, const char **issuer, const char **not_before,
+	const char **not_after, const char **sha256);
 
 size_t xcv_result_warning_count(const struct xcv_result *res);
 const char *xcv_result_warning(const struct xcv_result *res, size_t i);

@@ -14,10 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xmppcv.h"
+#include <unistd.h>
 
-enum { EXIT_VERIFIED = 0, EXIT_NOT_VERIFIED = 1, EXIT_USAGE = 2,
-	EXIT_NO_CERT = 3 };
+#include "cli.h"
 
 /* Map a library return code to the documented exit status. */
 static int
@@ -74,6 +73,8 @@ struct opts {
 	int max_attempts;
 	const char *from;
 	const char *dns_server;
+	const char *store;
+	bool no_prompt;
 };
 
 static const char usage_text[] =
@@ -83,7 +84,10 @@ static const char usage_text[] =
 	"       xmppcv check [--domain D] [--service c2s|s2s] [--direct-tls]\n"
 	"              [--resolve HOST:PORT:ADDRESS]... [--dns-server ADDRESS[:PORT]]\n"
 	"              [--timeout SECONDS] [--max-attempts N] [--from NAME]\n"
-	"              [trust and policy options as for verify] [--json] TARGET...\n"
+	"              [trust and policy options as for verify] [--store DIR]\n"
+	"              [--no-prompt] [--json] TARGET...\n"
+	"       xmppcv trust list|show FP|remove FP [--store DIR] [--json]\n"
+	"       xmppcv trust add FILE --domain D [--host H] [--store DIR]\n"
 	"       xmppcv --version | --help\n"
 	"\n"
 	"verify  judge certificate chain files (leaf first, PEM, or one DER\n"
@@ -95,8 +99,11 @@ static const char usage_text[] =
 	"Exit status: 0 verified, 1 not verified, 2 usage error or bad input,\n"
 	"3 no certificate could be obtained. See man xmppcv(1).\n";
 
-__attribute__((format(printf, 1, 2))) static int
-usage_error(const char *fmt, ...)
+/* Accepted certificates; opened once for check. */
+static struct xcv_store *store;
+
+int
+cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -163,20 +170,20 @@ make_config(struct xcv_config **out, const struct opts *o)
 	return 0;
 }
 
-static void
-json_string_out(const char *s)
+void
+cli_json_string(FILE *f, const char *s)
 {
-	putchar('"');
-	for (const char *p = s; *p; p++) {
+	fputc('"', f);
+	for (const char *p = s ? s : ""; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '"' || c == '\\')
-			printf("\\%c", c);
+			fprintf(f, "\\%c", c);
 		else if (c < 0x20)
-			printf("\\u%04x", c);
+			fprintf(f, "\\u%04x", c);
 		else
-			putchar(c);
+			fputc(c, f);
 	}
-	putchar('"');
+	fputc('"', f);
 }
 
 /* Print a JSON line for an input that could not be judged. The public API
@@ -185,9 +192,9 @@ static void
 json_input_error(const char *key, const char *name, const char *message)
 {
 	printf("{\"%s\":", key);
-	json_string_out(name);
+	cli_json_string(stdout, name);
 	printf(",\"ok\":false,\"error\":{\"phase\":\"input\",\"message\":");
-	json_string_out(message);
+	cli_json_string(stdout, message);
 	printf("}}\n");
 }
 
@@ -234,6 +241,47 @@ out:
 	return status;
 }
 
+/*
+ * An untrusted certificate: on a terminal, ask as the client does; else
+ * fail closed and say how to trust it.
+ */
+static int
+untrusted(struct xcv_check *check, struct xcv_config *cfg,
+	const struct opts *o, const char *target)
+{
+	const struct xcv_result *res = xcv_check_result(check);
+	int answer;
+
+	fflush(stdout);
+	if (o->no_prompt || o->json || store == NULL || !isatty(STDIN_FILENO) ||
+	    !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "xmppcv: %s: the certificate is not trusted for %s. "
+			"To trust it, pass the CA that issued it with --ca-file, or "
+			"run xmppcv check on a terminal without --no-prompt and "
+			"accept it (it is then kept in %s)\n", target,
+			xcv_result_domain(res), store ? xcv_store_path(store) :
+			"the store");
+		return EXIT_NOT_VERIFIED;
+	}
+	answer = cli_prompt(check, store, target, stdin, stdout);
+	if (answer == 0) {
+		printf("Declined: nothing was saved, and xmppcv goes no further "
+			"with %s. The next run will ask again.\n", target);
+		return EXIT_NOT_VERIFIED;
+	}
+	if (answer < 0)
+		return EXIT_NOT_VERIFIED;
+	if (xcv_check_reverify(check, cfg) < 0) {
+		fprintf(stderr, "xmppcv: %s\n", xcv_error_last());
+		return EXIT_USAGE;
+	}
+	res = xcv_check_result(check);
+	printf("%s: %s for XMPP domain %s\n", target, xcv_result_ok(res) ?
+		"VERIFIED (accepted certificate)" : "NOT VERIFIED",
+		xcv_result_domain(res));
+	return xcv_result_ok(res) ? EXIT_VERIFIED : EXIT_NOT_VERIFIED;
+}
+
 static int
 check_one(struct xcv_config *cfg, const struct opts *o, const char *target,
 	bool first)
@@ -270,8 +318,10 @@ check_one(struct xcv_config *cfg, const struct opts *o, const char *target,
 			xcv_check_error_phase(check),
 			xcv_check_error_message(check));
 		status = EXIT_NO_CERT;
+	} else if (xcv_result_ok(res)) {
+		status = EXIT_VERIFIED;
 	} else {
-		status = xcv_result_ok(res) ? EXIT_VERIFIED : EXIT_NOT_VERIFIED;
+		status = untrusted(check, cfg, o, target);
 	}
 	fflush(stdout);
 	free(out);
@@ -283,7 +333,7 @@ enum {
 	OPT_DOMAIN = 256, OPT_SERVICE, OPT_POLICY, OPT_CA_FILE, OPT_CA_PATH,
 	OPT_NO_SYSTEM_CA, OPT_AT, OPT_WARN_DAYS, OPT_JSON, OPT_HELP,
 	OPT_DIRECT_TLS, OPT_RESOLVE, OPT_TIMEOUT, OPT_MAX_ATTEMPTS, OPT_FROM,
-	OPT_DNS_SERVER,
+	OPT_DNS_SERVER, OPT_STORE, OPT_NO_PROMPT,
 };
 
 /* Each option with the commands that take it. */
@@ -307,6 +357,8 @@ static const struct {
 	{ { "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS }, CMD_CHECK },
 	{ { "from", required_argument, NULL, OPT_FROM }, CMD_CHECK },
 	{ { "dns-server", required_argument, NULL, OPT_DNS_SERVER }, CMD_CHECK },
+	{ { "store", required_argument, NULL, OPT_STORE }, CMD_CHECK },
+	{ { "no-prompt", no_argument, NULL, OPT_NO_PROMPT }, CMD_CHECK },
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -330,7 +382,7 @@ parse(struct opts *o, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", longopts, &idx)) != -1) {
 		if (c >= OPT_DOMAIN && !(options[idx].cmds & o->cmd))
-			return usage_error("option '--%s' does not apply to %s",
+			return cli_usage_error("option '--%s' does not apply to %s",
 				options[idx].opt.name, cmd_name(o->cmd));
 		switch (c) {
 		case OPT_DOMAIN:
@@ -338,11 +390,11 @@ parse(struct opts *o, int argc, char **argv)
 			break;
 		case OPT_SERVICE:
 			if (xcv_service_parse(&o->service, optarg) < 0)
-				return usage_error("%s", xcv_error_last());
+				return cli_usage_error("%s", xcv_error_last());
 			break;
 		case OPT_POLICY:
 			if (xcv_policy_parse(&o->policy, optarg) < 0)
-				return usage_error("%s", xcv_error_last());
+				return cli_usage_error("%s", xcv_error_last());
 			break;
 		case OPT_CA_FILE:
 			if (list_add(&o->ca_files, optarg) < 0)
@@ -362,24 +414,24 @@ parse(struct opts *o, int argc, char **argv)
 		case OPT_AT:
 			if (strcmp(optarg, "now") != 0) {
 				if (xcv_time_parse(&o->at, optarg) < 0)
-					return usage_error("--at: %s",
+					return cli_usage_error("--at: %s",
 						xcv_error_last());
 				o->have_at = true;
 			}
 			break;
 		case OPT_WARN_DAYS:
 			if (parse_int(optarg, 0, 36500, &o->warn_days) < 0)
-				return usage_error("--warn-days wants a number of "
+				return cli_usage_error("--warn-days wants a number of "
 					"days (0-36500), not '%s'", optarg);
 			break;
 		case OPT_TIMEOUT:
 			if (parse_int(optarg, 1, 3600, &o->timeout_s) < 0)
-				return usage_error("--timeout wants seconds "
+				return cli_usage_error("--timeout wants seconds "
 					"(1-3600), not '%s'", optarg);
 			break;
 		case OPT_MAX_ATTEMPTS:
 			if (parse_int(optarg, 1, 100, &o->max_attempts) < 0)
-				return usage_error("--max-attempts wants a number "
+				return cli_usage_error("--max-attempts wants a number "
 					"(1-100), not '%s'", optarg);
 			break;
 		case OPT_FROM:
@@ -391,6 +443,12 @@ parse(struct opts *o, int argc, char **argv)
 		case OPT_DIRECT_TLS:
 			o->direct_tls = true;
 			break;
+		case OPT_STORE:
+			o->store = optarg;
+			break;
+		case OPT_NO_PROMPT:
+			o->no_prompt = true;
+			break;
 		case OPT_JSON:
 			o->json = true;
 			break;
@@ -398,10 +456,10 @@ parse(struct opts *o, int argc, char **argv)
 			fputs(usage_text, stdout);
 			return EXIT_VERIFIED;
 		case ':':
-			return usage_error("option '%s' needs a value",
+			return cli_usage_error("option '%s' needs a value",
 				argv[optind - 1]);
 		default:
-			return usage_error("unknown option '%s' for %s",
+			return cli_usage_error("unknown option '%s' for %s",
 				argv[optind - 1], cmd_name(o->cmd));
 		}
 	}
@@ -421,20 +479,20 @@ run(enum cmd cmd, int argc, char **argv)
 		goto out;
 	status = EXIT_VERIFIED;
 	if (optind >= argc) {
-		status = usage_error("%s: no %s given", cmd_name(cmd),
+		status = cli_usage_error("%s: no %s given", cmd_name(cmd),
 			cmd == CMD_VERIFY ? "FILE: name one or more chain files "
 			"(leaf first)" : "TARGET: name a server (host, host:port, "
 			"JID or domain)");
 		goto out;
 	}
 	if (cmd == CMD_VERIFY && o.domain == NULL) {
-		status = usage_error("%s", "verify: --domain is required: the XMPP "
+		status = cli_usage_error("%s", "verify: --domain is required: the XMPP "
 			"domain that clients use (for --service https, the host "
 			"name)");
 		goto out;
 	}
 	if (cmd == CMD_CHECK && o.service == XCV_SERVICE_HTTPS) {
-		status = usage_error("%s", "check: --service https does not apply: "
+		status = cli_usage_error("%s", "check: --service https does not apply: "
 			"check speaks XMPP (c2s or s2s); use verify for HTTPS "
 			"certificates");
 		goto out;
@@ -443,12 +501,23 @@ run(enum cmd cmd, int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (cmd == CMD_CHECK) {
+		if (xcv_store_open(&store, o.store) < 0) {
+			fprintf(stderr, "xmppcv: accepted certificates are not "
+				"available: %s\n", xcv_error_last());
+		} else {
+			cli_store_notes(store);
+			xcv_config_set_store(cfg, store);
+		}
+	}
 	for (int i = optind; i < argc; i++)
 		status = worst(status, cmd == CMD_VERIFY ?
 			verify_one(cfg, &o, argv[i], i == optind) :
 			check_one(cfg, &o, argv[i], i == optind));
 out:
 	xcv_config_free(cfg);
+	xcv_store_free(store);
+	store = NULL;
 	free(o.ca_files.v);
 	free(o.ca_paths.v);
 	free(o.resolve.v);
@@ -459,7 +528,7 @@ int
 main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("%s", "no command given");
+		return cli_usage_error("%s", "no command given");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage_text, stdout);
@@ -473,5 +542,7 @@ main(int argc, char **argv)
 		return run(CMD_VERIFY, argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return run(CMD_CHECK, argc - 1, argv + 1);
-	return usage_error("unknown command '%s'", argv[1]);
+	if (strcmp(argv[1], "trust") == 0)
+		return cli_trust(argc - 1, argv + 1);
+	return cli_usage_error("unknown command '%s'", argv[1]);
 }

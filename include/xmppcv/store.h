@@ -1,0 +1,83 @@
+#ifndef XMPPCV_STORE_H
+#define XMPPCV_STORE_H
+
+#include <xmppcv/common.h>
+#include <xmppcv/chain.h>
+#include <xmppcv/config.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The store of certificates a user accepted, like a client's "Enterprise
+ * Trust": one PEM per certificate, named by its SHA-256, and an index of
+ * the domains each was accepted for. An accepted certificate is trusted
+ * only as that exact certificate and only for those domains.
+ *
+ * Writes are atomic (temp file, fsync, rename, fsync of the directory) and
+ * serialised by a lock, so concurrent writers lose nothing and a killed
+ * writer leaves a readable store. Damage (a corrupt index, unreadable or
+ * foreign files) is reported by xcv_store_note(), never silently dropped.
+ */
+struct xcv_store;
+
+/*
+ * Open the store in dir; NULL means $XMPPCV_STORE, else
+ * $XDG_DATA_HOME/xmppcv/accepted, else ~/.local/share/xmppcv/accepted.
+ * A missing directory is an empty store (created on the first write).
+ */
+int xcv_store_open(struct xcv_store **out, const char *dir);
+void xcv_store_free(struct xcv_store *store);
+
+/* The directory. Owned by store. */
+const char *xcv_store_path(const struct xcv_store *store);
+
+/* What was found damaged or foreign while reading. Owned by store. */
+size_t xcv_store_note_count(const struct xcv_store *store);
+const char *xcv_store_note(const struct xcv_store *store, size_t i);
+
+/* Entries, in order of fingerprint. Strings owned by store. */
+size_t xcv_store_count(const struct xcv_store *store);
+int xcv_store_entry(const struct xcv_store *store, size_t i,
+	const char **sha256, const char **subject, const char **host,
+	const char **accepted_at, size_t *n_domains);
+const char *xcv_store_entry_domain(const struct xcv_store *store, size_t i,
+	size_t j);
+
+/* Index of the entry whose fingerprint is fp or starts with it (at least
+ * 8 hex digits, colons ignored); XCV_ENOTFOUND, or XCV_EINPUT if the prefix
+ * is ambiguous or not hex. */
+int xcv_store_find(const struct xcv_store *store, const char *fp);
+
+/* Was the certificate with this SHA-256 accepted for domain? */
+bool xcv_store_accepted(const struct xcv_store *store, const char *sha256,
+	const char *domain);
+
+/* Fingerprints accepted for domain other than sha256 (a changed
+ * certificate); up to max into out, owned by store. Returns the count. */
+size_t xcv_store_others(const struct xcv_store *store, const char *domain,
+	const char *sha256, const char **out, size_t max);
+
+/* Accept chain's first certificate for domain (host is informative).
+ * XCV_ERROR with a message naming the directory when it cannot be
+ * written; the store is then unchanged. */
+int xcv_store_add(struct xcv_store *store, const struct xcv_chain *chain,
+	const char *domain, const char *host);
+
+/* Forget an accepted certificate. XCV_ENOTFOUND if it is not there. */
+int xcv_store_remove(struct xcv_store *store, const char *sha256);
+
+/* The certificate's PEM, or NULL. Owned by store. */
+const char *xcv_store_entry_pem(const struct xcv_store *store, size_t i);
+
+/*
+ * Let verification trust certificates accepted in store, each for its
+ * domains only. The store is borrowed and must outlive cfg's use.
+ */
+void xcv_config_set_store(struct xcv_config *cfg, struct xcv_store *store);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
