@@ -19,5 +19,6 @@
 #include <xmppcv/result.h>
 #include <xmppcv/check.h>
 #include <xmppcv/store.h>
+#include <xmppcv/login.h>
 
 #endif

@@ -9,12 +9,14 @@
  *   by accepting a candidate (its reply header is followed by features),
  *   or by announcing another domain in 'from'.
  */
+#include <arpa/inet.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain_internal.h"
 #include "identity.h"
+#include "login.h"
 #include "probe.h"
 #include "report.h"
 
@@ -44,6 +46,7 @@ struct xcv_check {
 	const char *err_phase;
 	char *err_message;
 	struct xcv_strv warnings, advice;
+	struct xcv_login login;
 };
 
 static int
@@ -449,7 +452,55 @@ xcv_check_free(struct xcv_check *c)
 	free(c->err_message);
 	xcv_strv_clear(&c->warnings);
 	xcv_strv_clear(&c->advice);
+	xcv_login_clear(&c->login);
 	free(c);
+}
+
+int
+xcv_check_login(struct xcv_check *c, struct xcv_config *cfg, const char *jid,
+	const char *password, int timeout_ms)
+{
+	struct xcv_target t;
+	struct xcv_login_params p = { .jid = jid, .password = password,
+		.timeout_ms = timeout_ms > 0 ? timeout_ms : 10000 };
+	const struct sockaddr *sa;
+	char host[INET6_ADDRSTRLEN];
+	int rc;
+
+	if (c->res == NULL || c->used == NULL)
+		return xcv_set_error(XCV_ENOTFOUND, "no certificate was obtained, "
+			"so there is no server to log in to");
+	rc = xcv_target_parse(&t, jid);
+	if (rc < 0)
+		return rc;
+	if (t.jid_domain == NULL || strcmp(t.jid_domain, c->domain) != 0) {
+		rc = xcv_set_error(XCV_EINPUT, "--login wants a JID in the "
+			"server's domain (user@%s), not '%s'", c->domain, jid);
+		xcv_target_clear(&t);
+		return rc;
+	}
+	xcv_target_clear(&t);
+	sa = (const struct sockaddr *)&c->used->addr;
+	if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			host, sizeof(host));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			host, sizeof(host));
+	p.host = host;
+	p.port = c->used->port;
+	p.domain = c->domain;
+	/* Vouch for the chain only if xmppcv verified it; an accepted
+	 * certificate is found in the store by the adapter itself. */
+	p.chain = c->res->ok && !c->res->accepted ? c->chain : NULL;
+	xcv_login_clear(&c->login);
+	return xcv_login_run(&c->login, cfg, &p);
+}
+
+int
+xcv_check_login_status(const struct xcv_check *c)
+{
+	return c->login.attempted ? c->login.ok : -1;
 }
 
 int
@@ -580,6 +631,13 @@ xcv_check_to_json(const struct xcv_check *c)
 		json_object_set_new(o, "error", json_pack("{s:o,s:o}", "phase",
 			jstr(c->err_phase), "message", jstr(c->err_message)));
 	}
+	if (c->login.attempted)
+		json_object_set_new(o, "login", json_pack("{s:o,s:b,s:o,s:o,s:o,"
+			"s:o,s:o}", "jid", jstr(c->login.jid), "ok", c->login.ok,
+			"mechanisms", jstrv(&c->login.offered, NULL), "mechanism",
+			jstr(c->login.mechanism), "bound_jid", jstr(c->login.bound_jid),
+			"sasl_condition", jstr(c->login.condition), "error",
+			jstr(c->login.error)));
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;
@@ -645,6 +703,27 @@ xcv_check_to_text(const struct xcv_check *c)
 			for (size_t i = 0; i < c->advice.n; i++)
 				xcv_text_put(&t, "  - %s\n", c->advice.v[i]);
 		}
+	}
+	if (c->login.attempted) {
+		const struct xcv_login *l = &c->login;
+		xcv_text_put(&t, "login %s: %s\n", l->jid, l->ok ?
+			"LOGGED IN" : "FAILED");
+		xcv_text_put(&t, "  offered    %s", l->offered.n ? "" : "(unknown)");
+		for (size_t i = 0; i < l->offered.n; i++)
+			xcv_text_put(&t, "%s%s", i ? ", " : "", l->offered.v[i]);
+		xcv_text_put(&t, "\n  mechanism  %s\n", l->mechanism ?
+			l->mechanism : "(none)");
+		if (l->ok)
+			xcv_text_put(&t, "  bound      %s\n", l->bound_jid ?
+				l->bound_jid : "(unknown)");
+		else
+			xcv_text_put(&t, "  error      %s\n", l->error ?
+				l->error : "unknown");
+		if (l->overridden)
+			xcv_text_put(&t, "  adapter    overrode %d certificate "
+				"error%s libstrophe raised, for the certificate "
+				"xmppcv verified\n", l->overridden,
+				l->overridden == 1 ? "" : "s");
 	}
 	xcv_strv_clear(&ctx);
 	if (t.oom) {

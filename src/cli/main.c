@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -75,6 +76,8 @@ struct opts {
 	const char *dns_server;
 	const char *store;
 	bool no_prompt;
+	const char *login;
+	char *password;
 };
 
 static const char usage_text[] =
@@ -85,7 +88,7 @@ static const char usage_text[] =
 	"              [--resolve HOST:PORT:ADDRESS]... [--dns-server ADDRESS[:PORT]]\n"
 	"              [--timeout SECONDS] [--max-attempts N] [--from NAME]\n"
 	"              [trust and policy options as for verify] [--store DIR]\n"
-	"              [--no-prompt] [--json] TARGET...\n"
+	"              [--no-prompt] [--login JID] [--json] TARGET...\n"
 	"       xmppcv trust list|show FP|remove FP [--store DIR] [--json]\n"
 	"       xmppcv trust add FILE --domain D [--host H] [--store DIR]\n"
 	"       xmppcv --version | --help\n"
@@ -241,6 +244,56 @@ out:
 	return status;
 }
 
+/* The password: XMPPCV_PASSWORD, else asked on the terminal without echo;
+ * never from argv. */
+static char *
+read_password(const char *jid)
+{
+	const char *env = getenv("XMPPCV_PASSWORD");
+	struct termios old, quiet;
+	char buf[512];
+	FILE *tty;
+	bool ok;
+
+	if (env != NULL)
+		return strdup(env);
+	tty = fopen("/dev/tty", "r+");
+	if (tty == NULL) {
+		fprintf(stderr, "xmppcv: --login needs a password: set "
+			"XMPPCV_PASSWORD or run on a terminal\n");
+		return NULL;
+	}
+	fprintf(tty, "Password for %s: ", jid);
+	fflush(tty);
+	tcgetattr(fileno(tty), &old);
+	quiet = old;
+	quiet.c_lflag &= (tcflag_t)~ECHO;
+	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	ok = fgets(buf, sizeof(buf), tty) != NULL;
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fprintf(tty, "\n");
+	fclose(tty);
+	if (!ok) {
+		fprintf(stderr, "xmppcv: no password given\n");
+		return NULL;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return strdup(buf);
+}
+
+static int
+login(struct xcv_check *check, struct xcv_config *cfg, struct opts *o)
+{
+	if (o->password == NULL && (o->password = read_password(o->login)) == NULL)
+		return -1;
+	if (xcv_check_login(check, cfg, o->login, o->password,
+	    o->timeout_s * 1000) < 0) {
+		fprintf(stderr, "xmppcv: %s\n", xcv_error_last());
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * An untrusted certificate: on a terminal, ask as the client does; else
  * fail closed and say how to trust it.
@@ -283,7 +336,7 @@ untrusted(struct xcv_check *check, struct xcv_config *cfg,
 }
 
 static int
-check_one(struct xcv_config *cfg, const struct opts *o, const char *target,
+check_one(struct xcv_config *cfg, struct opts *o, const char *target,
 	bool first)
 {
 	struct xcv_check_params p = {
@@ -304,6 +357,14 @@ check_one(struct xcv_config *cfg, const struct opts *o, const char *target,
 			json_input_error("target", target, xcv_error_last());
 		return exit_for(rc);
 	}
+	/* Log in (a further protocol step) only after a verified check;
+	 * with a prompt, after the user accepted. */
+	res = xcv_check_result(check);
+	if (o->login && res && xcv_result_ok(res) &&
+	    login(check, cfg, o) < 0) {
+		xcv_check_free(check);
+		return EXIT_USAGE;
+	}
 	out = o->json ? xcv_check_to_json(check) : xcv_check_to_text(check);
 	if (out == NULL) {
 		fprintf(stderr, "xmppcv: out of memory\n");
@@ -322,7 +383,23 @@ check_one(struct xcv_config *cfg, const struct opts *o, const char *target,
 		status = EXIT_VERIFIED;
 	} else {
 		status = untrusted(check, cfg, o, target);
+		if (status == EXIT_VERIFIED && o->login) {
+			char *more;
+			if (login(check, cfg, o) < 0) {
+				status = EXIT_USAGE;
+			} else if ((more = xcv_check_to_text(check)) != NULL) {
+				const char *l = strstr(more, "\nlogin ");
+				printf("%s", l ? l + 1 : "");
+				free(more);
+			}
+		}
 	}
+	if (o->login && res != NULL && status == EXIT_VERIFIED &&
+	    xcv_check_login_status(check) != 1)
+		status = EXIT_NOT_VERIFIED;
+	if (o->login && res != NULL && !xcv_result_ok(xcv_check_result(check)))
+		fprintf(stderr, "xmppcv: %s: not logging in as %s: the certificate "
+			"was not verified\n", target, o->login);
 	fflush(stdout);
 	free(out);
 	xcv_check_free(check);
@@ -333,7 +410,7 @@ enum {
 	OPT_DOMAIN = 256, OPT_SERVICE, OPT_POLICY, OPT_CA_FILE, OPT_CA_PATH,
 	OPT_NO_SYSTEM_CA, OPT_AT, OPT_WARN_DAYS, OPT_JSON, OPT_HELP,
 	OPT_DIRECT_TLS, OPT_RESOLVE, OPT_TIMEOUT, OPT_MAX_ATTEMPTS, OPT_FROM,
-	OPT_DNS_SERVER, OPT_STORE, OPT_NO_PROMPT,
+	OPT_DNS_SERVER, OPT_STORE, OPT_NO_PROMPT, OPT_LOGIN,
 };
 
 /* Each option with the commands that take it. */
@@ -359,6 +436,7 @@ static const struct {
 	{ { "dns-server", required_argument, NULL, OPT_DNS_SERVER }, CMD_CHECK },
 	{ { "store", required_argument, NULL, OPT_STORE }, CMD_CHECK },
 	{ { "no-prompt", no_argument, NULL, OPT_NO_PROMPT }, CMD_CHECK },
+	{ { "login", required_argument, NULL, OPT_LOGIN }, CMD_CHECK },
 };
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -449,6 +527,9 @@ parse(struct opts *o, int argc, char **argv)
 		case OPT_NO_PROMPT:
 			o->no_prompt = true;
 			break;
+		case OPT_LOGIN:
+			o->login = optarg;
+			break;
 		case OPT_JSON:
 			o->json = true;
 			break;
@@ -521,6 +602,10 @@ out:
 	free(o.ca_files.v);
 	free(o.ca_paths.v);
 	free(o.resolve.v);
+	if (o.password) {
+		explicit_bzero(o.password, strlen(o.password));
+		free(o.password);
+	}
 	return status;
 }
 
