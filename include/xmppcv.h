@@ -20,5 +20,6 @@
 #include <xmppcv/check.h>
 #include <xmppcv/store.h>
 #include <xmppcv/login.h>
+#include <xmppcv/case.h>
 
 #endif

@@ -5,10 +5,76 @@
 #include <openssl/x509v3.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain_internal.h"
+
+/*
+ * Parsed intermediates, shared by DER. A fleet's chains repeat a few
+ * intermediates; decoding one (its key above all) costs more than
+ * verifying a signature, so each distinct one is decoded once per
+ * process. Leaves are unique and not kept. Bounded; guarded by a mutex.
+ */
+#define CACHE_SLOTS 1024
+
+struct cached {
+	unsigned char *der;
+	long len;
+	uint64_t hash;
+	X509 *x;
+};
+
+static struct cached cache[CACHE_SLOTS];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t
+fnv1a(const unsigned char *p, long len)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (long i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+/* A new reference to the cached certificate for der, or NULL. */
+static X509 *
+cache_get(const unsigned char *der, long len, uint64_t h)
+{
+	X509 *x = NULL;
+	struct cached *c = &cache[h % CACHE_SLOTS];
+
+	pthread_mutex_lock(&cache_lock);
+	if (c->x && c->hash == h && c->len == len && memcmp(c->der, der,
+	    (size_t)len) == 0 && X509_up_ref(c->x))
+		x = c->x;
+	pthread_mutex_unlock(&cache_lock);
+	return x;
+}
+
+static void
+cache_put(const unsigned char *der, long len, uint64_t h, X509 *x)
+{
+	struct cached *c = &cache[h % CACHE_SLOTS];
+	unsigned char *copy = malloc((size_t)len);
+
+	if (copy == NULL || !X509_up_ref(x)) {
+		free(copy);
+		return;
+	}
+	memcpy(copy, der, (size_t)len);
+	pthread_mutex_lock(&cache_lock);
+	/* A slot holds one certificate; a newcomer replaces the old one. */
+	X509_free(c->x);
+	free(c->der);
+	c->der = copy;
+	c->len = len;
+	c->hash = h;
+	c->x = x;
+	pthread_mutex_unlock(&cache_lock);
+}
 
 struct xcv_chain *
 xcv_chain_new(void)
@@ -79,6 +145,19 @@ push_cert(struct xcv_chain *c, X509 *x, const char *name)
 }
 
 int
+xcv_chain_append(struct xcv_chain *dst, const struct xcv_chain *src)
+{
+	for (int i = 0; i < sk_X509_num(src->certs); i++) {
+		X509 *x = sk_X509_value(src->certs, i);
+		if (!X509_up_ref(x))
+			return xcv_set_error(XCV_ERROR, "out of memory");
+		if (push_cert(dst, x, "chain") < 0)
+			return XCV_ERROR;
+	}
+	return 0;
+}
+
+int
 xcv_chain_add_der(struct xcv_chain *c, const void *der, size_t len)
 {
 	const unsigned char *p = der;
@@ -134,10 +213,20 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 				name, type, strstr(type, "PRIVATE KEY") ?
 				"; keep private keys out of chain files" : "");
 		} else {
+			bool trusted = strcmp(type, "TRUSTED CERTIFICATE") == 0;
+			bool shared = !trusted && sk_X509_num(c->certs) > 0;
+			uint64_t h = shared ? fnv1a(der, dlen) : 0;
+
 			p = der;
-			x = strcmp(type, "TRUSTED CERTIFICATE") == 0 ?
-				d2i_X509_AUX(NULL, &p, dlen) :
+			x = shared ? cache_get(der, dlen, h) : NULL;
+			if (x != NULL) {
+				rc = push_cert(c, x, name);
+				goto next;
+			}
+			x = trusted ? d2i_X509_AUX(NULL, &p, dlen) :
 				d2i_X509(NULL, &p, dlen);
+			if (x != NULL && shared && p == der + dlen)
+				cache_put(der, dlen, h, x);
 			if (x == NULL) {
 				rc = xcv_set_error(XCV_EINPUT,
 					"%s: certificate %d does not parse as "
@@ -154,6 +243,7 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 				rc = push_cert(c, x, name);
 			}
 		}
+next:
 		OPENSSL_free(type);
 		OPENSSL_free(header);
 		OPENSSL_free(der);

@@ -111,6 +111,22 @@ take_anchors(struct xcv_config *cfg, struct xcv_chain *c)
 }
 
 int
+xcv_config_add_ca_chain(struct xcv_config *cfg, const struct xcv_chain *c)
+{
+	for (int i = 0; i < sk_X509_num(c->certs); i++) {
+		X509 *x = sk_X509_value(c->certs, i);
+		if (!X509_up_ref(x))
+			return xcv_set_error(XCV_ERROR, "out of memory");
+		if (sk_X509_push(cfg->anchors, x) <= 0) {
+			X509_free(x);
+			return xcv_set_error(XCV_ERROR, "out of memory");
+		}
+	}
+	invalidate(cfg);
+	return 0;
+}
+
+int
 xcv_config_add_ca_file(struct xcv_config *cfg, const char *path)
 {
 	struct xcv_chain *c = NULL;

@@ -25,6 +25,9 @@ int xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
 /* Append one DER certificate. */
 int xcv_chain_add_der(struct xcv_chain *chain, const void *der, size_t len);
 
+/* Append every certificate of src to dst. */
+int xcv_chain_append(struct xcv_chain *dst, const struct xcv_chain *src);
+
 struct xcv_chain *xcv_chain_new(void);
 void xcv_chain_free(struct xcv_chain *chain);
 size_t xcv_chain_count(const struct xcv_chain *chain);

@@ -32,6 +32,11 @@ void xcv_config_set_system_ca(struct xcv_config *cfg, bool use);
 int xcv_config_add_ca_file(struct xcv_config *cfg, const char *path);
 int xcv_config_add_ca_path(struct xcv_config *cfg, const char *dir);
 
+/* Add every certificate of chain as a trust anchor. */
+struct xcv_chain;
+int xcv_config_add_ca_chain(struct xcv_config *cfg,
+	const struct xcv_chain *chain);
+
 /* Verify as at this moment (unix seconds). Default: the time of each call. */
 void xcv_config_set_time(struct xcv_config *cfg, int64_t at);
 

@@ -39,11 +39,6 @@ worst(int a, int b)
 	return a > b ? a : b;
 }
 
-struct list {
-	const char **v;
-	size_t n;
-};
-
 static int
 list_add(struct list *l, const char *s)
 {
@@ -56,30 +51,6 @@ list_add(struct list *l, const char *s)
 	return 0;
 }
 
-enum cmd { CMD_VERIFY = 1, CMD_CHECK = 2 };
-
-struct opts {
-	enum cmd cmd;
-	const char *domain;
-	enum xcv_service service;
-	enum xcv_policy policy;
-	struct list ca_files, ca_paths, resolve;
-	bool no_system_ca;
-	bool have_at;
-	int64_t at;
-	int warn_days;
-	bool json;
-	bool direct_tls;
-	int timeout_s;
-	int max_attempts;
-	const char *from;
-	const char *dns_server;
-	const char *store;
-	bool no_prompt;
-	const char *login;
-	char *password;
-};
-
 static const char usage_text[] =
 	"usage: xmppcv verify --domain D [--service c2s|s2s|https]\n"
 	"              [--policy rfc6125|rfc9525] [--ca-file F]... [--ca-path DIR]...\n"
@@ -91,6 +62,9 @@ static const char usage_text[] =
 	"              [--no-prompt] [--login JID] [--json] TARGET...\n"
 	"       xmppcv trust list|show FP|remove FP [--store DIR] [--json]\n"
 	"       xmppcv trust add FILE --domain D [--host H] [--store DIR]\n"
+	"       xmppcv capture TARGET --out DIR [check options]\n"
+	"       xmppcv capture --from-file FILE --domain D --out DIR [trust options]\n"
+	"       xmppcv replay [--at captured|now|TIME] [--tap] [trust options] DIR...\n"
 	"       xmppcv --version | --help\n"
 	"\n"
 	"verify  judge certificate chain files (leaf first, PEM, or one DER\n"
@@ -130,7 +104,7 @@ parse_int(const char *s, int min, int max, int *out)
 	return 0;
 }
 
-static void
+void
 print_notes_config(const struct xcv_config *cfg)
 {
 	for (size_t i = 0; i < xcv_config_note_count(cfg); i++)
@@ -138,7 +112,7 @@ print_notes_config(const struct xcv_config *cfg)
 }
 
 /* Apply the trust and policy options to a new configuration. */
-static int
+int
 make_config(struct xcv_config **out, const struct opts *o)
 {
 	struct xcv_config *cfg = xcv_config_new();
@@ -410,7 +384,8 @@ enum {
 	OPT_DOMAIN = 256, OPT_SERVICE, OPT_POLICY, OPT_CA_FILE, OPT_CA_PATH,
 	OPT_NO_SYSTEM_CA, OPT_AT, OPT_WARN_DAYS, OPT_JSON, OPT_HELP,
 	OPT_DIRECT_TLS, OPT_RESOLVE, OPT_TIMEOUT, OPT_MAX_ATTEMPTS, OPT_FROM,
-	OPT_DNS_SERVER, OPT_STORE, OPT_NO_PROMPT, OPT_LOGIN,
+	OPT_DNS_SERVER, OPT_STORE, OPT_NO_PROMPT, OPT_LOGIN, OPT_OUT,
+	OPT_FROM_FILE, OPT_TAP,
 };
 
 /* Each option with the commands that take it. */
@@ -418,22 +393,27 @@ static const struct {
 	struct option opt;
 	unsigned cmds;
 } options[] = {
-	{ { "domain", required_argument, NULL, OPT_DOMAIN }, CMD_VERIFY | CMD_CHECK },
-	{ { "service", required_argument, NULL, OPT_SERVICE }, CMD_VERIFY | CMD_CHECK },
-	{ { "policy", required_argument, NULL, OPT_POLICY }, CMD_VERIFY | CMD_CHECK },
-	{ { "ca-file", required_argument, NULL, OPT_CA_FILE }, CMD_VERIFY | CMD_CHECK },
-	{ { "ca-path", required_argument, NULL, OPT_CA_PATH }, CMD_VERIFY | CMD_CHECK },
-	{ { "no-system-ca", no_argument, NULL, OPT_NO_SYSTEM_CA }, CMD_VERIFY | CMD_CHECK },
-	{ { "at", required_argument, NULL, OPT_AT }, CMD_VERIFY | CMD_CHECK },
-	{ { "warn-days", required_argument, NULL, OPT_WARN_DAYS }, CMD_VERIFY | CMD_CHECK },
+#define LIVE (CMD_CHECK | CMD_CAPTURE)
+#define ALL (CMD_VERIFY | CMD_CHECK | CMD_CAPTURE | CMD_REPLAY)
+	{ { "domain", required_argument, NULL, OPT_DOMAIN }, CMD_VERIFY | LIVE },
+	{ { "service", required_argument, NULL, OPT_SERVICE }, CMD_VERIFY | LIVE },
+	{ { "policy", required_argument, NULL, OPT_POLICY }, ALL },
+	{ { "ca-file", required_argument, NULL, OPT_CA_FILE }, ALL },
+	{ { "ca-path", required_argument, NULL, OPT_CA_PATH }, ALL },
+	{ { "no-system-ca", no_argument, NULL, OPT_NO_SYSTEM_CA }, ALL },
+	{ { "at", required_argument, NULL, OPT_AT }, ALL },
+	{ { "warn-days", required_argument, NULL, OPT_WARN_DAYS }, ALL },
 	{ { "json", no_argument, NULL, OPT_JSON }, CMD_VERIFY | CMD_CHECK },
-	{ { "help", no_argument, NULL, OPT_HELP }, CMD_VERIFY | CMD_CHECK },
-	{ { "direct-tls", no_argument, NULL, OPT_DIRECT_TLS }, CMD_CHECK },
-	{ { "resolve", required_argument, NULL, OPT_RESOLVE }, CMD_CHECK },
-	{ { "timeout", required_argument, NULL, OPT_TIMEOUT }, CMD_CHECK },
-	{ { "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS }, CMD_CHECK },
-	{ { "from", required_argument, NULL, OPT_FROM }, CMD_CHECK },
-	{ { "dns-server", required_argument, NULL, OPT_DNS_SERVER }, CMD_CHECK },
+	{ { "help", no_argument, NULL, OPT_HELP }, ALL },
+	{ { "direct-tls", no_argument, NULL, OPT_DIRECT_TLS }, LIVE },
+	{ { "resolve", required_argument, NULL, OPT_RESOLVE }, LIVE },
+	{ { "timeout", required_argument, NULL, OPT_TIMEOUT }, LIVE },
+	{ { "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS }, LIVE },
+	{ { "from", required_argument, NULL, OPT_FROM }, LIVE },
+	{ { "dns-server", required_argument, NULL, OPT_DNS_SERVER }, LIVE },
+	{ { "out", required_argument, NULL, OPT_OUT }, CMD_CAPTURE },
+	{ { "from-file", required_argument, NULL, OPT_FROM_FILE }, CMD_CAPTURE },
+	{ { "tap", no_argument, NULL, OPT_TAP }, CMD_REPLAY },
 	{ { "store", required_argument, NULL, OPT_STORE }, CMD_CHECK },
 	{ { "no-prompt", no_argument, NULL, OPT_NO_PROMPT }, CMD_CHECK },
 	{ { "login", required_argument, NULL, OPT_LOGIN }, CMD_CHECK },
@@ -443,7 +423,12 @@ static const struct {
 static const char *
 cmd_name(enum cmd c)
 {
-	return c == CMD_VERIFY ? "verify" : "check";
+	switch (c) {
+	case CMD_VERIFY: return "verify";
+	case CMD_CHECK: return "check";
+	case CMD_CAPTURE: return "capture";
+	default: return "replay";
+	}
 }
 
 /* Parse argv into o; returns -1 to go on, or an exit status. */
@@ -473,6 +458,7 @@ parse(struct opts *o, int argc, char **argv)
 		case OPT_POLICY:
 			if (xcv_policy_parse(&o->policy, optarg) < 0)
 				return cli_usage_error("%s", xcv_error_last());
+			o->have_policy = true;
 			break;
 		case OPT_CA_FILE:
 			if (list_add(&o->ca_files, optarg) < 0)
@@ -490,12 +476,28 @@ parse(struct opts *o, int argc, char **argv)
 			o->no_system_ca = true;
 			break;
 		case OPT_AT:
-			if (strcmp(optarg, "now") != 0) {
+			if (strcmp(optarg, "now") == 0) {
+				o->at_mode = AT_NOW;
+				o->have_at = false;
+			} else if (strcmp(optarg, "captured") == 0 &&
+			    o->cmd == CMD_REPLAY) {
+				o->at_mode = AT_CAPTURED;
+			} else {
 				if (xcv_time_parse(&o->at, optarg) < 0)
 					return cli_usage_error("--at: %s",
 						xcv_error_last());
 				o->have_at = true;
+				o->at_mode = AT_TIME;
 			}
+			break;
+		case OPT_OUT:
+			o->out = optarg;
+			break;
+		case OPT_FROM_FILE:
+			o->from_file = optarg;
+			break;
+		case OPT_TAP:
+			o->tap = true;
 			break;
 		case OPT_WARN_DAYS:
 			if (parse_int(optarg, 0, 36500, &o->warn_days) < 0)
@@ -559,6 +561,18 @@ run(enum cmd cmd, int argc, char **argv)
 	if (status >= 0)
 		goto out;
 	status = EXIT_VERIFIED;
+	if (cmd == CMD_CAPTURE) {
+		status = cli_capture(&o, argc, argv);
+		goto out;
+	}
+	if (cmd == CMD_REPLAY) {
+		if (optind >= argc)
+			status = cli_usage_error("replay: no DIR given: name "
+				"directories of captured cases");
+		else
+			status = cli_replay(&o, argc, argv);
+		goto out;
+	}
 	if (optind >= argc) {
 		status = cli_usage_error("%s: no %s given", cmd_name(cmd),
 			cmd == CMD_VERIFY ? "FILE: name one or more chain files "
@@ -629,5 +643,9 @@ main(int argc, char **argv)
 		return run(CMD_CHECK, argc - 1, argv + 1);
 	if (strcmp(argv[1], "trust") == 0)
 		return cli_trust(argc - 1, argv + 1);
+	if (strcmp(argv[1], "capture") == 0)
+		return run(CMD_CAPTURE, argc - 1, argv + 1);
+	if (strcmp(argv[1], "replay") == 0)
+		return run(CMD_REPLAY, argc - 1, argv + 1);
 	return cli_usage_error("unknown command '%s'", argv[1]);
 }

@@ -1,0 +1,373 @@
+/* Captured cases: writing, loading, comparing (see xmppcv/case.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "result_internal.h"
+#include "xmppcv/case.h"
+
+#define CASE_FORMAT "xmppcv-case/1"
+
+struct xcv_case {
+	char *dir;
+	struct xcv_chain *chain, *anchors;
+	char *domain, *service, *policy;
+	bool system_ca;
+	int64_t captured;
+	bool ok, trusted;
+	char *field, *value, *error;
+	char *recorded;
+	char *key;
+};
+
+static char *
+summary(bool ok, bool trusted, const char *field, const char *value,
+	const char *error)
+{
+	if (ok)
+		return xcv_asprintf("ok via %s %s", field ? field : "?",
+			value ? value : "?");
+	return xcv_asprintf("not ok: %s%s%s%s, %s%s%s",
+		field ? "matched via " : "mismatch",
+		field ? field : "", field ? " " : "", field ? value : "",
+		trusted ? "chain trusted" : "chain untrusted",
+		!trusted && error ? ": " : "", !trusted && error ? error : "");
+}
+
+char *
+xcv_result_summary(const struct xcv_result *res)
+{
+	const struct xcv_presented *m = res->id.matched ?
+		&res->id.presented[res->id.match] : NULL;
+
+	return summary(res->ok, res->trusted || res->accepted,
+		m ? xcv_field_name(m->field) : NULL, m ? m->value : NULL,
+		res->n_errors ? res->errors[0].text : NULL);
+}
+
+static int
+write_file(const char *dir, const char *name, const char *data)
+{
+	char *path = xcv_asprintf("%s/%s", dir, name);
+	size_t len = strlen(data), off = 0;
+	int fd, rc = XCV_ERROR;
+
+	if (path == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	free(path);
+	return 0;
+fail:
+	rc = xcv_set_error(XCV_EINPUT, "cannot write %s: %s", path,
+		strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+static void
+remove_tree(const char *dir)
+{
+	static const char *const names[] = { "chain.pem", "case.json",
+		"anchors.pem" };
+
+	for (size_t i = 0; i < 3; i++) {
+		char *p = xcv_asprintf("%s/%s", dir, names[i]);
+		if (p)
+			unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+}
+
+int
+xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
+	const struct xcv_chain *chain, const struct xcv_result *res,
+	const struct xcv_chain *anchors)
+{
+	const struct xcv_presented *m = res->id.matched ?
+		&res->id.presented[res->id.match] : NULL;
+	char *tmp = NULL, *pem = NULL, *apem = NULL, *json = NULL, *parent;
+	char captured[32];
+	struct stat st;
+	json_t *o;
+	int fd, rc = XCV_EINPUT;
+
+	if (stat(dir, &st) == 0 && !(S_ISDIR(st.st_mode) && rmdir(dir) == 0))
+		return xcv_set_error(XCV_EINPUT, "%s already exists; nothing was "
+			"overwritten: choose another --out", dir);
+	tmp = xcv_asprintf("%s.tmp-XXXXXX", dir);
+	if (tmp == NULL || mkdtemp(tmp) == NULL) {
+		rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s", dir,
+			strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	xcv_time_format(res->at, captured);
+	o = json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s,s:s,s:b,s:s,s:s,"
+		"s:{s:b,s:b,s:s?,s:s?,s:s?}}",
+		"format", CASE_FORMAT,
+		"target", meta->target, "address", meta->address,
+		"domain", res->id.reference, "domain_source", meta->domain_source,
+		"service", xcv_service_name(res->service),
+		"policy", xcv_policy_name(res->id.policy),
+		"system_ca", meta->system_ca, "captured", captured,
+		"xmppcv", xcv_version(),
+		"verdict", "ok", res->ok, "chain_trusted",
+		  res->trusted || res->accepted,
+		  "matched_field", m ? xcv_field_name(m->field) : NULL,
+		  "matched_value", m ? m->value : NULL,
+		  "error", res->n_errors ? res->errors[0].text : NULL);
+	json = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	if (json != NULL) {
+		char *nl = xcv_asprintf("%s\n", json);
+		free(json);
+		json = nl;
+	}
+	json_decref(o);
+	pem = xcv_chain_to_pem(chain);
+	apem = anchors && xcv_chain_count(anchors) ? xcv_chain_to_pem(anchors) :
+		NULL;
+	if (json == NULL || pem == NULL) {
+		rc = xcv_set_error(XCV_ERROR, "out of memory");
+		goto fail;
+	}
+	if (write_file(tmp, "chain.pem", pem) < 0 ||
+	    write_file(tmp, "case.json", json) < 0 ||
+	    (apem && write_file(tmp, "anchors.pem", apem) < 0))
+		goto fail;
+	if (rename(tmp, dir) < 0) {
+		rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s; nothing was "
+			"overwritten", dir, strerror(errno));
+		goto fail;
+	}
+	/* Make the new name durable. */
+	parent = dirname(tmp);
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	rc = 0;
+	goto out;
+fail:
+	remove_tree(tmp);
+out:
+	free(tmp);
+	free(pem);
+	free(apem);
+	free(json);
+	return rc;
+}
+
+void
+xcv_case_free(struct xcv_case *c)
+{
+	if (c == NULL)
+		return;
+	free(c->dir);
+	xcv_chain_free(c->chain);
+	xcv_chain_free(c->anchors);
+	free(c->domain);
+	free(c->service);
+	free(c->policy);
+	free(c->field);
+	free(c->value);
+	free(c->error);
+	free(c->recorded);
+	free(c->key);
+	free(c);
+}
+
+static char *
+jstr_dup(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? xcv_strdup(json_string_value(v)) : NULL;
+}
+
+int
+xcv_case_load(struct xcv_case **out, const char *dir)
+{
+	struct xcv_case *c = calloc(1, sizeof(*c));
+	char *path = NULL, *captured = NULL;
+	json_t *o = NULL, *v;
+	json_error_t err;
+	enum xcv_service svc;
+	enum xcv_policy pol;
+	int rc = XCV_EINPUT;
+
+	*out = NULL;
+	if (c == NULL)
+		return xcv_set_error(XCV_ERROR, "out of memory");
+	c->dir = xcv_strdup(dir);
+	path = xcv_asprintf("%s/case.json", dir);
+	if (c->dir == NULL || path == NULL) {
+		rc = xcv_set_error(XCV_ERROR, "out of memory");
+		goto out;
+	}
+	o = json_load_file(path, 0, &err);
+	if (o == NULL) {
+		xcv_set_error(XCV_EINPUT, "%s: cannot read: %s (line %d)", path,
+			err.text, err.line);
+		goto out;
+	}
+	v = json_object_get(o, "verdict");
+	c->domain = jstr_dup(o, "domain");
+	c->service = jstr_dup(o, "service");
+	c->policy = jstr_dup(o, "policy");
+	captured = jstr_dup(o, "captured");
+	if (!json_is_string(json_object_get(o, "format")) ||
+	    strcmp(json_string_value(json_object_get(o, "format")), CASE_FORMAT) ||
+	    !json_is_object(v) || c->domain == NULL || c->service == NULL ||
+	    c->policy == NULL || captured == NULL ||
+	    xcv_service_parse(&svc, c->service) < 0 ||
+	    xcv_policy_parse(&pol, c->policy) < 0 ||
+	    xcv_time_parse(&c->captured, captured) < 0 ||
+	    !json_is_boolean(json_object_get(v, "ok")) ||
+	    !json_is_boolean(json_object_get(v, "chain_trusted"))) {
+		xcv_set_error(XCV_EINPUT, "%s: not an %s case file (a field is "
+			"missing or wrong)", path, CASE_FORMAT);
+		goto out;
+	}
+	c->system_ca = !json_is_false(json_object_get(o, "system_ca"));
+	c->ok = json_is_true(json_object_get(v, "ok"));
+	c->trusted = json_is_true(json_object_get(v, "chain_trusted"));
+	c->field = jstr_dup(v, "matched_field");
+	c->value = jstr_dup(v, "matched_value");
+	c->error = jstr_dup(v, "error");
+	c->recorded = summary(c->ok, c->trusted, c->field, c->value, c->error);
+	free(path);
+	path = xcv_asprintf("%s/chain.pem", dir);
+	if (path == NULL || xcv_chain_load_file(&c->chain, path) < 0)
+		goto out;
+	free(path);
+	path = xcv_asprintf("%s/anchors.pem", dir);
+	if (path == NULL)
+		goto out;
+	if (access(path, F_OK) == 0 && xcv_chain_load_file(&c->anchors, path) < 0)
+		goto out;
+	{
+		struct xcv_strv k = {0};
+		char fp[65];
+		xcv_strv_pushf(&k, "%s|%s|%d", c->service, c->policy, c->system_ca);
+		for (size_t i = 0; c->anchors && i < xcv_chain_count(c->anchors); i++)
+			if (xcv_chain_sha256(c->anchors, i, fp) == 0)
+				xcv_strv_push(&k, fp);
+		c->key = NULL;
+		for (size_t i = 0; i < k.n; i++) {
+			char *n = xcv_asprintf("%s%s", c->key ? c->key : "", k.v[i]);
+			free(c->key);
+			c->key = n;
+		}
+		xcv_strv_clear(&k);
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	free(path);
+	free(captured);
+	if (rc < 0) {
+		xcv_case_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+const struct xcv_chain *
+xcv_case_chain(const struct xcv_case *c)
+{
+	return c->chain;
+}
+
+const char *
+xcv_case_domain(const struct xcv_case *c)
+{
+	return c->domain;
+}
+
+int64_t
+xcv_case_captured(const struct xcv_case *c)
+{
+	return c->captured;
+}
+
+const char *
+xcv_case_trust_key(const struct xcv_case *c)
+{
+	return c->key ? c->key : "";
+}
+
+const char *
+xcv_case_recorded(const struct xcv_case *c)
+{
+	return c->recorded;
+}
+
+int
+xcv_case_configure(const struct xcv_case *c, struct xcv_config *cfg)
+{
+	enum xcv_service svc;
+	enum xcv_policy pol;
+
+	if (xcv_service_parse(&svc, c->service) < 0 ||
+	    xcv_policy_parse(&pol, c->policy) < 0)
+		return XCV_EINPUT;
+	xcv_config_set_service(cfg, svc);
+	xcv_config_set_policy(cfg, pol);
+	if (!c->system_ca)
+		xcv_config_set_system_ca(cfg, false);
+	if (c->anchors)
+		return xcv_config_add_ca_chain(cfg, c->anchors);
+	return 0;
+}
+
+static bool
+same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+char *
+xcv_case_diff(const struct xcv_case *c, const struct xcv_result *res)
+{
+	const struct xcv_presented *m = res->id.matched ?
+		&res->id.presented[res->id.match] : NULL;
+	char *now;
+
+	if (c->ok == res->ok && c->trusted == (res->trusted || res->accepted) &&
+	    same(c->field, m ? xcv_field_name(m->field) : NULL) &&
+	    same(c->value, m ? m->value : NULL))
+		return NULL;
+	now = xcv_result_summary(res);
+	if (now == NULL)
+		return NULL;
+	{
+		char *d = xcv_asprintf("was %s; now %s", c->recorded, now);
+		free(now);
+		return d;
+	}
+}
