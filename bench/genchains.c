@@ -5,8 +5,11 @@
  * generation is not what is measured; verification cost does not depend on
  * key reuse).
  *
- * usage: genchains OUTDIR N DOMAIN
- * writes OUTDIR/root.pem, OUTDIR/intermediates.pem, OUTDIR/chains/NNNNN.pem
+ * usage: genchains OUTDIR N DOMAIN [cases]
+ * writes OUTDIR/root.pem, OUTDIR/intermediates.pem, OUTDIR/chains/NNNNN.pem,
+ * and with "cases" also OUTDIR/cases/NNNNN/{chain.pem,case.json}: captured
+ * cases as `xmppcv capture` writes them, verified ok via dnsName DOMAIN as
+ * at 2026-06-01 under OUTDIR/root.pem.
  */
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -89,9 +92,16 @@ main(int argc, char **argv)
 	char path[4096], san[512], cn[64];
 	long n;
 
-	if (argc != 4 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: genchains OUTDIR N DOMAIN\n");
+	int cases = argc == 5 && strcmp(argv[4], "cases") == 0;
+
+	if ((argc != 4 && !cases) || (n = atol(argv[2])) <= 0) {
+		fprintf(stderr, "usage: genchains OUTDIR N DOMAIN [cases]\n");
 		return 2;
+	}
+	if (cases) {
+		snprintf(path, sizeof(path), "%s/cases", argv[1]);
+		mkdir(argv[1], 0755);
+		mkdir(path, 0755);
 	}
 	snprintf(path, sizeof(path), "%s/chains", argv[1]);
 	mkdir(argv[1], 0755);
@@ -118,6 +128,29 @@ main(int argc, char **argv)
 			100 + i);
 		snprintf(path, sizeof(path), "%s/chains/%05ld.pem", argv[1], i);
 		write_pem(path, leaf, inter[t]);
+		if (cases) {
+			FILE *f;
+			snprintf(path, sizeof(path), "%s/cases/%05ld", argv[1], i);
+			mkdir(path, 0755);
+			snprintf(path, sizeof(path), "%s/cases/%05ld/chain.pem",
+				argv[1], i);
+			write_pem(path, leaf, inter[t]);
+			snprintf(path, sizeof(path), "%s/cases/%05ld/case.json",
+				argv[1], i);
+			f = fopen(path, "w");
+			if (f == NULL || fprintf(f, "{\"format\": \"xmppcv-case/1\", "
+			    "\"target\": \"%s\", \"domain\": \"%s\", "
+			    "\"domain_source\": \"accepted\", \"service\": \"c2s\", "
+			    "\"policy\": \"rfc6125\", \"system_ca\": false, "
+			    "\"captured\": \"2026-06-01T00:00:00Z\", "
+			    "\"xmppcv\": \"bench\", \"verdict\": {\"ok\": true, "
+			    "\"chain_trusted\": true, \"matched_field\": \"dnsName\", "
+			    "\"matched_value\": \"%s\", \"error\": null}}\n", cn,
+			    argv[3], argv[3]) < 0 || fclose(f) != 0) {
+				perror(path);
+				return 1;
+			}
+		}
 		X509_free(leaf);
 	}
 	printf("genchains: %ld chains in %s/chains\n", n, argv[1]);
