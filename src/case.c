@@ -55,7 +55,7 @@ static int
 write_file(const char *dir, const char *name, const char *data)
 {
 	char *path = xcv_asprintf("%s/%s", dir, name);
-	size_t len = strlen(data), off = 0;
+	size_t len = strlen(data);
 	int fd, rc = XCV_ERROR;
 
 	if (path == NULL)
@@ -63,14 +63,8 @@ write_file(const char *dir, const char *name, const char *data)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto fail;
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
-	}
+	if (xcv_write_all(fd, data, len) < 0)
+		goto fail;
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		fd = -1;
 		goto fail;

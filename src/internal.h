@@ -36,6 +36,9 @@ char *xcv_escape(const unsigned char *p, size_t len);
 /* ISO 8601 UTC text for t: "2026-05-01T12:00:00Z". */
 void xcv_time_format(int64_t t, char buf[32]);
 
+/* Write all of data to fd, retrying short writes; -1 with errno set. */
+int xcv_write_all(int fd, const void *data, size_t len);
+
 /* Read a whole file (at most limit bytes). XCV_EINPUT with a message. */
 int xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
 	size_t limit);

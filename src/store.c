@@ -465,21 +465,14 @@ write_atomic(struct xcv_store *s, const char *name, const char *data,
 	char *path = path_of(s, name);
 	char *tmp = xcv_asprintf("%s/%s.tmp.%ld", s->dir, name, (long)getpid());
 	int fd = -1, rc = XCV_ERROR;
-	size_t off = 0;
 
 	if (path == NULL || tmp == NULL)
 		goto out;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
-	}
+	if (xcv_write_all(fd, data, len) < 0)
+		goto fail;
 	if (fsync(fd) < 0)
 		goto fail;
 	fault(point);

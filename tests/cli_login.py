@@ -6,15 +6,12 @@ directory. Usage: cli_login.py Login   (XMPPCV, EXAMPLE, FIXTURES from env)
 """
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import Prosody, cert  # noqa: E402
+from servers import Prosody, cert, on_pty  # noqa: E402
 
 XMPPCV = os.environ.get("XMPPCV", "build/src/xmppcv")
 EXAMPLE = os.environ.get("EXAMPLE", "build/examples/strophe-client")
@@ -117,32 +114,18 @@ class Login(unittest.TestCase):
 
     def test_password_prompt_does_not_echo(self):
         env = {k: v for k, v in os.environ.items() if k != "XMPPCV_PASSWORD"}
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execve(XMPPCV, [XMPPCV, "check", *TRUST, "--domain", "corp.example", "--login",
-                               "alice@corp.example", "127.0.80.1:15222"], env)
-        out, sent = b"", False
-        end = time.monotonic() + 30
-        try:
-            while time.monotonic() < end:
-                r, _, _ = select.select([fd], [], [], 0.2)
-                if r:
-                    try:
-                        data = os.read(fd, 4096)
-                    except OSError:
-                        break
-                    if not data:
-                        break
-                    out += data
-                if not sent and b"Password for alice@corp.example: " in out:
-                    os.write(fd, b"s3cret\n")
-                    sent = True
-        finally:
-            _, status = os.waitpid(pid, 0)
-            os.close(fd)
-        text = out.decode("utf-8", "replace")
+        sent = []
+
+        def respond(out):
+            if not sent and b"Password for alice@corp.example: " in out:
+                sent.append(True)
+                return b"s3cret\n"
+            return None
+
+        code, text = on_pty([XMPPCV, "check", *TRUST, "--domain", "corp.example", "--login",
+                             "alice@corp.example", "127.0.80.1:15222"], respond, env=env)
         self.assertTrue(sent, text)
-        self.assertEqual(os.waitstatus_to_exitcode(status), 0, text)
+        self.assertEqual(code, 0, text)
         self.assertNotIn("s3cret", text)
         self.assertIn("LOGGED IN", text)
 

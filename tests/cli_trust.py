@@ -6,12 +6,9 @@ Usage: cli_trust.py CLASS   (XMPPCV and FIXTURES come from the environment)
 import glob
 import json
 import os
-import pty
 import random
-import select
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
@@ -19,7 +16,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import Prosody, cert, stop_pid  # noqa: E402
+import servers  # noqa: E402
+from servers import Prosody, cert  # noqa: E402
 
 XMPPCV = os.environ.get("XMPPCV", "build/src/xmppcv")
 AT = "2026-06-01T00:00:00Z"
@@ -44,37 +42,20 @@ def run(*args, env=None, timeout=60):
 
 def on_pty(args, answers, timeout=30):
     """Run xmppcv on a pseudo-terminal. answers: what to type at each
-    prompt in turn (None closes input: end of file). Returns (exit, text)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv(XMPPCV, [XMPPCV, *args])
-    out, asked = b"", 0
-    end = time.monotonic() + timeout
-    try:
-        while time.monotonic() < end:
-            r, _, _ = select.select([fd], [], [], 0.2)
-            if r:
-                try:
-                    data = os.read(fd, 4096)
-                except OSError:
-                    break
-                if not data:
-                    break
-                out += data
-            if out.count(b"[d]ecline: ") > asked:
-                answer = answers[asked] if asked < len(answers) else None
-                asked += 1
-                # Ctrl-D at the start of a line is end of input on a tty.
-                os.write(fd, b"\x04" if answer is None else answer.encode() + b"\n")
-        else:
-            os.kill(pid, signal.SIGKILL)
-            raise AssertionError("no end within %d s:\n%s" % (timeout, out.decode()))
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    text = out.decode("utf-8", "replace")
+    prompt in turn (None: end of input). Returns (exit, text)."""
+    asked = [0]
+
+    def respond(out):
+        if out.count(b"[d]ecline: ") <= asked[0]:
+            return None
+        answer = answers[asked[0]] if asked[0] < len(answers) else None
+        asked[0] += 1
+        # Ctrl-D at the start of a line is end of input on a tty.
+        return b"\x04" if answer is None else answer.encode() + b"\n"
+
+    code, text = servers.on_pty([XMPPCV, *args], respond, timeout)
     sanitizer_free(text)
-    return os.waitstatus_to_exitcode(status), text
+    return code, text
 
 
 def store_list(store):

@@ -4,6 +4,8 @@ Every server is started as a child process and stopped by its own PID.
 Every wait is bounded in count and time.
 """
 import os
+import pty
+import select
 import shutil
 import signal
 import socket
@@ -135,3 +137,37 @@ class Peer:
         for s in (self.proc.stdout, self.proc.stderr):
             if s:
                 s.close()
+
+
+def on_pty(argv, respond, timeout=30, env=None):
+    """Run argv on a pseudo-terminal, as a person at a terminal would.
+
+    respond(output_so_far) returns bytes to type, or None; it is asked after
+    every read. Returns (exit status, everything shown). Bounded by timeout;
+    the process is killed by its PID if it lingers."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(argv[0], argv, env if env is not None else os.environ)
+    out = b""
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not data:
+                    break
+                out += data
+            typed = respond(out)
+            if typed:
+                os.write(fd, typed)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            raise AssertionError("no end within %d s:\n%s" % (timeout, out.decode()))
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")

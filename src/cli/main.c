@@ -237,14 +237,16 @@ read_password(const char *jid)
 			"XMPPCV_PASSWORD or run on a terminal\n");
 		return NULL;
 	}
-	fprintf(tty, "Password for %s: ", jid);
-	fflush(tty);
+	/* Echo off before the prompt, and without discarding input: a
+	 * password typed or pasted as soon as the prompt shows must count. */
 	tcgetattr(fileno(tty), &old);
 	quiet = old;
 	quiet.c_lflag &= (tcflag_t)~ECHO;
-	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	tcsetattr(fileno(tty), TCSANOW, &quiet);
+	fprintf(tty, "Password for %s: ", jid);
+	fflush(tty);
 	ok = fgets(buf, sizeof(buf), tty) != NULL;
-	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	tcsetattr(fileno(tty), TCSANOW, &old);
 	fprintf(tty, "\n");
 	fclose(tty);
 	if (!ok) {
