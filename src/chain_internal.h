@@ -25,7 +25,18 @@ struct xcv_config {
 	X509_STORE *store;           /* built on first use */
 	struct xcv_strv notes;
 	struct xcv_store *accepted;  /* borrowed; may be NULL */
+	/* Intermediates a full verification under this configuration found
+	 * to chain to an anchor, with the path above them (verify.c). */
+	struct xcv_verified {
+		X509 *inter;
+		STACK_OF(X509) *above;   /* issuers up to the anchor */
+	} *verified;
+	size_t n_verified;
+	bool no_verified_cache;      /* tests: always verify in full */
 };
+
+/* Forget the verified intermediates (when the anchors change). */
+void xcv_config_forget_verified(struct xcv_config *cfg);
 
 /* Trust store for cfg, built once; owned by cfg. NULL with error set. */
 X509_STORE *xcv_config_store(struct xcv_config *cfg);

@@ -32,8 +32,21 @@ xcv_config_free(struct xcv_config *cfg)
 		return;
 	sk_X509_pop_free(cfg->anchors, X509_free);
 	X509_STORE_free(cfg->store);
+	xcv_config_forget_verified(cfg);
 	xcv_strv_clear(&cfg->notes);
 	free(cfg);
+}
+
+void
+xcv_config_forget_verified(struct xcv_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_verified; i++) {
+		X509_free(cfg->verified[i].inter);
+		sk_X509_pop_free(cfg->verified[i].above, X509_free);
+	}
+	free(cfg->verified);
+	cfg->verified = NULL;
+	cfg->n_verified = 0;
 }
 
 static void
@@ -41,6 +54,7 @@ invalidate(struct xcv_config *cfg)
 {
 	X509_STORE_free(cfg->store);
 	cfg->store = NULL;
+	xcv_config_forget_verified(cfg);
 }
 
 void
@@ -58,8 +72,9 @@ xcv_config_set_policy(struct xcv_config *cfg, enum xcv_policy p)
 void
 xcv_config_set_system_ca(struct xcv_config *cfg, bool use)
 {
+	if (cfg->system_ca != use)
+		invalidate(cfg);
 	cfg->system_ca = use;
-	invalidate(cfg);
 }
 
 void

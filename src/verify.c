@@ -140,6 +140,150 @@ describe(struct xcv_certinfo **out, size_t *n, STACK_OF(X509) *sk)
 	return 0;
 }
 
+#define MAX_VERIFIED 64
+
+/* Constraints that reach below a CA to the leaf; a path holding any is
+ * always verified in full. */
+static bool
+constrains_below(X509 *x)
+{
+	return X509_get_ext_by_NID(x, NID_name_constraints, -1) >= 0 ||
+		X509_get_ext_by_NID(x, NID_policy_constraints, -1) >= 0 ||
+		X509_get_ext_by_NID(x, NID_inhibit_any_policy, -1) >= 0;
+}
+
+/* After a full verification: remember the intermediate under the leaf. */
+static void
+remember(struct xcv_config *cfg, STACK_OF(X509) *built)
+{
+	STACK_OF(X509) *above;
+	X509 *inter;
+	int n = sk_X509_num(built);
+
+	if (cfg->no_verified_cache || n < 3 || cfg->n_verified >= MAX_VERIFIED)
+		return;
+	inter = sk_X509_value(built, 1);
+	for (size_t i = 0; i < cfg->n_verified; i++)
+		if (X509_cmp(cfg->verified[i].inter, inter) == 0)
+			return;
+	for (int i = 2; i < n; i++)
+		if (constrains_below(sk_X509_value(built, i)))
+			return;
+	above = sk_X509_new_null();
+	if (above == NULL)
+		return;
+	for (int i = 2; i < n; i++) {
+		X509 *x = sk_X509_value(built, i);
+		if (!X509_up_ref(x) || sk_X509_push(above, x) <= 0) {
+			sk_X509_pop_free(above, X509_free);
+			return;
+		}
+	}
+	struct xcv_verified *v = realloc(cfg->verified,
+		(cfg->n_verified + 1) * sizeof(*v));
+	if (v == NULL || !X509_up_ref(inter)) {
+		if (v)
+			cfg->verified = v;
+		sk_X509_pop_free(above, X509_free);
+		return;
+	}
+	cfg->verified = v;
+	v[cfg->n_verified].inter = inter;
+	v[cfg->n_verified].above = above;
+	cfg->n_verified++;
+}
+
+static bool
+valid_at(X509 *x, int64_t at)
+{
+	time_t t = (time_t)at;
+
+	return X509_cmp_time(X509_get0_notBefore(x), &t) < 0 &&
+		X509_cmp_time(X509_get0_notAfter(x), &t) > 0;
+}
+
+static void
+clear_errors(struct xcv_result *res)
+{
+	for (size_t i = 0; i < res->n_errors; i++) {
+		free(res->errors[i].name);
+		free(res->errors[i].issuer);
+		free(res->errors[i].text);
+	}
+	res->n_errors = 0;
+}
+
+/*
+ * The shortcut for a chain whose intermediate an earlier full verification
+ * under this configuration chained to an anchor: the intermediate's
+ * signature and everything above it are time-independent facts already
+ * checked, so verify the leaf against the intermediate alone (partial
+ * chain) and check the validity period of every certificate above. Returns
+ * 1 when that verified the chain, 0 to verify in full.
+ */
+static int
+check_known(struct xcv_result *res, struct xcv_config *cfg,
+	const struct xcv_chain *chain)
+{
+	const struct xcv_verified *known = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	X509_STORE *empty = NULL;
+	STACK_OF(X509) *trusted = NULL, *built = NULL;
+	struct collect col = { res, 0 };
+	X509 *inter;
+	int ok = 0;
+
+	if (cfg->no_verified_cache || sk_X509_num(chain->certs) < 2)
+		return 0;
+	inter = sk_X509_value(chain->certs, 1);
+	for (size_t i = 0; i < cfg->n_verified && known == NULL; i++)
+		if (X509_cmp(cfg->verified[i].inter, inter) == 0)
+			known = &cfg->verified[i];
+	if (known == NULL || !valid_at(known->inter, res->at))
+		return 0;
+	for (int i = 0; i < sk_X509_num(known->above); i++)
+		if (!valid_at(sk_X509_value(known->above, i), res->at))
+			return 0;
+	ctx = X509_STORE_CTX_new();
+	empty = X509_STORE_new();
+	trusted = sk_X509_new_null();
+	if (ctx == NULL || empty == NULL || trusted == NULL ||
+	    sk_X509_push(trusted, known->inter) <= 0 ||
+	    !X509_STORE_CTX_init(ctx, empty, sk_X509_value(chain->certs, 0),
+	    NULL))
+		goto out;
+	X509_STORE_CTX_set0_trusted_stack(ctx, trusted);
+	X509_STORE_CTX_set_app_data(ctx, &col);
+	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
+		X509_V_FLAG_PARTIAL_CHAIN);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
+		(time_t)res->at);
+	if (X509_verify_cert(ctx) != 1 || col.fail || res->n_errors != 0 ||
+	    sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) != 2)
+		goto out;
+	/* Report the whole path: leaf, intermediate, and what is above. */
+	built = sk_X509_dup(X509_STORE_CTX_get0_chain(ctx));
+	for (int i = 0; built && i < sk_X509_num(known->above); i++)
+		if (sk_X509_push(built, sk_X509_value(known->above, i)) <= 0) {
+			sk_X509_free(built);
+			built = NULL;
+		}
+	if (built == NULL || describe(&res->built, &res->n_built, built) < 0)
+		goto out;
+	ok = 1;
+out:
+	ERR_clear_error();
+	if (!ok)
+		clear_errors(res);
+	sk_X509_free(built);
+	sk_X509_free(trusted);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(empty);
+	return ok;
+}
+
 static int
 check_chain(struct xcv_result *res, struct xcv_config *cfg,
 	const struct xcv_chain *chain)
@@ -152,6 +296,17 @@ check_chain(struct xcv_result *res, struct xcv_config *cfg,
 
 	if (store == NULL)
 		return XCV_ERROR;
+	if (check_known(res, cfg, chain)) {
+		res->trusted = true;
+		return 0;
+	}
+	if (res->built != NULL) {
+		for (size_t i = 0; i < res->n_built; i++)
+			xcv_certinfo_clear(&res->built[i]);
+		free(res->built);
+		res->built = NULL;
+		res->n_built = 0;
+	}
 	ctx = X509_STORE_CTX_new();
 	untrusted = sk_X509_dup(chain->certs);
 	if (ctx == NULL || untrusted == NULL)
@@ -170,6 +325,8 @@ check_chain(struct xcv_result *res, struct xcv_config *cfg,
 	if (col.fail)
 		goto out;
 	res->trusted = ok == 1 && res->n_errors == 0;
+	if (res->trusted)
+		remember(cfg, X509_STORE_CTX_get0_chain(ctx));
 	if (describe(&res->built, &res->n_built,
 	    X509_STORE_CTX_get0_chain(ctx)) < 0)
 		goto out;
