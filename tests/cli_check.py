@@ -246,6 +246,18 @@ class Peers(unittest.TestCase):
         self.assertEqual(o["discovery"]["attempts"][0]["from"], "corp.example")
         self.assertEqual(o["tls"]["sni"], "corp.example")
 
+    def test_ipv6_literal_target(self):
+        Peers.port += 1
+        p = Peer("announce", "::1", Peers.port, cert("domain-san.chain.pem"),
+                 cert("domain-san.key"))
+        self.addCleanup(p.stop)
+        code, o, err, _ = check_json(*TRUST, "--domain", "corp.example",
+                                     "[::1]:%d" % Peers.port)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(o["address"], "[::1]:%d" % Peers.port)
+        # SNI is the XMPP domain, never the address connected to.
+        self.assertEqual(o["tls"]["sni"], "corp.example")
+
     def test_announced_domain_with_given_domain_is_reported(self):
         target = self.peer("announce", cert("domain-san.chain.pem"), cert("domain-san.key"))
         code, o, _, _ = check_json(*TRUST, "--domain", "other.example", target)
