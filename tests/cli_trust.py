@@ -281,6 +281,39 @@ class Store(unittest.TestCase):
         self.assertEqual(listed["certificates"], [])
         self.assertTrue(os.path.exists(os.path.join(self.store, "notes.txt")))
 
+    def test_full_disk_is_a_clear_error_and_loses_nothing(self):
+        if os.geteuid() != 0:
+            self.skipTest("mounting a small tmpfs needs root")
+        disk = tempfile.mkdtemp(prefix="xmppcv-full-")
+        self.addCleanup(shutil.rmtree, disk, True)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", disk],
+                          capture_output=True).returncode != 0:
+            self.skipTest("cannot mount a tmpfs here")
+        self.addCleanup(subprocess.run, ["umount", disk], capture_output=True)
+        store = os.path.join(disk, "store")
+        self.assertEqual(self.add("tomcat", store=store)[0], 0)
+        fd = os.open(os.path.join(disk, "fill"), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            for _ in range(64):   # 256 KiB at most into a 64 KiB disk
+                os.write(fd, b"\0" * 4096)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        before = sorted(os.listdir(store))
+        code, _, err = self.add("self-signed", store=store)
+        self.assertEqual(code, 2)
+        self.assertIn("No space left on device", err)
+        self.assertIn("unchanged", err)
+        self.assertEqual(sorted(os.listdir(store)), before)
+        listed, _ = store_list(store)
+        self.assertEqual(len(listed["certificates"]), 1)
+        code, _, err = run("capture", "--from-file", cert("tomcat.chain.pem"), "--domain",
+                           "corp.example", "--out", os.path.join(disk, "case"))
+        self.assertEqual(code, 2)
+        self.assertIn("No space left on device", err)
+        self.assertEqual(sorted(os.listdir(disk)), ["fill", "store"])
+
     def test_unwritable_store_is_a_clear_error_and_loses_nothing(self):
         self.assertEqual(self.add("tomcat")[0], 0)
         before = sorted(os.listdir(self.store))
