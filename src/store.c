@@ -445,16 +445,19 @@ make_dirs(const char *dir)
 	return rc;
 }
 
+/* Make renames in the store durable; XCV_ERROR with a message. */
 static int
 fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
+	rc = fd < 0 ? -1 : fsync(fd);
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		return xcv_set_error(XCV_ERROR, "cannot sync the store %s: %s",
+			dir, strerror(errno));
+	return 0;
 }
 
 /* Write data to dir/name through a temp file, fsync and rename. */
@@ -620,11 +623,8 @@ xcv_store_add(struct xcv_store *s, const struct xcv_chain *chain,
 	if (save_index(s, root) < 0)
 		goto out;
 	fault("before-dir-fsync");
-	if (fsync_dir(s->dir) < 0) {
-		xcv_set_error(XCV_ERROR, "cannot sync the store %s: %s", s->dir,
-			strerror(errno));
+	if (fsync_dir(s->dir) < 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	json_decref(root);
@@ -674,11 +674,8 @@ xcv_store_remove(struct xcv_store *s, const char *sha256)
 			strerror(errno));
 		goto out;
 	}
-	if (fsync_dir(s->dir) < 0) {
-		xcv_set_error(XCV_ERROR, "cannot sync the store %s: %s", s->dir,
-			strerror(errno));
+	if (fsync_dir(s->dir) < 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	json_decref(root);
