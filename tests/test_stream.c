@@ -1,26 +1,26 @@
 /*
  * The stream reader against transcripts of what servers send, as observed
  * on Prosody and ejabberd (shared facts) and as hostile peers might. Each
- * row is fed whole and then one byte at a time; both must agree.
+ * row names its transcript in fixtures/streams/ (the fuzzer's seeds too)
+ * and is fed it whole and then one byte at a time; both must agree.
+ *
+ * Run: test_stream [FIXTURES]   (the fixtures directory; default $FIXTURES)
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "stream.h"
 
-#define HDR_C "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
-	"xmlns:stream='http://etherx.jabber.org/streams' "
-#define TLS_REQ "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>" \
-	"<required/></starttls></stream:features>"
-
 struct row {
 	const char *why;
-	const char *in;
+	const char *file;        /* the transcript, under fixtures/streams/ */
 	bool header, features, starttls, required, proceed, failure, error, closed;
 	const char *from;
 	const char *ns;
@@ -32,128 +32,101 @@ struct row {
 
 static const struct row rows[] = {
 	{ "Prosody accepts a served host: header, then STARTTLS required",
-	  HDR_C "from='corp.example' id='a1' xml:lang='en' version='1.0'>" TLS_REQ,
+	  "prosody-starttls-required.xml",
 	  .header = true, .features = true, .starttls = true, .required = true,
 	  .from = "corp.example", .ns = "jabber:client" },
 	{ "attribute order does not matter (ejabberd orders them differently)",
-	  "<stream:stream version='1.0' id='x' from='corp.example' "
-	  "xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:client'>" TLS_REQ,
+	  "ejabberd-attribute-order.xml",
 	  .header = true, .features = true, .starttls = true, .required = true,
 	  .from = "corp.example", .ns = "jabber:client" },
 	{ "a different stream prefix is the same stream",
-	  "<s:stream xmlns:s='http://etherx.jabber.org/streams' xmlns='jabber:client' "
-	  "from='corp.example' version='1.0'><s:features><starttls "
-	  "xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></s:features>",
+	  "other-stream-prefix.xml",
 	  .header = true, .features = true, .starttls = true,
 	  .from = "corp.example", .ns = "jabber:client" },
 	{ "Prosody rejects an unknown host with host-unknown and text",
-	  HDR_C "from='cup1.corp.example' id='b' version='1.0'><stream:error>"
-	  "<host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
-	  "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>This server does not "
-	  "serve cup1.corp.example</text></stream:error></stream:stream>",
+	  "prosody-host-unknown.xml",
 	  .header = true, .error = true, .closed = true, .from = "cup1.corp.example",
 	  .ns = "jabber:client", .condition = "host-unknown",
 	  .text = "This server does not serve cup1.corp.example" },
 	{ "ejabberd's bare host-unknown without text",
-	  HDR_C "from='cup1.corp.example' version='1.0'><stream:error>"
-	  "<host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>",
+	  "ejabberd-host-unknown.xml",
 	  .header = true, .error = true, .from = "cup1.corp.example",
 	  .ns = "jabber:client", .condition = "host-unknown" },
 	{ "missing 'to' gets improper-addressing, with an escaped apostrophe",
-	  HDR_C "id=''><stream:error><improper-addressing "
-	  "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text "
-	  "xmlns='urn:ietf:params:xml:ns:xmpp-streams'>A &apos;to&apos; attribute "
-	  "is required</text></stream:error></stream:stream>",
+	  "improper-addressing.xml",
 	  .header = true, .error = true, .closed = true, .ns = "jabber:client",
 	  .condition = "improper-addressing", .text = "A 'to' attribute is required" },
 	{ "a server announcing its own domain (Cisco IM and Presence)",
-	  HDR_C "from='corp.example' to='ignored' version='1.0'>" TLS_REQ,
+	  "own-domain.xml",
 	  .header = true, .features = true, .starttls = true, .required = true,
 	  .from = "corp.example", .ns = "jabber:client" },
 	{ "features without STARTTLS but with SASL mechanisms",
-	  HDR_C "from='corp.example' version='1.0'><stream:features><mechanisms "
-	  "xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism>"
-	  "<mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>",
+	  "sasl-only.xml",
 	  .header = true, .features = true, .from = "corp.example",
 	  .ns = "jabber:client", .mechanisms = 2 },
 	{ "STARTTLS proceed",
-	  HDR_C "from='corp.example' version='1.0'>" TLS_REQ
-	  "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+	  "starttls-proceed.xml",
 	  .header = true, .features = true, .starttls = true, .required = true,
 	  .proceed = true, .from = "corp.example", .ns = "jabber:client" },
 	{ "STARTTLS failure",
-	  HDR_C "from='corp.example' version='1.0'>" TLS_REQ
-	  "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>",
+	  "starttls-failure.xml",
 	  .header = true, .features = true, .starttls = true, .required = true,
 	  .failure = true, .closed = true, .from = "corp.example", .ns = "jabber:client" },
 	{ "proceed in the wrong namespace is not proceed",
-	  HDR_C "from='corp.example' version='1.0'>" TLS_REQ "<proceed/>",
+	  "proceed-wrong-namespace.xml",
 	  .header = true, .features = true, .starttls = true, .required = true,
 	  .from = "corp.example", .ns = "jabber:client" },
 	{ "starttls outside features does not count as offered",
-	  HDR_C "from='corp.example' version='1.0'><starttls "
-	  "xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+	  "starttls-outside-features.xml",
 	  .header = true, .from = "corp.example", .ns = "jabber:client" },
 	{ "s2s header with dialback namespace",
-	  "<stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback' "
-	  "xmlns:stream='http://etherx.jabber.org/streams' from='corp.example' "
-	  "to='xmppcv.invalid' version='1.0'>" TLS_REQ,
+	  "s2s-dialback.xml",
 	  .header = true, .features = true, .starttls = true, .required = true,
 	  .from = "corp.example", .ns = "jabber:server" },
 	{ "see-other-host names the other host",
-	  HDR_C "from='corp.example' version='1.0'><stream:error><see-other-host "
-	  "xmlns='urn:ietf:params:xml:ns:xmpp-streams'>cup2.corp.example"
-	  "</see-other-host></stream:error>",
+	  "see-other-host-name.xml",
 	  .header = true, .error = true, .from = "corp.example", .ns = "jabber:client",
 	  .condition = "see-other-host" },
 	{ "an HTTP reply is not an XMPP stream",
-	  "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+	  "http-reply.txt",
 	  .fail = "not well-formed" },
 	{ "an HTML page is not an XMPP stream",
-	  "<html><body>hello</body></html>", .fail = "did not open an XMPP stream" },
+	  "html-page.html",
+	  .fail = "did not open an XMPP stream" },
 	{ "garbage bytes are not well-formed",
-	  "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", .fail = "not well-formed" },
+	  "tls-record.bin",
+	  .fail = "not well-formed" },
 	{ "DOCTYPE is refused at once (RFC 6120 11.1)",
-	  "<?xml version='1.0'?><!DOCTYPE stream [<!ENTITY a 'aaaa'>]>",
+	  "doctype-entity.xml",
 	  .fail = "DOCTYPE" },
 	{ "billion laughs is refused before any expansion",
-	  "<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 "
-	  "'&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;'>]><stream:stream "
-	  "xmlns:stream='http://etherx.jabber.org/streams'>&lol2;",
+	  "billion-laughs.xml",
 	  .fail = "DOCTYPE" },
 	{ "a comment is restricted XML",
-	  HDR_C "from='corp.example' version='1.0'><!-- hi -->", .header = true,
-	  .from = "corp.example", .ns = "jabber:client", .fail = "comment" },
+	  "comment.xml",
+	  .header = true, .from = "corp.example", .ns = "jabber:client", .fail = "comment" },
 	{ "a processing instruction after the header is restricted XML",
-	  HDR_C "from='corp.example' version='1.0'><?evil x?>", .header = true,
-	  .from = "corp.example", .ns = "jabber:client", .fail = "processing instruction" },
+	  "processing-instruction.xml",
+	  .header = true, .from = "corp.example", .ns = "jabber:client", .fail = "processing instruction" },
 	{ "an undeclared entity reference is not well-formed",
-	  HDR_C "from='&foo;' version='1.0'>", .fail = "not well-formed" },
+	  "undeclared-entity.xml",
+	  .fail = "not well-formed" },
 	{ "a header larger than the limit is refused",
-	  "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' from='"
-	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'>",
+	  "header-too-large.xml",
 	  .fail = "stream header over the size limit" },
 	{ "an element larger than the limit is refused",
-	  HDR_C "from='corp.example' version='1.0'><stream:features><x>"
-	  "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-	  "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-	  "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-	  "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb</x>",
+	  "element-too-large.xml",
 	  .header = true, .from = "corp.example", .ns = "jabber:client",
 	  .fail = "larger than" },
 	{ "nesting deeper than the limit is refused",
-	  HDR_C "version='1.0'><a><b><c><d><e><f><g><h><i><j><k>",
+	  "nesting-too-deep.xml",
 	  .header = true, .ns = "jabber:client", .fail = "nested too deeply" },
 	{ "whitespace keepalives between elements are fine",
-	  HDR_C "from='corp.example' version='1.0'>\n \n" TLS_REQ " ",
+	  "whitespace-keepalive.xml",
 	  .header = true, .features = true, .starttls = true, .required = true,
 	  .from = "corp.example", .ns = "jabber:client" },
 	{ "a stream error's text is capped, not unbounded",
-	  HDR_C "version='1.0'><stream:error><undefined-condition "
-	  "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>",
+	  "undefined-condition.xml",
 	  .header = true, .error = true, .ns = "jabber:client",
 	  .condition = "undefined-condition" },
 };
@@ -162,20 +135,52 @@ static const struct xcv_stream_limits limits = {
 	.header_bytes = 256, .element_bytes = 200, .depth = 8,
 };
 
+/* The fixtures directory (holding streams/), from argv[1] or $FIXTURES. */
+static const char *fixtures;
+
+/* The exact bytes of fixtures/streams/NAME; the caller frees them. */
+static char *
+load(const char *name, size_t *len)
+{
+	char path[4096], *buf = NULL;
+	size_t cap = 0, n;
+	FILE *f;
+
+	*len = 0;
+	assert_true(snprintf(path, sizeof(path), "%s/streams/%s", fixtures,
+		name) < (int)sizeof(path));
+	f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	do {
+		if (*len == cap) {
+			cap = cap ? cap * 2 : 4096;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+	} while (n > 0);
+	assert_false(ferror(f));
+	fclose(f);
+	/* An empty transcript would test nothing. */
+	assert_true(*len > 0);
+	return buf;
+}
+
 static void
-check(const struct row *r, bool bytewise)
+check(const struct row *r, const char *in, size_t len, bool bytewise)
 {
 	struct xcv_stream *s;
 	const struct xcv_stream_state *st;
-	size_t len = strlen(r->in);
 	int rc = 0;
 
 	assert_int_equal(xcv_stream_new(&s, &limits), 0);
 	if (bytewise) {
 		for (size_t i = 0; i < len && rc == 0; i++)
-			rc = xcv_stream_feed(s, r->in + i, 1);
+			rc = xcv_stream_feed(s, in + i, 1);
 	} else {
-		rc = xcv_stream_feed(s, r->in, len);
+		rc = xcv_stream_feed(s, in, len);
 	}
 	st = xcv_stream_state(s);
 	if (r->fail) {
@@ -217,49 +222,59 @@ check(const struct row *r, bool bytewise)
 static void
 run_row(void **state)
 {
-	check(*state, false);
-	check(*state, true);
+	const struct row *r = *state;
+	size_t len;
+	char *in = load(r->file, &len);
+
+	check(r, in, len, false);
+	check(r, in, len, true);
+	free(in);
 }
 
 static void
 restart_after_starttls(void **state)
 {
 	struct xcv_stream *s;
-	const char *a = HDR_C "from='corp.example' version='1.0'>" TLS_REQ
-		"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
-	const char *b = HDR_C "from='corp.example' id='2' version='1.0'>"
-		"<stream:features/>";
+	size_t alen, blen;
+	char *a = load("starttls-proceed.xml", &alen);
+	char *b = load("restarted-stream.xml", &blen);
 
 	(void)state;
 	assert_int_equal(xcv_stream_new(&s, &(struct xcv_stream_limits){
 		4096, 4096, 16 }), 0);
-	assert_int_equal(xcv_stream_feed(s, a, strlen(a)), 0);
+	assert_int_equal(xcv_stream_feed(s, a, alen), 0);
 	assert_true(xcv_stream_state(s)->proceed);
 	assert_int_equal(xcv_stream_restart(s), 0);
 	assert_false(xcv_stream_state(s)->header);
-	assert_int_equal(xcv_stream_feed(s, b, strlen(b)), 0);
+	assert_int_equal(xcv_stream_feed(s, b, blen), 0);
 	assert_true(xcv_stream_state(s)->header);
 	assert_true(xcv_stream_state(s)->features);
 	assert_false(xcv_stream_state(s)->starttls);
 	assert_string_equal(xcv_stream_state(s)->id, "2");
 	xcv_stream_free(s);
+	free(a);
+	free(b);
 }
 
-int
-main(void)
-{
-	size_t n = sizeof(rows) / sizeof(rows[0]);
-	struct CMUnitTest *tests = calloc(n + 1, sizeof(*tests));
-	int rc;
+#define N_ROWS (sizeof(rows) / sizeof(rows[0]))
 
-	for (size_t i = 0; i < n; i++) {
+int
+main(int argc, char **argv)
+{
+	static struct CMUnitTest tests[N_ROWS + 1];
+
+	fixtures = argc > 1 ? argv[1] : getenv("FIXTURES");
+	if (fixtures == NULL || *fixtures == '\0') {
+		fprintf(stderr, "usage: test_stream FIXTURES (or set $FIXTURES "
+			"to the fixtures directory)\n");
+		return 1;
+	}
+	for (size_t i = 0; i < N_ROWS; i++) {
 		tests[i].name = rows[i].why;
 		tests[i].test_func = run_row;
 		tests[i].initial_state = (void *)(uintptr_t)&rows[i];
 	}
-	tests[n].name = "the stream restarts cleanly after STARTTLS";
-	tests[n].test_func = restart_after_starttls;
-	rc = _cmocka_run_group_tests("stream", tests, n + 1, NULL, NULL);
-	free(tests);
-	return rc;
+	tests[N_ROWS].name = "the stream restarts cleanly after STARTTLS";
+	tests[N_ROWS].test_func = restart_after_starttls;
+	return cmocka_run_group_tests_name("stream", tests, NULL, NULL);
 }
