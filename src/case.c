@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "result_internal.h"
+#include "report.h"
 #include "xmppcv/case.h"
 
 #define CASE_FORMAT "xmppcv-case/1"
@@ -26,56 +26,26 @@ struct xcv_case {
 	char *key;
 };
 
-static char *
-summary(bool ok, bool trusted, const char *field, const char *value,
-	const char *error)
-{
-	if (ok)
-		return xcv_asprintf("ok via %s %s", field ? field : "?",
-			value ? value : "?");
-	return xcv_asprintf("not ok: %s%s%s%s, %s%s%s",
-		field ? "matched via " : "mismatch",
-		field ? field : "", field ? " " : "", field ? value : "",
-		trusted ? "chain trusted" : "chain untrusted",
-		!trusted && error ? ": " : "", !trusted && error ? error : "");
-}
-
-char *
-xcv_result_summary(const struct xcv_result *res)
-{
-	const struct xcv_presented *m = res->id.matched ?
-		&res->id.presented[res->id.match] : NULL;
-
-	return summary(res->ok, res->trusted || res->accepted,
-		m ? xcv_field_name(m->field) : NULL, m ? m->value : NULL,
-		res->n_errors ? res->errors[0].text : NULL);
-}
-
 static int
 write_file(const char *dir, const char *name, const char *data)
 {
 	char *path = xcv_asprintf("%s/%s", dir, name);
-	size_t len = strlen(data);
-	int fd, rc = XCV_ERROR;
+	int fd, rc = -1;
 
 	if (path == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto fail;
-	if (xcv_write_all(fd, data, len) < 0)
-		goto fail;
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if (fd >= 0 && xcv_write_all(fd, data, strlen(data)) == 0 &&
+	    fsync(fd) == 0) {
+		rc = close(fd);
 		fd = -1;
-		goto fail;
 	}
-	free(path);
-	return 0;
-fail:
-	rc = xcv_set_error(XCV_EINPUT, "cannot write %s: %s", path,
-		strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	if (rc < 0) {
+		rc = xcv_set_error(XCV_EINPUT, "cannot write %s: %s", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
 	free(path);
 	return rc;
 }
@@ -110,7 +80,7 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 
 	if (stat(dir, &st) == 0 && !(S_ISDIR(st.st_mode) && rmdir(dir) == 0))
 		return xcv_set_error(XCV_EINPUT, "%s already exists; nothing was "
-			"overwritten: choose another --out", dir);
+			"overwritten: choose another directory", dir);
 	tmp = xcv_asprintf("%s.tmp-XXXXXX", dir);
 	if (tmp == NULL || mkdtemp(tmp) == NULL) {
 		rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s", dir,
@@ -123,7 +93,9 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 		"s:{s:b,s:b,s:s?,s:s?,s:s?}}",
 		"format", CASE_FORMAT,
 		"target", meta->target, "address", meta->address,
-		"domain", res->id.reference, "domain_source", meta->domain_source,
+		"domain", res->id.reference, "domain_source",
+		  meta->domain_source ? xcv_domain_source_name(meta->domain_source) :
+		  NULL,
 		"service", xcv_service_name(res->service),
 		"policy", xcv_policy_name(res->id.policy),
 		"system_ca", meta->system_ca, "captured", captured,
@@ -143,19 +115,21 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 	pem = xcv_chain_to_pem(chain);
 	apem = anchors && xcv_chain_count(anchors) ? xcv_chain_to_pem(anchors) :
 		NULL;
-	if (json == NULL || pem == NULL) {
-		rc = xcv_set_error(XCV_ERROR, "out of memory");
-		goto fail;
+	if (json == NULL || pem == NULL || (anchors &&
+	    xcv_chain_count(anchors) && apem == NULL)) {
+		rc = xcv_oom();
+		goto out;
 	}
-	if (write_file(tmp, "chain.pem", pem) < 0 ||
-	    write_file(tmp, "case.json", json) < 0 ||
-	    (apem && write_file(tmp, "anchors.pem", apem) < 0))
-		goto fail;
-	if (rename(tmp, dir) < 0) {
+	rc = write_file(tmp, "chain.pem", pem);
+	if (rc == 0)
+		rc = write_file(tmp, "case.json", json);
+	if (rc == 0 && apem)
+		rc = write_file(tmp, "anchors.pem", apem);
+	if (rc == 0 && rename(tmp, dir) < 0)
 		rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s; nothing was "
 			"overwritten", dir, strerror(errno));
-		goto fail;
-	}
+	if (rc < 0)
+		goto out;
 	/* Make the new name durable. */
 	parent = dirname(tmp);
 	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -163,11 +137,9 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 		fsync(fd);
 		close(fd);
 	}
-	rc = 0;
-	goto out;
-fail:
-	remove_tree(tmp);
 out:
+	if (rc < 0)
+		remove_tree(tmp);
 	free(tmp);
 	free(pem);
 	free(apem);
@@ -215,11 +187,11 @@ xcv_case_load(struct xcv_case **out, const char *dir)
 
 	*out = NULL;
 	if (c == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	c->dir = xcv_strdup(dir);
 	path = xcv_asprintf("%s/case.json", dir);
 	if (c->dir == NULL || path == NULL) {
-		rc = xcv_set_error(XCV_ERROR, "out of memory");
+		rc = xcv_oom();
 		goto out;
 	}
 	o = json_load_file(path, 0, &err);
@@ -252,7 +224,8 @@ xcv_case_load(struct xcv_case **out, const char *dir)
 	c->field = jstr_dup(v, "matched_field");
 	c->value = jstr_dup(v, "matched_value");
 	c->error = jstr_dup(v, "error");
-	c->recorded = summary(c->ok, c->trusted, c->field, c->value, c->error);
+	c->recorded = xcv_summary_text(c->ok, c->trusted, c->field, c->value,
+		c->error);
 	free(path);
 	path = xcv_asprintf("%s/chain.pem", dir);
 	if (path == NULL || xcv_chain_load_file(&c->chain, path) < 0)
@@ -263,20 +236,21 @@ xcv_case_load(struct xcv_case **out, const char *dir)
 		goto out;
 	if (access(path, F_OK) == 0 && xcv_chain_load_file(&c->anchors, path) < 0)
 		goto out;
-	{
-		struct xcv_strv k = {0};
-		char fp[65];
-		xcv_strv_pushf(&k, "%s|%s|%d", c->service, c->policy, c->system_ca);
-		for (size_t i = 0; c->anchors && i < xcv_chain_count(c->anchors); i++)
-			if (xcv_chain_sha256(c->anchors, i, fp) == 0)
-				xcv_strv_push(&k, fp);
-		c->key = NULL;
-		for (size_t i = 0; i < k.n; i++) {
-			char *n = xcv_asprintf("%s%s", c->key ? c->key : "", k.v[i]);
-			free(c->key);
-			c->key = n;
-		}
-		xcv_strv_clear(&k);
+	/* Cases with the same service, policy and anchors share a
+	 * configuration when replayed. */
+	c->key = xcv_asprintf("%s|%s|%d", c->service, c->policy, c->system_ca);
+	for (size_t i = 0; c->key && c->anchors &&
+	     i < xcv_chain_count(c->anchors); i++) {
+		char fp[65], *k;
+		if ((rc = xcv_chain_sha256(c->anchors, i, fp)) < 0)
+			goto out;
+		k = xcv_asprintf("%s|%s", c->key, fp);
+		free(c->key);
+		c->key = k;
+	}
+	if (c->key == NULL) {
+		rc = xcv_oom();
+		goto out;
 	}
 	rc = 0;
 out:

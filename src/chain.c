@@ -139,7 +139,7 @@ push_cert(struct xcv_chain *c, X509 *x, const char *name)
 	}
 	if (sk_X509_push(c->certs, x) <= 0) {
 		X509_free(x);
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	}
 	return 0;
 }
@@ -150,7 +150,7 @@ xcv_chain_append(struct xcv_chain *dst, const struct xcv_chain *src)
 	for (int i = 0; i < sk_X509_num(src->certs); i++) {
 		X509 *x = sk_X509_value(src->certs, i);
 		if (!X509_up_ref(x))
-			return xcv_set_error(XCV_ERROR, "out of memory");
+			return xcv_oom();
 		if (push_cert(dst, x, "chain") < 0)
 			return XCV_ERROR;
 	}
@@ -179,6 +179,35 @@ is_cert_block(const char *type)
 		strcmp(type, "TRUSTED CERTIFICATE") == 0;
 }
 
+/* One CERTIFICATE block's DER: parsed once per process if it is an
+ * intermediate (shared across chains), else parsed here. */
+static int
+add_pem_cert(struct xcv_chain *c, const unsigned char *der, long dlen,
+	bool trusted, const char *name)
+{
+	bool shared = !trusted && sk_X509_num(c->certs) > 0;
+	uint64_t h = shared ? fnv1a(der, dlen) : 0;
+	const unsigned char *p = der;
+	X509 *x = shared ? cache_get(der, dlen, h) : NULL;
+
+	if (x != NULL)
+		return push_cert(c, x, name);
+	x = trusted ? d2i_X509_AUX(NULL, &p, dlen) : d2i_X509(NULL, &p, dlen);
+	if (x == NULL)
+		return xcv_set_error(XCV_EINPUT, "%s: certificate %d does not "
+			"parse as X.509 (%s)", name, sk_X509_num(c->certs) + 1,
+			openssl_reason());
+	if (p != der + dlen) {
+		X509_free(x);
+		return xcv_set_error(XCV_EINPUT, "%s: certificate %d has %ld "
+			"stray bytes after it inside its PEM block", name,
+			sk_X509_num(c->certs) + 1, dlen - (long)(p - der));
+	}
+	if (shared)
+		cache_put(der, dlen, h, x);
+	return push_cert(c, x, name);
+}
+
 static int
 load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 	const char *name)
@@ -188,13 +217,11 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 	size_t blocks = 0;
 
 	if (bio == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	for (;;) {
 		char *type = NULL, *header = NULL;
 		unsigned char *der = NULL;
-		const unsigned char *p;
 		long dlen = 0;
-		X509 *x;
 
 		ERR_clear_error();
 		if (!PEM_read_bio(bio, &type, &header, &der, &dlen)) {
@@ -213,37 +240,9 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 				name, type, strstr(type, "PRIVATE KEY") ?
 				"; keep private keys out of chain files" : "");
 		} else {
-			bool trusted = strcmp(type, "TRUSTED CERTIFICATE") == 0;
-			bool shared = !trusted && sk_X509_num(c->certs) > 0;
-			uint64_t h = shared ? fnv1a(der, dlen) : 0;
-
-			p = der;
-			x = shared ? cache_get(der, dlen, h) : NULL;
-			if (x != NULL) {
-				rc = push_cert(c, x, name);
-				goto next;
-			}
-			x = trusted ? d2i_X509_AUX(NULL, &p, dlen) :
-				d2i_X509(NULL, &p, dlen);
-			if (x != NULL && shared && p == der + dlen)
-				cache_put(der, dlen, h, x);
-			if (x == NULL) {
-				rc = xcv_set_error(XCV_EINPUT,
-					"%s: certificate %d does not parse as "
-					"X.509 (%s)", name,
-					sk_X509_num(c->certs) + 1, openssl_reason());
-			} else if (p != der + dlen) {
-				X509_free(x);
-				rc = xcv_set_error(XCV_EINPUT,
-					"%s: certificate %d has %ld stray bytes "
-					"after it inside its PEM block", name,
-					sk_X509_num(c->certs) + 1,
-					dlen - (long)(p - der));
-			} else {
-				rc = push_cert(c, x, name);
-			}
+			rc = add_pem_cert(c, der, dlen, strcmp(type,
+				"TRUSTED CERTIFICATE") == 0, name);
 		}
-next:
 		OPENSSL_free(type);
 		OPENSSL_free(header);
 		OPENSSL_free(der);
@@ -311,7 +310,7 @@ xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
 		return xcv_set_error(XCV_EINPUT, "%s: too large for a chain", name);
 	c = xcv_chain_new();
 	if (c == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	if (memmem(data, len, "-----BEGIN", 10) != NULL)
 		rc = load_pem(c, data, len, name);
 	else
@@ -497,7 +496,7 @@ xcv_certinfo_fill(struct xcv_certinfo *ci, X509 *x)
 	if (!ci->subject || !ci->issuer || !ci->name || !ci->not_before ||
 	    !ci->not_after || !ci->sha256 || !ci->key || !ci->signature) {
 		xcv_certinfo_clear(ci);
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	}
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "chain_internal.h"
+#include "config_internal.h"
 
 struct xcv_config *
 xcv_config_new(void)
@@ -34,6 +34,8 @@ xcv_config_free(struct xcv_config *cfg)
 	X509_STORE_free(cfg->store);
 	xcv_config_forget_verified(cfg);
 	xcv_strv_clear(&cfg->notes);
+	for (size_t i = 0; i < XCV_INPUT_COUNT; i++)
+		xcv_free_const(cfg->input_name[i]);
 	free(cfg);
 }
 
@@ -96,6 +98,28 @@ xcv_config_set_store(struct xcv_config *cfg, struct xcv_store *store)
 	cfg->accepted = store;
 }
 
+int
+xcv_config_name_input(struct xcv_config *cfg, enum xcv_input what,
+	const char *name)
+{
+	char *copy = NULL;
+
+	if ((unsigned)what >= XCV_INPUT_COUNT)
+		return xcv_set_error(XCV_EINPUT, "no such input %d", (int)what);
+	if (name != NULL && (copy = xcv_strdup(name)) == NULL)
+		return xcv_oom();
+	xcv_free_const(cfg->input_name[what]);
+	cfg->input_name[what] = copy;
+	return 0;
+}
+
+const char *
+xcv_config_input(const struct xcv_config *cfg, enum xcv_input what)
+{
+	return cfg && (unsigned)what < XCV_INPUT_COUNT ?
+		cfg->input_name[what] : NULL;
+}
+
 size_t
 xcv_config_note_count(const struct xcv_config *cfg)
 {
@@ -115,12 +139,12 @@ take_anchors(struct xcv_config *cfg, struct xcv_chain *c)
 		X509 *x = sk_X509_shift(c->certs);
 		if (sk_X509_push(cfg->anchors, x) <= 0) {
 			X509_free(x);
-			return xcv_set_error(XCV_ERROR, "out of memory");
+			return xcv_oom();
 		}
 	}
 	for (size_t i = 0; i < c->notes.n; i++)
 		if (xcv_strv_push(&cfg->notes, c->notes.v[i]) < 0)
-			return xcv_set_error(XCV_ERROR, "out of memory");
+			return xcv_oom();
 	invalidate(cfg);
 	return 0;
 }
@@ -131,10 +155,10 @@ xcv_config_add_ca_chain(struct xcv_config *cfg, const struct xcv_chain *c)
 	for (int i = 0; i < sk_X509_num(c->certs); i++) {
 		X509 *x = sk_X509_value(c->certs, i);
 		if (!X509_up_ref(x))
-			return xcv_set_error(XCV_ERROR, "out of memory");
+			return xcv_oom();
 		if (sk_X509_push(cfg->anchors, x) <= 0) {
 			X509_free(x);
-			return xcv_set_error(XCV_ERROR, "out of memory");
+			return xcv_oom();
 		}
 	}
 	invalidate(cfg);
@@ -147,12 +171,9 @@ xcv_config_add_ca_file(struct xcv_config *cfg, const char *path)
 	struct xcv_chain *c = NULL;
 	int rc = xcv_chain_load_file(&c, path);
 
-	if (rc < 0) {
-		/* The message names the file already; say which option. */
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "%s", xcv_error_last());
-		return xcv_set_error(rc, "--ca-file %s", msg);
-	}
+	/* The message names the file already. */
+	if (rc < 0)
+		return rc;
 	rc = take_anchors(cfg, c);
 	xcv_chain_free(c);
 	return rc;
@@ -174,16 +195,15 @@ xcv_config_add_ca_path(struct xcv_config *cfg, const char *dir)
 	int rc = 0;
 
 	if (d == NULL)
-		return xcv_set_error(XCV_EINPUT, "--ca-path %s: cannot open: %s",
+		return xcv_set_error(XCV_EINPUT, "%s: cannot open: %s",
 			dir, strerror(errno));
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (xcv_strv_push(&names, e->d_name) < 0) {
-			rc = xcv_set_error(XCV_ERROR, "out of memory");
-			goto out;
-		}
+		xcv_strv_push(&names, e->d_name);
 	}
+	if ((rc = xcv_strv_ok(&names)) < 0)
+		goto out;
 	/* Sorted, so that notes and anchor order do not depend on readdir. */
 	if (names.n)
 		qsort(names.v, names.n, sizeof(*names.v), by_name);
@@ -193,7 +213,7 @@ xcv_config_add_ca_path(struct xcv_config *cfg, const char *dir)
 		struct stat st;
 
 		if (path == NULL) {
-			rc = xcv_set_error(XCV_ERROR, "out of memory");
+			rc = xcv_oom();
 			goto out;
 		}
 		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -201,7 +221,7 @@ xcv_config_add_ca_path(struct xcv_config *cfg, const char *dir)
 			continue;
 		}
 		if (xcv_chain_load_file(&c, path) < 0) {
-			rc = xcv_strv_pushf(&cfg->notes, "--ca-path: skipped %s",
+			rc = xcv_strv_pushf(&cfg->notes, "skipped %s",
 				xcv_error_last());
 		} else {
 			rc = take_anchors(cfg, c);
@@ -214,7 +234,7 @@ xcv_config_add_ca_path(struct xcv_config *cfg, const char *dir)
 	}
 	if (loaded == 0)
 		rc = xcv_set_error(XCV_EINPUT,
-			"--ca-path %s: no certificate file in this directory", dir);
+			"%s: no certificate file in this directory", dir);
 out:
 	xcv_strv_clear(&names);
 	closedir(d);
@@ -225,21 +245,19 @@ X509_STORE *
 xcv_config_store(struct xcv_config *cfg)
 {
 	X509_STORE *st;
+	bool ok;
 
 	if (cfg->store != NULL)
 		return cfg->store;
 	st = X509_STORE_new();
-	if (st == NULL)
-		goto fail;
-	if (cfg->system_ca && !X509_STORE_set_default_paths(st))
-		goto fail;
-	for (int i = 0; i < sk_X509_num(cfg->anchors); i++)
-		if (!X509_STORE_add_cert(st, sk_X509_value(cfg->anchors, i)))
-			goto fail;
+	ok = st != NULL && (!cfg->system_ca || X509_STORE_set_default_paths(st));
+	for (int i = 0; ok && i < sk_X509_num(cfg->anchors); i++)
+		ok = X509_STORE_add_cert(st, sk_X509_value(cfg->anchors, i));
+	if (!ok) {
+		X509_STORE_free(st);
+		xcv_set_error(XCV_ERROR, "cannot set up the trust store");
+		return NULL;
+	}
 	cfg->store = st;
 	return st;
-fail:
-	X509_STORE_free(st);
-	xcv_set_error(XCV_ERROR, "cannot set up the trust store");
-	return NULL;
 }

@@ -153,7 +153,7 @@ xcv_reference_normalize(char **out, bool *is_ip, const char *domain)
 		    inet_ntop(af, ip, buf, sizeof(buf)) == NULL)
 			return xcv_set_error(XCV_EINPUT, "bad address '%s'", domain);
 		*out = xcv_strdup(buf);
-		return *out ? 0 : xcv_set_error(XCV_ERROR, "out of memory");
+		return *out ? 0 : xcv_oom();
 	}
 	/* A trailing dot on the reference is dropped (RFC 6125 §6.2.1). */
 	if (domain[len - 1] == '.')
@@ -603,7 +603,7 @@ xcv_identity_check(struct xcv_identity *id, X509 *cert, const char *domain,
 	if (collect_san(id, cert) < 0 || collect_cn(id, cert) < 0 ||
 	    explain(id) < 0) {
 		xcv_identity_clear(id);
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	}
 	for (size_t o = 0; !id->matched && o < sizeof(order) / sizeof(*order); o++) {
 		for (size_t i = 0; i < id->n_presented; i++) {
@@ -621,7 +621,7 @@ xcv_identity_check(struct xcv_identity *id, X509 *cert, const char *domain,
 	    "Prosody 13) no longer accept that: put %s in a dNSName "
 	    "subjectAltName", id->reference, id->reference) < 0) {
 		xcv_identity_clear(id);
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	}
 	return 0;
 }
@@ -639,4 +639,22 @@ xcv_identity_clear(struct xcv_identity *id)
 	free(id->reference);
 	xcv_strv_clear(&id->warnings);
 	memset(id, 0, sizeof(*id));
+}
+
+bool
+xcv_same_domain(const char *a, const char *b)
+{
+	char *na = NULL, *nb = NULL;
+	bool ipa, ipb, same;
+
+	if (xcv_reference_normalize(&na, &ipa, a) < 0 ||
+	    xcv_reference_normalize(&nb, &ipb, b) < 0) {
+		free(na);
+		free(nb);
+		return strcmp(a, b) == 0;
+	}
+	same = strcmp(na, nb) == 0;
+	free(na);
+	free(nb);
+	return same;
 }

@@ -51,6 +51,10 @@ int xcv_identity_check(struct xcv_identity *id, X509 *cert, const char *domain,
 	enum xcv_service service, enum xcv_policy policy);
 void xcv_identity_clear(struct xcv_identity *id);
 
+/* The same domain, ignoring case, U-label/A-label form and one trailing
+ * dot; texts that are not domains are compared as they are. */
+bool xcv_same_domain(const char *a, const char *b);
+
 /* RFC 6125 §6.4 comparison of a normalised presented DNS name. */
 bool xcv_dns_match(const char *presented, const char *reference);
 

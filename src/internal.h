@@ -12,15 +12,32 @@
 /* Error reporting: set the thread's last error and return code. */
 int xcv_set_error(int code, const char *fmt, ...) XCV_PRINTF(2, 3);
 
-/* A growable vector of owned strings. */
+/* The last error with a prefix in front: "PREFIX: message". The message
+ * is copied first, so it may be passed among the arguments too. */
+int xcv_wrap_error(int code, const char *fmt, ...) XCV_PRINTF(2, 3);
+
+/* XCV_ENOMEM with the message "out of memory". */
+int xcv_oom(void);
+
+/*
+ * A growable vector of owned strings. A failed push sets oom, which stays
+ * set until the vector is cleared: callers may push many times and check
+ * once with xcv_strv_ok().
+ */
 struct xcv_strv {
 	char **v;
 	size_t n, cap;
+	bool oom;
 };
 int xcv_strv_push(struct xcv_strv *sv, const char *s);
 int xcv_strv_pushf(struct xcv_strv *sv, const char *fmt, ...) XCV_PRINTF(2, 3);
 bool xcv_strv_contains(const struct xcv_strv *sv, const char *s);
 void xcv_strv_clear(struct xcv_strv *sv);
+/* 0, or XCV_ENOMEM (with the message set) if a push failed. */
+int xcv_strv_ok(const struct xcv_strv *sv);
+
+/* free() for a pointer held as const by a public view. */
+void xcv_free_const(const void *p);
 
 char *xcv_strdup(const char *s);
 char *xcv_asprintf(const char *fmt, ...) XCV_PRINTF(1, 2);

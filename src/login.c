@@ -4,13 +4,13 @@
  * errors. libstrophe's debug log carries the stanzas it sends and receives;
  * from them come the mechanisms offered and used and a SASL failure.
  */
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strophe.h>
 
-#include "login.h"
-#include "net.h"
+#include "check_internal.h"
 #include "stream.h"
 #include "xmppcv/strophe.h"
 
@@ -38,6 +38,9 @@ offered(struct xcv_login *l, const char *stanza)
 			xcv_strv_clear(&l->offered);
 			for (size_t i = 0; i < st->mechanisms.n; i++)
 				xcv_strv_push(&l->offered, st->mechanisms.v[i]);
+			/* Partly copied is not what was offered. */
+			if (xcv_strv_ok(&l->offered) < 0)
+				xcv_strv_clear(&l->offered);
 		}
 	}
 	xcv_stream_free(s);
@@ -209,4 +212,51 @@ xcv_login_clear(struct xcv_login *l)
 	free(l->error);
 	xcv_strv_clear(&l->offered);
 	memset(l, 0, sizeof(*l));
+}
+
+int
+xcv_check_login(struct xcv_check *c, struct xcv_config *cfg, const char *jid,
+	const char *password, int timeout_ms)
+{
+	struct xcv_target t;
+	struct xcv_login_params p = { .jid = jid, .password = password,
+		.timeout_ms = timeout_ms > 0 ? timeout_ms : 10000 };
+	const struct sockaddr *sa;
+	char host[INET6_ADDRSTRLEN];
+	bool same;
+	int rc;
+
+	if (c->res == NULL || c->used == NULL)
+		return xcv_set_error(XCV_ENOTFOUND, "no certificate was obtained, "
+			"so there is no server to log in to");
+	rc = xcv_target_parse(&t, jid);
+	if (rc < 0)
+		return rc;
+	same = t.jid_domain != NULL && strcmp(t.jid_domain, c->disc.domain) == 0;
+	xcv_target_clear(&t);
+	if (!same)
+		return xcv_set_error(XCV_EINPUT, "the account to log in must be in "
+			"the server's domain (user@%s), not '%s'", c->disc.domain,
+			jid);
+	sa = (const struct sockaddr *)&c->used->addr;
+	if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			host, sizeof(host));
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			host, sizeof(host));
+	p.host = host;
+	p.port = c->used->port;
+	p.domain = c->disc.domain;
+	/* Vouch for the chain only if xmppcv verified it; an accepted
+	 * certificate is found in the store by the adapter itself. */
+	p.chain = c->res->ok && !c->res->accepted ? c->chain : NULL;
+	xcv_login_clear(&c->login);
+	return xcv_login_run(&c->login, cfg, &p);
+}
+
+int
+xcv_check_login_status(const struct xcv_check *c)
+{
+	return c->login.attempted ? c->login.ok : -1;
 }

@@ -26,7 +26,7 @@ struct xcv_endpoint {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char addrtext[INET6_ADDRSTRLEN + 8];   /* "127.0.0.2:5222" / "[::1]:5222" */
-	const char *how;                 /* "--resolve", "SRV", "A/AAAA", "address" */
+	const char *how;                 /* "pinned", "SRV", "A/AAAA", "address" */
 };
 
 struct xcv_endpoints {

@@ -13,11 +13,17 @@
 
 static const struct xcv_stream_limits stream_limits = XCV_STREAM_LIMITS;
 
+/* Where a probe is; each state has its own deadline. */
+enum state {
+	ST_CONNECT, ST_HEADER, ST_FEATURES, ST_PROCEED, ST_HANDSHAKE,
+	ST_CONFIRM, ST_DONE, ST_FAILED,
+};
+
 struct xcv_probe {
 	struct xcv_probe_params p;
 	char *to, *from;
 	int fd;
-	enum xcv_probe_phase phase;
+	enum state state;
 	int64_t deadline;
 	struct xcv_stream *stream;
 	struct xcv_tls *tls;
@@ -29,39 +35,40 @@ struct xcv_probe {
 	bool tls_done;
 	char version[32], cipher[96], alpn[64];
 	int alert;
-	const char *fail_phase;
+	enum xcv_phase fail_phase;
 	char *fail_message;
 	bool timed_out;
 };
 
-static const char *
-phase_name(enum xcv_probe_phase ph)
+/* The phase a failure in state ph belongs to. */
+static enum xcv_phase
+phase_of(enum state ph)
 {
 	switch (ph) {
-	case XCV_PH_CONNECT:
-		return "connect";
-	case XCV_PH_PROCEED:
-		return "starttls";
-	case XCV_PH_HANDSHAKE:
-		return "tls";
+	case ST_CONNECT:
+		return XCV_PHASE_CONNECT;
+	case ST_PROCEED:
+		return XCV_PHASE_STARTTLS;
+	case ST_HANDSHAKE:
+		return XCV_PHASE_TLS;
 	default:
-		return "stream";
+		return XCV_PHASE_STREAM;
 	}
 }
 
 static const char *
-waiting_for(enum xcv_probe_phase ph)
+waiting_for(enum state ph)
 {
 	switch (ph) {
-	case XCV_PH_CONNECT:
+	case ST_CONNECT:
 		return "the TCP connection";
-	case XCV_PH_HEADER:
+	case ST_HEADER:
 		return "the stream header";
-	case XCV_PH_FEATURES:
+	case ST_FEATURES:
 		return "the stream features";
-	case XCV_PH_PROCEED:
+	case ST_PROCEED:
 		return "the answer to STARTTLS";
-	case XCV_PH_HANDSHAKE:
+	case ST_HANDSHAKE:
 		return "the TLS handshake";
 	default:
 		return "a stream header over TLS";
@@ -73,13 +80,13 @@ fail(struct xcv_probe *pr, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (pr->phase == XCV_PH_FAILED)
+	if (pr->state == ST_FAILED)
 		return;
-	pr->fail_phase = phase_name(pr->phase);
+	pr->fail_phase = phase_of(pr->state);
 	va_start(ap, fmt);
 	pr->fail_message = xcv_vasprintf(fmt, ap);
 	va_end(ap);
-	pr->phase = XCV_PH_FAILED;
+	pr->state = ST_FAILED;
 	if (pr->fd >= 0) {
 		close(pr->fd);
 		pr->fd = -1;
@@ -87,11 +94,11 @@ fail(struct xcv_probe *pr, const char *fmt, ...)
 }
 
 static void
-enter(struct xcv_probe *pr, enum xcv_probe_phase ph)
+enter(struct xcv_probe *pr, enum state ph)
 {
-	pr->phase = ph;
+	pr->state = ph;
 	pr->deadline = xcv_now_ms() + pr->p.timeout_ms;
-	if ((ph == XCV_PH_DONE) && pr->fd >= 0) {
+	if ((ph == ST_DONE) && pr->fd >= 0) {
 		close(pr->fd);
 		pr->fd = -1;
 	}
@@ -154,7 +161,7 @@ xcv_probe_new(struct xcv_probe **out, const struct xcv_probe_params *p)
 
 	*out = NULL;
 	if (pr == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	pr->p = *p;
 	pr->fd = -1;
 	pr->to = xcv_strdup(p->to);
@@ -162,7 +169,7 @@ xcv_probe_new(struct xcv_probe **out, const struct xcv_probe_params *p)
 	if (pr->to == NULL || pr->from == NULL ||
 	    xcv_stream_new(&pr->stream, &stream_limits) < 0) {
 		xcv_probe_free(pr);
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	}
 	pr->p.to = pr->to;
 	pr->p.from = pr->from;
@@ -198,7 +205,7 @@ connected(struct xcv_probe *pr)
 		return;
 	}
 	queue_header(pr);
-	enter(pr, XCV_PH_HEADER);
+	enter(pr, ST_HEADER);
 }
 
 static void
@@ -208,7 +215,7 @@ start(struct xcv_probe *pr)
 	int fd = socket(ep->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 		SOCK_CLOEXEC, 0);
 
-	enter(pr, XCV_PH_CONNECT);
+	enter(pr, ST_CONNECT);
 	if (fd < 0) {
 		fail(pr, "cannot create a socket: %s", strerror(errno));
 		return;
@@ -222,19 +229,19 @@ start(struct xcv_probe *pr)
 		fail(pr, "cannot connect to %s: %s", ep->addrtext, strerror(errno));
 }
 
-/* What the stream has told us so far decides the next phase. */
+/* What the stream has told us so far decides the next state. */
 static void
 advance(struct xcv_probe *pr)
 {
 	const struct xcv_stream_state *st = xcv_stream_state(pr->stream);
 
-	if (pr->phase == XCV_PH_HEADER && st->header)
-		enter(pr, XCV_PH_FEATURES);
-	if (pr->phase == XCV_PH_FEATURES || pr->phase == XCV_PH_CONFIRM) {
+	if (pr->state == ST_HEADER && st->header)
+		enter(pr, ST_FEATURES);
+	if (pr->state == ST_FEATURES || pr->state == ST_CONFIRM) {
 		if (st->error) {
 			/* A stream error is an answer, not a failure: discovery
 			 * reads host-unknown from it. */
-			enter(pr, XCV_PH_DONE);
+			enter(pr, ST_DONE);
 			return;
 		}
 		if (st->closed) {
@@ -244,21 +251,21 @@ advance(struct xcv_probe *pr)
 		}
 		if (!st->features)
 			return;
-		if (pr->phase == XCV_PH_CONFIRM) {
-			enter(pr, XCV_PH_DONE);
+		if (pr->state == ST_CONFIRM) {
+			enter(pr, ST_DONE);
 			return;
 		}
 		if (!st->starttls) {
-			pr->phase = XCV_PH_PROCEED;
+			pr->state = ST_PROCEED;
 			fail(pr, "the server does not offer STARTTLS: it sent "
 				"stream features without <starttls/>");
 			return;
 		}
 		put(pr, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-		enter(pr, XCV_PH_PROCEED);
+		enter(pr, ST_PROCEED);
 		return;
 	}
-	if (pr->phase == XCV_PH_PROCEED) {
+	if (pr->state == ST_PROCEED) {
 		if (st->proceed) {
 			start_tls(pr);
 		} else if (st->failure) {
@@ -288,7 +295,7 @@ start_tls(struct xcv_probe *pr)
 		name = st->from;
 	free(pr->sni);
 	pr->sni = is_ip ? NULL : xcv_strdup(name);
-	enter(pr, XCV_PH_HANDSHAKE);
+	enter(pr, ST_HANDSHAKE);
 	if (xcv_tls_new(&pr->tls, pr->fd, pr->sni, pr->p.direct_tls ?
 	    (pr->p.service == XCV_SERVICE_S2S ? "xmpp-server" : "xmpp-client") :
 	    NULL) < 0) {
@@ -323,7 +330,7 @@ handshake(struct xcv_probe *pr)
 		return;
 	}
 	if (!pr->p.direct_tls) {
-		enter(pr, XCV_PH_DONE);
+		enter(pr, ST_DONE);
 		return;
 	}
 	/* Direct TLS: a certificate alone proves nothing; an HTTPS server
@@ -335,14 +342,14 @@ handshake(struct xcv_probe *pr)
 	}
 	queue_header(pr);
 	pr->tls_want = XCV_TLS_WANT_WRITE;
-	enter(pr, XCV_PH_CONFIRM);
+	enter(pr, ST_CONFIRM);
 }
 
 static void
 feed(struct xcv_probe *pr, const char *buf, size_t n)
 {
 	if (xcv_stream_feed(pr->stream, buf, n) < 0) {
-		fail(pr, "%s%s", pr->phase == XCV_PH_CONFIRM ?
+		fail(pr, "%s%s", pr->state == ST_CONFIRM ?
 			"no XMPP stream opened over TLS: " : "", xcv_error_last());
 		return;
 	}
@@ -374,13 +381,13 @@ plain_io(struct xcv_probe *pr, short revents)
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			fail(pr, "reading from %s failed while waiting for %s: %s",
-				pr->p.ep->addrtext, waiting_for(pr->phase),
+				pr->p.ep->addrtext, waiting_for(pr->state),
 				strerror(errno));
 		return;
 	}
 	if (n == 0) {
 		fail(pr, "the server closed the connection while we waited for "
-			"%s", waiting_for(pr->phase));
+			"%s", waiting_for(pr->state));
 		return;
 	}
 	feed(pr, buf, (size_t)n);
@@ -408,7 +415,7 @@ tls_io(struct xcv_probe *pr)
 			return;
 		}
 	}
-	for (int i = 0; i < 64 && pr->phase == XCV_PH_CONFIRM; i++) {
+	for (int i = 0; i < 64 && pr->state == ST_CONFIRM; i++) {
 		rc = xcv_tls_read(pr->tls, buf, sizeof(buf), &got);
 		if (rc == XCV_TLS_WANT_READ || rc == XCV_TLS_WANT_WRITE) {
 			pr->tls_want = rc;
@@ -417,7 +424,7 @@ tls_io(struct xcv_probe *pr)
 		if (rc == XCV_TLS_CLOSED) {
 			fail(pr, "no XMPP stream opened over TLS: the server "
 				"closed TLS while we waited for %s",
-				waiting_for(pr->phase));
+				waiting_for(pr->state));
 			return;
 		}
 		if (rc < 0) {
@@ -432,14 +439,14 @@ tls_io(struct xcv_probe *pr)
 static short
 events(const struct xcv_probe *pr)
 {
-	switch (pr->phase) {
-	case XCV_PH_CONNECT:
+	switch (pr->state) {
+	case ST_CONNECT:
 		return POLLOUT;
-	case XCV_PH_HANDSHAKE:
-	case XCV_PH_CONFIRM:
+	case ST_HANDSHAKE:
+	case ST_CONFIRM:
 		return pr->tls_want == XCV_TLS_WANT_WRITE ? POLLOUT : POLLIN;
-	case XCV_PH_DONE:
-	case XCV_PH_FAILED:
+	case ST_DONE:
+	case ST_FAILED:
 		return 0;
 	default:
 		return (short)(POLLIN | (pr->outoff < pr->outlen ? POLLOUT : 0));
@@ -452,8 +459,8 @@ step(struct xcv_probe *pr, short revents)
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	switch (pr->phase) {
-	case XCV_PH_CONNECT:
+	switch (pr->state) {
+	case ST_CONNECT:
 		if (getsockopt(pr->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err != 0)
@@ -462,15 +469,15 @@ step(struct xcv_probe *pr, short revents)
 		else
 			connected(pr);
 		break;
-	case XCV_PH_HANDSHAKE:
+	case ST_HANDSHAKE:
 		handshake(pr);
 		break;
-	case XCV_PH_CONFIRM:
+	case ST_CONFIRM:
 		tls_io(pr);
 		break;
-	case XCV_PH_HEADER:
-	case XCV_PH_FEATURES:
-	case XCV_PH_PROCEED:
+	case ST_HEADER:
+	case ST_FEATURES:
+	case ST_PROCEED:
 		plain_io(pr, revents);
 		break;
 	default:
@@ -481,7 +488,7 @@ step(struct xcv_probe *pr, short revents)
 static bool
 active(const struct xcv_probe *pr)
 {
-	return pr->phase != XCV_PH_DONE && pr->phase != XCV_PH_FAILED;
+	return pr->state != ST_DONE && pr->state != ST_FAILED;
 }
 
 int
@@ -490,7 +497,7 @@ xcv_probes_run(struct xcv_probe **v, size_t n)
 	struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
 
 	if (pfd == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	for (size_t i = 0; i < n; i++)
 		start(v[i]);
 	for (;;) {
@@ -507,7 +514,7 @@ xcv_probes_run(struct xcv_probe **v, size_t n)
 			if (now >= v[i]->deadline) {
 				v[i]->timed_out = true;
 				fail(v[i], "timed out after %d s waiting for %s",
-					v[i]->p.timeout_ms / 1000, waiting_for(v[i]->phase));
+					v[i]->p.timeout_ms / 1000, waiting_for(v[i]->state));
 				continue;
 			}
 			pfd[i].fd = v[i]->fd;
@@ -540,10 +547,10 @@ xcv_probe_stream(const struct xcv_probe *pr)
 bool
 xcv_probe_failed(const struct xcv_probe *pr)
 {
-	return pr->phase == XCV_PH_FAILED;
+	return pr->state == ST_FAILED;
 }
 
-const char *
+enum xcv_phase
 xcv_probe_fail_phase(const struct xcv_probe *pr)
 {
 	return pr->fail_phase;

@@ -19,11 +19,6 @@ struct xcv_probe_params {
 	int timeout_ms;              /* for each phase */
 };
 
-enum xcv_probe_phase {
-	XCV_PH_CONNECT, XCV_PH_HEADER, XCV_PH_FEATURES, XCV_PH_PROCEED,
-	XCV_PH_HANDSHAKE, XCV_PH_CONFIRM, XCV_PH_DONE, XCV_PH_FAILED,
-};
-
 struct xcv_probe;
 
 int xcv_probe_new(struct xcv_probe **out, const struct xcv_probe_params *p);
@@ -35,8 +30,8 @@ int xcv_probes_run(struct xcv_probe **v, size_t n);
 /* The reply stream (before TLS for STARTTLS, over TLS for direct TLS). */
 const struct xcv_stream_state *xcv_probe_stream(const struct xcv_probe *pr);
 bool xcv_probe_failed(const struct xcv_probe *pr);
-/* "connect", "stream", "starttls", "tls"; and the message. */
-const char *xcv_probe_fail_phase(const struct xcv_probe *pr);
+/* XCV_PHASE_CONNECT, _STREAM, _STARTTLS or _TLS; and the message. */
+enum xcv_phase xcv_probe_fail_phase(const struct xcv_probe *pr);
 const char *xcv_probe_fail_message(const struct xcv_probe *pr);
 bool xcv_probe_timed_out(const struct xcv_probe *pr);
 /* After a handshake: the chain (ownership passes to the caller). */

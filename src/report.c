@@ -1,10 +1,16 @@
-/* Rendering a result: JSON for programs, text for people. Never prints. */
+/*
+ * Everything a user reads: results, live checks, the store, as JSON for
+ * programs and text for people. Never prints.
+ */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_internal.h"
 #include "report.h"
+#include "xmppcv/login.h"
+#include "xmppcv/store.h"
 
 #define put xcv_text_put
 
@@ -20,14 +26,46 @@ jstr(const char *s)
 	return j ? j : json_string("(text not valid UTF-8)");
 }
 
+/* The strings of a and then of b (either may be NULL) as one array. */
+static json_t *
+jstrv2(const struct xcv_strv *a, const struct xcv_strv *b)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; v && a && i < a->n; i++)
+		json_array_append_new(v, jstr(a->v[i]));
+	for (size_t i = 0; v && b && i < b->n; i++)
+		json_array_append_new(v, jstr(b->v[i]));
+	return v;
+}
+
 static json_t *
 jstrv(const struct xcv_strv *sv)
 {
-	json_t *a = json_array();
+	return jstrv2(sv, NULL);
+}
 
-	for (size_t i = 0; a && i < sv->n; i++)
-		json_array_append_new(a, jstr(sv->v[i]));
-	return a;
+/* A name given by the user (a file name may hold any byte), escaped for
+ * display as valid UTF-8. */
+static json_t *
+jlabel(const char *label)
+{
+	char *e = label ? xcv_escape((const unsigned char *)label,
+		strlen(label)) : NULL;
+	json_t *j = jstr(e);
+
+	free(e);
+	return j;
+}
+
+/* One compact line; NULL if o is NULL or on failure. Takes o. */
+static char *
+dump(json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(o);
+	return s;
 }
 
 static json_t *
@@ -102,20 +140,26 @@ char *
 xcv_result_to_json(const struct xcv_result *res, const char *label)
 {
 	json_t *o = xcv_report_json(res), *top;
-	char *s;
 
 	if (o == NULL)
 		return NULL;
-	top = label ? json_pack("{s:s}", "file", label) : json_object();
+	top = label ? json_pack("{s:o}", "file", jlabel(label)) : json_object();
 	if (top == NULL || json_object_update(top, o) < 0) {
 		json_decref(o);
 		json_decref(top);
 		return NULL;
 	}
 	json_decref(o);
-	s = json_dumps(top, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(top);
-	return s;
+	return dump(top);
+}
+
+char *
+xcv_input_error_to_json(const char *key, const char *label,
+	const char *message)
+{
+	return dump(json_pack("{s:o,s:b,s:{s:s,s:o}}", key, jlabel(label),
+		"ok", false, "error", "phase", "input", "message",
+		jstr(message)));
 }
 
 void
@@ -196,7 +240,8 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 	if (label)
 		put(t, "%s: ", label);
 	put(t, "%s for %s %s (%s, policy %s, as at %s)\n",
-		res->ok ? "VERIFIED" : "NOT VERIFIED", what, id->reference,
+		!res->ok ? "NOT VERIFIED" : res->accepted ?
+		"VERIFIED (accepted certificate)" : "VERIFIED", what, id->reference,
 		xcv_service_name(res->service), xcv_policy_name(id->policy), at);
 	if (id->matched)
 		put(t, "  identity   match: %s %s\n",
@@ -251,4 +296,238 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 		for (size_t i = 0; i < res->advice.n; i++)
 			put(t, "  - %s\n", res->advice.v[i]);
 	}
+}
+
+char *
+xcv_summary_text(bool ok, bool trusted, const char *field, const char *value,
+	const char *error)
+{
+	if (ok)
+		return xcv_asprintf("ok via %s %s", field ? field : "?",
+			value ? value : "?");
+	return xcv_asprintf("not ok: %s%s%s%s, %s%s%s",
+		field ? "matched via " : "mismatch",
+		field ? field : "", field ? " " : "", field && value ? value : "",
+		trusted ? "chain trusted" : "chain untrusted",
+		!trusted && error ? ": " : "", !trusted && error ? error : "");
+}
+
+char *
+xcv_result_summary(const struct xcv_result *res)
+{
+	const struct xcv_presented *m = res->id.matched ?
+		&res->id.presented[res->id.match] : NULL;
+
+	return xcv_summary_text(res->ok, res->trusted || res->accepted,
+		m ? xcv_field_name(m->field) : NULL, m ? m->value : NULL,
+		res->n_errors ? res->errors[0].text : NULL);
+}
+
+/* A live check: how the certificate was obtained, then the verdict. */
+
+static json_t *
+jattempts(const struct xcv_discovery *d)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; v && i < d->n; i++) {
+		const struct xcv_attempt *a = &d->v[i];
+		json_t *e = json_pack("{s:o,s:o,s:o,s:o}", "to", jstr(a->to),
+			"from", jstr(a->from), "address", jstr(a->address),
+			"outcome", jstr(a->outcome));
+		if (e && a->detail)
+			json_object_set_new(e, "detail", jstr(a->detail));
+		json_array_append_new(v, e);
+	}
+	return v;
+}
+
+static json_t *
+jlogin(const struct xcv_login *l)
+{
+	return json_pack("{s:o,s:b,s:o,s:o,s:o,s:o,s:o}", "jid", jstr(l->jid),
+		"ok", l->ok, "mechanisms", jstrv(&l->offered), "mechanism",
+		jstr(l->mechanism), "bound_jid", jstr(l->bound_jid),
+		"sasl_condition", jstr(l->condition), "error", jstr(l->error));
+}
+
+char *
+xcv_check_to_json(const struct xcv_check *c)
+{
+	const struct xcv_discovery *d = &c->disc;
+	json_t *o, *tls, *r;
+
+	tls = c->tls_done ? json_pack("{s:s,s:o,s:o,s:o,s:o}", "mode",
+		c->direct_tls ? "direct" : "starttls", "version", jstr(c->version),
+		"cipher", jstr(c->cipher), "sni", jstr(c->sni), "alpn",
+		jstr(c->alpn)) : json_null();
+	o = json_pack("{s:o,s:o,s:o,s:s,s:b,s:{s:o,s:o,s:o},s:o}",
+		"target", jlabel(c->target_text),
+		"address", jstr(xcv_check_address(c)),
+		"domain", jstr(d->domain),
+		"service", xcv_service_name(c->service),
+		"ok", c->res ? c->res->ok : false,
+		"discovery", "source", d->source ? jstr(xcv_domain_source_name(
+		  d->source)) : json_null(),
+		  "attempts", jattempts(d), "records", jstrv(&c->eps.records),
+		"tls", tls);
+	if (o == NULL)
+		return NULL;
+	if (c->res) {
+		r = xcv_report_json(c->res);
+		if (r == NULL || json_object_update(o, r) < 0) {
+			json_decref(r);
+			json_decref(o);
+			return NULL;
+		}
+		json_decref(r);
+		json_object_set_new(o, "warnings", jstrv2(&d->warnings,
+			&c->res->warnings));
+		json_object_set_new(o, "advice", jstrv(&c->res->advice));
+	} else {
+		json_object_set_new(o, "identity", json_null());
+		json_object_set_new(o, "chain", json_null());
+		json_object_set_new(o, "warnings", jstrv(&d->warnings));
+		json_object_set_new(o, "advice", jstrv(&c->advice));
+		json_object_set_new(o, "error", json_pack("{s:s,s:o}", "phase",
+			xcv_phase_name(c->failure.phase), "message",
+			jstr(c->failure.message)));
+	}
+	if (c->login.attempted)
+		json_object_set_new(o, "login", jlogin(&c->login));
+	return dump(o);
+}
+
+/* The lines that say how the certificate was obtained. */
+static void
+context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
+{
+	const struct xcv_discovery *d = &c->disc;
+
+	if (d->domain && d->source == XCV_DOMAIN_GIVEN)
+		xcv_strv_pushf(ctx, "  domain     %s (given%s%s)", d->domain,
+			c->domain_input ? " with " : "",
+			c->domain_input ? c->domain_input : "");
+	else if (d->domain)
+		xcv_strv_pushf(ctx, "  domain     %s (%s)", d->domain,
+			d->source == XCV_DOMAIN_ANNOUNCED ?
+			"announced by the server in its stream header" :
+			"accepted by the server");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct xcv_attempt *a = &d->v[i];
+		bool announced = a->answer == XCV_ANSWER_ANNOUNCED;
+		xcv_strv_pushf(ctx, "  %-10s to=%s -> %s%s%s%s%s%s",
+			i ? "" : "attempts", a->to, a->outcome,
+			announced ? " " : "", announced ? a->from : "",
+			a->detail ? " (" : "", a->detail ? a->detail : "",
+			a->detail ? ")" : "");
+	}
+	if (c->used)
+		xcv_strv_pushf(ctx, "  address    %s (%s %s)", c->used->addrtext,
+			c->used->how, c->used->host);
+	for (size_t i = 0; i < c->eps.records.n; i++)
+		xcv_strv_pushf(ctx, "  %-10s %s", i ? "" : "dns",
+			c->eps.records.v[i]);
+	if (c->tls_done)
+		xcv_strv_pushf(ctx, "  tls        %s, %s, %s, SNI %s%s%s",
+			c->direct_tls ? "direct TLS" : "STARTTLS", c->version,
+			c->cipher, c->sni ? c->sni : "(none)",
+			c->alpn ? ", ALPN " : "", c->alpn ? c->alpn : "");
+}
+
+static void
+login_text(struct xcv_text *t, const struct xcv_login *l)
+{
+	put(t, "login %s: %s\n", l->jid, l->ok ? "LOGGED IN" : "FAILED");
+	put(t, "  offered    %s", l->offered.n ? "" : "(unknown)");
+	for (size_t i = 0; i < l->offered.n; i++)
+		put(t, "%s%s", i ? ", " : "", l->offered.v[i]);
+	put(t, "\n  mechanism  %s\n", l->mechanism ? l->mechanism : "(none)");
+	if (l->ok)
+		put(t, "  bound      %s\n", l->bound_jid ? l->bound_jid :
+			"(unknown)");
+	else
+		put(t, "  error      %s\n", l->error ? l->error : "unknown");
+	if (l->overridden)
+		put(t, "  adapter    overrode %d certificate error%s libstrophe "
+			"raised, for the certificate xmppcv verified\n",
+			l->overridden, l->overridden == 1 ? "" : "s");
+}
+
+char *
+xcv_check_to_text(const struct xcv_check *c)
+{
+	const struct xcv_strv *notes = &c->disc.warnings;
+	struct xcv_text t = {0};
+	struct xcv_strv ctx = {0};
+
+	context_lines(c, &ctx);
+	if (c->res) {
+		xcv_report_text(&t, c->res, c->target_text, &ctx);
+		if (notes->n)
+			put(&t, "check notes:\n");
+		for (size_t i = 0; i < notes->n; i++)
+			put(&t, "  - %s\n", notes->v[i]);
+	} else {
+		put(&t, "%s: NO CERTIFICATE obtained (%s failed)\n",
+			c->target_text, xcv_phase_name(c->failure.phase));
+		put(&t, "  error      %s\n", c->failure.message ? c->failure.message :
+			"unknown");
+		for (size_t i = 0; i < ctx.n; i++)
+			put(&t, "%s\n", ctx.v[i]);
+		for (size_t i = 0; i < notes->n; i++)
+			put(&t, "  note       %s\n", notes->v[i]);
+		if (c->advice.n)
+			put(&t, "what to do:\n");
+		for (size_t i = 0; i < c->advice.n; i++)
+			put(&t, "  - %s\n", c->advice.v[i]);
+	}
+	if (c->login.attempted)
+		login_text(&t, &c->login);
+	if (ctx.oom)
+		t.oom = true;
+	xcv_strv_clear(&ctx);
+	if (t.oom) {
+		free(t.s);
+		return NULL;
+	}
+	return t.s;
+}
+
+/* The accepted-certificate store. */
+
+static json_t *
+jentry(const struct xcv_store_entry *e, bool pem)
+{
+	json_t *doms = json_array(), *o;
+
+	for (size_t j = 0; doms && j < e->n_domains; j++)
+		json_array_append_new(doms, jstr(e->domains[j]));
+	o = json_pack("{s:o,s:o,s:o,s:o,s:o}", "sha256", jstr(e->sha256),
+		"subject", jstr(e->subject), "host", jstr(e->host),
+		"accepted", jstr(e->accepted_at), "domains", doms);
+	if (o && pem)
+		json_object_set_new(o, "pem", jstr(e->pem));
+	return o;
+}
+
+char *
+xcv_store_entry_to_json(const struct xcv_store *s, size_t i)
+{
+	const struct xcv_store_entry *e = xcv_store_entry(s, i);
+
+	return e ? dump(jentry(e, true)) : NULL;
+}
+
+char *
+xcv_store_to_json(const struct xcv_store *s)
+{
+	json_t *certs = json_array(), *notes = json_array();
+
+	for (size_t i = 0; certs && i < xcv_store_count(s); i++)
+		json_array_append_new(certs, jentry(xcv_store_entry(s, i), false));
+	for (size_t i = 0; notes && i < xcv_store_note_count(s); i++)
+		json_array_append_new(notes, jstr(xcv_store_note(s, i)));
+	return dump(json_pack("{s:o,s:o,s:o}", "store",
+		jlabel(xcv_store_path(s)), "certificates", certs, "notes", notes));
 }

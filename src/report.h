@@ -17,6 +17,10 @@ struct xcv_text {
 };
 void xcv_text_put(struct xcv_text *t, const char *fmt, ...) XCV_PRINTF(2, 3);
 
+/* The words of xcv_result_summary() for a verdict (case.c records them). */
+char *xcv_summary_text(bool ok, bool trusted, const char *field,
+	const char *value, const char *error);
+
 /* The text report of res; context lines go right after the verdict. */
 void xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 	const char *label, const struct xcv_strv *context);

@@ -104,13 +104,13 @@ push(struct xcv_endpoints *e, const char *host, int port,
 			return 0;   /* the same address twice is tried once */
 	v = realloc(e->v, (e->n + 1) * sizeof(*v));
 	if (v == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	e->v = v;
 	p = &v[e->n];
 	memset(p, 0, sizeof(*p));
 	p->host = xcv_strdup(host);
 	if (p->host == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	p->port = port;
 	memcpy(&p->addr, sa, len);
 	p->addrlen = len;
@@ -156,7 +156,7 @@ lookup_host(struct xcv_endpoints *e, ares_channel ch,
 
 	if (pin != NULL)
 		return push(e, host, pin->port, (const struct sockaddr *)&pin->addr,
-			pin->addrlen, "--resolve");
+			pin->addrlen, "pinned");
 	snprintf(service, sizeof(service), "%d", port);
 	ares_getaddrinfo(ch, host, service, &hints, ai_cb, &l);
 	wait_for(ch, &l, deadline);
@@ -178,7 +178,7 @@ lookup_host(struct xcv_endpoints *e, ares_channel ch,
 out:
 	if (l.ai)
 		ares_freeaddrinfo(l.ai);
-	return rc < 0 ? XCV_ERROR : 0;
+	return rc;
 }
 
 struct srv { char *target; int prio, weight, port; };
@@ -229,19 +229,89 @@ default_port(const struct xcv_resolve_params *p)
 	return p->direct_tls ? 5223 : 5222;
 }
 
+/*
+ * SRV records for the target (RFC 6120 §3.2.1), in RFC 2782 order, with
+ * the A/AAAA of each; with none, the target's own A/AAAA on the default
+ * port (§3.2.2).
+ */
+static int
+by_srv(struct xcv_endpoints *out, ares_channel ch,
+	const struct xcv_resolve_params *p, int port, int64_t deadline)
+{
+	const struct xcv_target *t = p->target;
+	struct lookup l = {0};
+	struct srv *srv = NULL;
+	size_t nsrv = 0, i = 0;
+	char name[300];
+	const char *svc;
+	int rc = 0;
+
+	if (p->service == XCV_SERVICE_S2S)
+		svc = p->direct_tls ? "_xmpps-server" : "_xmpp-server";
+	else
+		svc = p->direct_tls ? "_xmpps-client" : "_xmpp-client";
+	snprintf(name, sizeof(name), "%s._tcp.%s", svc, t->host);
+	ares_query(ch, name, ns_c_in, ns_t_srv, srv_cb, &l);
+	wait_for(ch, &l, deadline);
+	for (struct ares_srv_reply *r = l.srv; r; r = r->next)
+		nsrv++;
+	if (nsrv == 0) {
+		xcv_strv_pushf(&out->records, "SRV %s: %s; using A/AAAA of %s on "
+			"port %d (RFC 6120 §3.2.2)", name,
+			l.status == ARES_ETIMEOUT ? "timed out" :
+			l.status == ARES_SUCCESS ? "no records" :
+			ares_strerror(l.status), t->host, port);
+		rc = xcv_strv_ok(&out->records);
+		if (rc == 0)
+			rc = lookup_host(out, ch, p, t->host, port, "A/AAAA",
+				deadline);
+		goto out;
+	}
+	srv = calloc(nsrv, sizeof(*srv));
+	if (srv == NULL) {
+		rc = xcv_oom();
+		goto out;
+	}
+	for (struct ares_srv_reply *r = l.srv; r; r = r->next, i++) {
+		srv[i] = (struct srv){ .target = r->host, .prio = r->priority,
+			.weight = r->weight, .port = r->port };
+		xcv_strv_pushf(&out->records, "SRV %s: priority %d weight %d "
+			"port %d target %s", name, r->priority, r->weight,
+			r->port, r->host);
+	}
+	if ((rc = xcv_strv_ok(&out->records)) < 0)
+		goto out;
+	/* RFC 2782: a single "." target means no such service. */
+	if (nsrv == 1 && (srv[0].target[0] == '\0' ||
+	    strcmp(srv[0].target, ".") == 0)) {
+		rc = xcv_set_error(XCV_ECONNECT, "%s says this domain offers no "
+			"such service (SRV target '.')", name);
+		goto out;
+	}
+	srv_order(srv, nsrv);
+	for (i = 0; i < nsrv && rc == 0; i++) {
+		char host[256];
+		snprintf(host, sizeof(host), "%s", srv[i].target);
+		for (char *c = host; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		rc = lookup_host(out, ch, p, host, srv[i].port, "SRV", deadline);
+	}
+out:
+	free(srv);
+	if (l.srv)
+		ares_free_data(l.srv);
+	return rc;
+}
+
 int
 xcv_resolve(struct xcv_endpoints *out, const struct xcv_resolve_params *p)
 {
 	const struct xcv_target *t = p->target;
+	const struct xcv_pin *pin = find_pin(p, t->host, t->port);
 	struct ares_options opts = {0};
 	ares_channel ch = NULL;
-	struct lookup l = {0};
-	struct srv *srv = NULL;
-	size_t nsrv = 0;
 	int64_t deadline = xcv_now_ms() + p->timeout_ms;
 	int port = t->port ? t->port : default_port(p), rc = 0;
-	char name[300];
-	const char *svc;
 
 	memset(out, 0, sizeof(*out));
 	if (t->host_is_ip) {
@@ -253,12 +323,10 @@ xcv_resolve(struct xcv_endpoints *out, const struct xcv_resolve_params *p)
 			"address");
 	}
 	/* A pinned host needs no DNS at all. */
-	if (find_pin(p, t->host, t->port) != NULL) {
-		const struct xcv_pin *pin = find_pin(p, t->host, t->port);
+	if (pin != NULL)
 		return push(out, t->host, pin->port,
 			(const struct sockaddr *)&pin->addr, pin->addrlen,
-			"--resolve");
-	}
+			"pinned");
 	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
 		return xcv_set_error(XCV_ERROR, "cannot initialise c-ares");
 	opts.timeout = p->timeout_ms < 2000 ? p->timeout_ms : 2000;
@@ -271,78 +339,18 @@ xcv_resolve(struct xcv_endpoints *out, const struct xcv_resolve_params *p)
 	}
 	if (p->dns_server != NULL &&
 	    ares_set_servers_ports_csv(ch, p->dns_server) != ARES_SUCCESS) {
-		rc = xcv_set_error(XCV_EINPUT, "--dns-server '%s': expected "
-			"ADDRESS or ADDRESS:PORT", p->dns_server);
+		rc = xcv_set_error(XCV_EINPUT, "DNS server '%s': expected ADDRESS "
+			"or ADDRESS:PORT", p->dns_server);
 		goto out;
 	}
-	if (t->port != 0) {
-		rc = lookup_host(out, ch, p, t->host, port, "A/AAAA", deadline);
-		goto done;
-	}
-	if (p->service == XCV_SERVICE_S2S)
-		svc = p->direct_tls ? "_xmpps-server" : "_xmpp-server";
-	else
-		svc = p->direct_tls ? "_xmpps-client" : "_xmpp-client";
-	snprintf(name, sizeof(name), "%s._tcp.%s", svc, t->host);
-	ares_query(ch, name, ns_c_in, ns_t_srv, srv_cb, &l);
-	wait_for(ch, &l, deadline);
-	for (struct ares_srv_reply *r = l.srv; r; r = r->next)
-		nsrv++;
-	if (nsrv > 0) {
-		size_t i = 0;
-		srv = calloc(nsrv, sizeof(*srv));
-		if (srv == NULL) {
-			rc = xcv_set_error(XCV_ERROR, "out of memory");
-			goto out;
-		}
-		for (struct ares_srv_reply *r = l.srv; r; r = r->next, i++) {
-			srv[i].target = r->host;
-			srv[i].prio = r->priority;
-			srv[i].weight = r->weight;
-			srv[i].port = r->port;
-			if (xcv_strv_pushf(&out->records, "SRV %s: priority %d "
-			    "weight %d port %d target %s", name, r->priority,
-			    r->weight, r->port, r->host) < 0) {
-				rc = xcv_set_error(XCV_ERROR, "out of memory");
-				goto out;
-			}
-		}
-		/* RFC 2782: a single "." target means no such service. */
-		if (nsrv == 1 && (srv[0].target[0] == '\0' ||
-		    strcmp(srv[0].target, ".") == 0)) {
-			rc = xcv_set_error(XCV_ECONNECT, "%s says this domain offers "
-				"no such service (SRV target '.')", name);
-			goto out;
-		}
-		srv_order(srv, nsrv);
-		for (i = 0; i < nsrv && rc == 0; i++) {
-			char host[256];
-			snprintf(host, sizeof(host), "%s", srv[i].target);
-			for (char *c = host; *c; c++)
-				*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-			rc = lookup_host(out, ch, p, host, srv[i].port, "SRV",
-				deadline);
-		}
-	} else {
-		if (xcv_strv_pushf(&out->records, "SRV %s: %s; using A/AAAA of %s "
-		    "on port %d (RFC 6120 §3.2.2)", name,
-		    l.status == ARES_ETIMEOUT ? "timed out" :
-		    l.status == ARES_SUCCESS ? "no records" :
-		    ares_strerror(l.status), t->host, port) < 0) {
-			rc = xcv_set_error(XCV_ERROR, "out of memory");
-			goto out;
-		}
-		rc = lookup_host(out, ch, p, t->host, port, "A/AAAA", deadline);
-	}
-done:
+	/* A port given with the target means no SRV lookup. */
+	rc = t->port ? lookup_host(out, ch, p, t->host, port, "A/AAAA",
+		deadline) : by_srv(out, ch, p, port, deadline);
 	if (rc == 0 && out->n == 0)
 		rc = xcv_set_error(XCV_ECONNECT, "could not resolve %s: %s",
 			t->host, out->records.n ?
 			out->records.v[out->records.n - 1] : "no answer");
 out:
-	free(srv);
-	if (l.srv)
-		ares_free_data(l.srv);
 	if (ch)
 		ares_destroy(ch);
 	ares_library_cleanup();

@@ -2,7 +2,7 @@
 #ifndef XCV_RESULT_INTERNAL_H
 #define XCV_RESULT_INTERNAL_H
 
-#include "chain_internal.h"
+#include "config_internal.h"
 #include "identity.h"
 
 /* One problem found while validating the chain. */
@@ -16,7 +16,6 @@ struct xcv_chain_error {
 };
 
 struct xcv_result {
-	char *domain;            /* as given */
 	enum xcv_service service;
 	int64_t at;              /* verification time */
 	bool ok;
@@ -32,9 +31,17 @@ struct xcv_result {
 	size_t n_anchor_only;    /* certificates in built that came from anchors */
 	struct xcv_strv warnings;
 	struct xcv_strv advice;
+	/* What the public getters show, built at the end of xcv_verify. */
+	struct xcv_presented_id *id_view;
+	struct xcv_cert_info *cert_view;
 };
 
-/* Fill res->advice from the rest of res (advice.c). */
-int xcv_advise(struct xcv_result *res);
+/* Fill res->advice from the rest of res (advice.c); cfg names inputs. */
+int xcv_advise(struct xcv_result *res, const struct xcv_config *cfg);
+
+/* What to do when a live check obtained no certificate (advice.c). */
+int xcv_advise_failure(struct xcv_strv *advice, const struct xcv_config *cfg,
+	enum xcv_phase phase, enum xcv_service service, bool direct_tls,
+	const char *domain);
 
 #endif

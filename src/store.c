@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "chain_internal.h"
+#include "identity.h"
 
 #define INDEX "index.json"
 #define LOCK ".lock"
@@ -21,6 +22,7 @@ struct entry {
 	char sha256[65];
 	char *subject, *host, *accepted, *pem;
 	struct xcv_strv domains;
+	struct xcv_store_entry view;   /* what xcv_store_entry() shows */
 };
 
 struct xcv_store {
@@ -182,9 +184,10 @@ load(struct xcv_store *s)
 	DIR *d;
 	struct dirent *de;
 	struct xcv_strv pems = {0};
-	json_t *root, *certs, *val;
+	json_t *root = NULL, *certs, *val;
 	const char *key;
 	bool damaged;
+	int rc = 0;
 
 	clear_entries(s);
 	xcv_strv_clear(&s->notes);
@@ -213,13 +216,14 @@ load(struct xcv_store *s)
 				"ignored and kept", s->dir, n);
 	}
 	closedir(d);
+	if ((rc = xcv_strv_ok(&pems)) < 0)
+		goto out;
 	root = read_index(s, &damaged);
 	certs = root ? json_object_get(root, "certificates") : NULL;
 	json_object_foreach(certs, key, val) {
 		char name[80];
 		struct entry *e, *v;
 		json_t *doms = json_object_get(val, "domains");
-		size_t i;
 
 		snprintf(name, sizeof(name), "%s.pem", key);
 		if (!is_fp_name(name) || !json_is_object(val) ||
@@ -234,8 +238,10 @@ load(struct xcv_store *s)
 			continue;
 		}
 		v = realloc(s->v, (s->n + 1) * sizeof(*v));
-		if (v == NULL)
-			break;
+		if (v == NULL) {
+			rc = xcv_oom();
+			goto out;
+		}
 		s->v = v;
 		e = &v[s->n];
 		memset(e, 0, sizeof(*e));
@@ -246,11 +252,16 @@ load(struct xcv_store *s)
 		e->subject = jdup(val, "subject");
 		e->host = jdup(val, "host");
 		e->accepted = jdup(val, "accepted");
-		for (i = 0; i < json_array_size(doms); i++)
+		s->n++;
+		for (size_t i = 0; i < json_array_size(doms); i++)
 			if (json_is_string(json_array_get(doms, i)))
 				xcv_strv_push(&e->domains,
 					json_string_value(json_array_get(doms, i)));
-		s->n++;
+		if (!e->subject || !e->host || !e->accepted ||
+		    xcv_strv_ok(&e->domains) < 0) {
+			rc = xcv_oom();
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < pems.n; i++) {
 		char fp[65];
@@ -265,11 +276,24 @@ load(struct xcv_store *s)
 		xcv_strv_pushf(&s->notes, "%zu certificate file%s kept, but "
 			"without a readable index no acceptance is used",
 			pems.n, pems.n == 1 ? " is" : "s are");
+	if ((rc = xcv_strv_ok(&s->notes)) < 0)
+		goto out;
 	if (s->n)
 		qsort(s->v, s->n, sizeof(*s->v), by_fp);
+	for (size_t i = 0; i < s->n; i++) {
+		struct entry *e = &s->v[i];
+		e->view = (struct xcv_store_entry){ .sha256 = e->sha256,
+			.subject = e->subject, .host = e->host,
+			.accepted_at = e->accepted,
+			.domains = (const char *const *)e->domains.v,
+			.n_domains = e->domains.n, .pem = e->pem };
+	}
+out:
 	json_decref(root);
 	xcv_strv_clear(&pems);
-	return 0;
+	if (rc < 0)
+		clear_entries(s);
+	return rc;
 }
 
 int
@@ -278,11 +302,12 @@ xcv_store_open(struct xcv_store **out, const char *dir)
 	struct xcv_store *s;
 	const char *env = getenv("XMPPCV_STORE"), *xdg = getenv("XDG_DATA_HOME");
 	const char *home = getenv("HOME");
+	int rc;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	if (dir != NULL && *dir)
 		s->dir = xcv_strdup(dir);
 	else if (env != NULL && *env)
@@ -293,12 +318,11 @@ xcv_store_open(struct xcv_store **out, const char *dir)
 		s->dir = xcv_asprintf("%s/.local/share/xmppcv/accepted", home);
 	else {
 		free(s);
-		return xcv_set_error(XCV_EINPUT, "no store directory: set HOME, "
-			"XMPPCV_STORE or pass --store");
+		return xcv_set_error(XCV_EINPUT, "no store directory: set HOME "
+			"or XMPPCV_STORE, or name a directory");
 	}
-	if (s->dir == NULL || load(s) < 0) {
-		int rc = s->dir ? XCV_ERROR : xcv_set_error(XCV_ERROR,
-			"out of memory");
+	rc = s->dir ? load(s) : xcv_oom();
+	if (rc < 0) {
 		xcv_store_free(s);
 		return rc;
 	}
@@ -330,36 +354,10 @@ xcv_store_count(const struct xcv_store *s)
 	return s->n;
 }
 
-int
-xcv_store_entry(const struct xcv_store *s, size_t i, const char **sha256,
-	const char **subject, const char **host, const char **accepted_at,
-	size_t *n_domains)
+const struct xcv_store_entry *
+xcv_store_entry(const struct xcv_store *s, size_t i)
 {
-	if (i >= s->n)
-		return xcv_set_error(XCV_ENOTFOUND, "no entry %zu", i);
-	if (sha256)
-		*sha256 = s->v[i].sha256;
-	if (subject)
-		*subject = s->v[i].subject;
-	if (host)
-		*host = s->v[i].host;
-	if (accepted_at)
-		*accepted_at = s->v[i].accepted;
-	if (n_domains)
-		*n_domains = s->v[i].domains.n;
-	return 0;
-}
-
-const char *
-xcv_store_entry_domain(const struct xcv_store *s, size_t i, size_t j)
-{
-	return i < s->n && j < s->v[i].domains.n ? s->v[i].domains.v[j] : NULL;
-}
-
-const char *
-xcv_store_entry_pem(const struct xcv_store *s, size_t i)
-{
-	return i < s->n ? s->v[i].pem : NULL;
+	return i < s->n ? &s->v[i].view : NULL;
 }
 
 int
@@ -469,33 +467,27 @@ write_atomic(struct xcv_store *s, const char *name, const char *data,
 	char *tmp = xcv_asprintf("%s/%s.tmp.%ld", s->dir, name, (long)getpid());
 	int fd = -1, rc = XCV_ERROR;
 
-	if (path == NULL || tmp == NULL)
+	if (path == NULL || tmp == NULL) {
+		rc = xcv_oom();
 		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto fail;
-	if (xcv_write_all(fd, data, len) < 0)
-		goto fail;
-	if (fsync(fd) < 0)
-		goto fail;
-	fault(point);
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
 	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || xcv_write_all(fd, data, len) < 0 || fsync(fd) < 0)
+		goto out;
+	fault(point);
+	rc = close(fd);
 	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	rc = 0;
-	goto out;
-fail:
-	xcv_set_error(XCV_ERROR, "cannot write %s in the store %s: %s; the "
-		"store is unchanged", name, s->dir, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	if (tmp)
-		unlink(tmp);
+	if (rc == 0)
+		rc = rename(tmp, path);
 out:
+	if (rc == -1) {
+		rc = xcv_set_error(XCV_ERROR, "cannot write %s in the store %s: "
+			"%s; the store is unchanged", name, s->dir,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+	}
 	free(path);
 	free(tmp);
 	return rc;
@@ -512,7 +504,7 @@ lock_store(struct xcv_store *s)
 			s->dir, strerror(errno));
 	path = path_of(s, LOCK);
 	if (path == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	free(path);
 	if (fd < 0)
@@ -557,7 +549,7 @@ save_index(struct xcv_store *s, json_t *root)
 	int rc;
 
 	if (text == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	rc = write_atomic(s, INDEX, text, strlen(text), "after-index-fsync");
 	free(text);
 	return rc;
@@ -569,24 +561,35 @@ xcv_store_add(struct xcv_store *s, const struct xcv_chain *chain,
 {
 	X509 *leaf;
 	struct xcv_certinfo ci = {0};
-	char name[80], now[32], *pem = NULL;
+	char name[80], now[32], *pem = NULL, *norm = NULL;
 	json_t *root = NULL, *certs, *e, *doms;
 	struct xcv_strv keep = {0};
-	int fd, rc = XCV_ERROR;
+	bool ip;
+	int fd = -1, rc;
 
 	if (xcv_chain_count(chain) == 0)
 		return xcv_set_error(XCV_EINPUT, "no certificate to accept");
+	/* The domain as verification compares it. */
+	rc = xcv_reference_normalize(&norm, &ip, domain);
+	if (rc < 0)
+		return rc;
+	domain = norm;
 	leaf = sk_X509_value(chain->certs, 0);
-	if (xcv_certinfo_fill(&ci, leaf) < 0)
-		return XCV_ERROR;
+	if ((rc = xcv_certinfo_fill(&ci, leaf)) < 0)
+		goto out;
 	{
 		struct xcv_chain one = { .certs = sk_X509_new_null() };
 		if (one.certs && sk_X509_push(one.certs, leaf) > 0)
 			pem = xcv_chain_to_pem(&one);
 		sk_X509_free(one.certs);
 	}
+	rc = XCV_ERROR;
+	if (pem == NULL) {
+		rc = xcv_oom();
+		goto out;
+	}
 	fd = lock_store(s);
-	if (fd < 0 || pem == NULL)
+	if (fd < 0)
 		goto out;
 	/* Notes from moving a damaged index aside must survive reload(). */
 	root = locked_index(s);
@@ -640,6 +643,7 @@ out:
 	xcv_strv_clear(&keep);
 	xcv_certinfo_clear(&ci);
 	free(pem);
+	free(norm);
 	return rc;
 }
 

@@ -15,6 +15,7 @@ struct xcv_stream {
 	size_t mark;             /* bytes fed at the last top-level boundary
 				  * (header read, element begun or ended) */
 	bool failed;
+	bool oom;                /* a copy failed: the state is incomplete */
 	char *why;               /* set by handlers that stop the parser */
 	/* Where character data goes: a mechanism name or error text. */
 	enum { CAPTURE_NONE, CAPTURE_MECH, CAPTURE_TEXT, CAPTURE_SOH } capture;
@@ -52,10 +53,12 @@ local_name(const char *name)
 }
 
 static void
-set(char **dst, const char *v)
+set(struct xcv_stream *s, char **dst, const char *v)
 {
 	free(*dst);
 	*dst = xcv_strdup(v);
+	if (v != NULL && *dst == NULL)
+		s->oom = true;
 }
 
 /* Byte offset just after the tag being reported. */
@@ -72,15 +75,15 @@ header(struct xcv_stream *s, const char **attr)
 	for (size_t i = 0; attr[i]; i += 2) {
 		const char *k = attr[i], *v = attr[i + 1];
 		if (strcmp(k, "from") == 0)
-			set(&s->st.from, v);
+			set(s, &s->st.from, v);
 		else if (strcmp(k, "to") == 0)
-			set(&s->st.to, v);
+			set(s, &s->st.to, v);
 		else if (strcmp(k, "id") == 0)
-			set(&s->st.id, v);
+			set(s, &s->st.id, v);
 		else if (strcmp(k, "version") == 0)
-			set(&s->st.version, v);
+			set(s, &s->st.version, v);
 		else if (strcmp(k, "http://www.w3.org/XML/1998/namespace lang") == 0)
-			set(&s->st.lang, v);
+			set(s, &s->st.lang, v);
 	}
 	s->st.header = true;
 }
@@ -141,7 +144,7 @@ on_start(void *ud, const char *name, const char **attr)
 		} else if (strncmp(name, XCV_NS_STREAMS_ERR " ",
 		    strlen(XCV_NS_STREAMS_ERR) + 1) == 0 &&
 		    s->st.error_condition == NULL) {
-			set(&s->st.error_condition, local_name(name));
+			set(s, &s->st.error_condition, local_name(name));
 			if (strcmp(local_name(name), "see-other-host") == 0) {
 				s->capture = CAPTURE_SOH;
 				s->buflen = 0;
@@ -157,12 +160,13 @@ on_end(void *ud, const char *name)
 
 	if (s->capture != CAPTURE_NONE) {
 		s->buf[s->buflen] = '\0';
-		if (s->capture == CAPTURE_MECH)
-			xcv_strv_push(&s->st.mechanisms, s->buf);
+		if (s->capture == CAPTURE_MECH &&
+		    xcv_strv_push(&s->st.mechanisms, s->buf) < 0)
+			s->oom = true;
 		else if (s->capture == CAPTURE_TEXT)
-			set(&s->st.error_text, s->buf);
+			set(s, &s->st.error_text, s->buf);
 		else
-			set(&s->st.see_other_host, s->buf);
+			set(s, &s->st.see_other_host, s->buf);
 		s->capture = CAPTURE_NONE;
 	}
 	if (s->depth == 3 && is(name, XCV_NS_TLS, "starttls"))
@@ -232,7 +236,7 @@ on_nsdecl(void *ud, const char *prefix, const char *uri)
 	struct xcv_stream *s = ud;
 
 	if (s->depth == 0 && prefix == NULL && uri != NULL)
-		set(&s->st.ns, uri);
+		set(s, &s->st.ns, uri);
 }
 
 static void
@@ -257,7 +261,7 @@ make_parser(struct xcv_stream *s)
 	XML_Parser p = XML_ParserCreateNS(NULL, ' ');
 
 	if (p == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	XML_SetUserData(p, s);
 	XML_SetElementHandler(p, on_start, on_end);
 	XML_SetCharacterDataHandler(p, on_text);
@@ -278,7 +282,7 @@ xcv_stream_new(struct xcv_stream **out, const struct xcv_stream_limits *lim)
 
 	*out = NULL;
 	if (s == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	s->lim = *lim;
 	if (make_parser(s) < 0) {
 		free(s);
@@ -345,6 +349,10 @@ xcv_stream_feed(struct xcv_stream *s, const void *data, size_t len)
 					(long)XML_GetCurrentByteIndex(s->parser));
 			return xcv_set_error(XCV_EINPUT, "%s", s->why ?
 				s->why : "bad XML");
+		}
+		if (s->oom) {
+			s->failed = true;
+			return xcv_oom();
 		}
 		s->st.bytes += n;
 		p += n;

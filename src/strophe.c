@@ -49,7 +49,7 @@ xcv_strophe_attach(xmpp_conn_t *conn, struct xcv_config *cfg,
 		if (v == NULL) {
 			pthread_mutex_unlock(&lock);
 			free(norm);
-			return xcv_set_error(XCV_ERROR, "out of memory");
+			return xcv_oom();
 		}
 		bindings = v;
 		b = &v[n_bindings++];

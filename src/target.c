@@ -33,13 +33,17 @@ xcv_addr_format(const struct sockaddr *sa, char *buf, size_t len)
 	}
 }
 
+/* A port: 1 to 65535 in decimal digits, nothing else (no sign, no
+ * blanks). */
 static int
 parse_port(const char *s, int *out)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	long v = 0;
 
-	if (*s == '\0' || *end != '\0' || v < 1 || v > 65535)
+	if (*s == '\0' || strlen(s) > 5 || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	v = strtol(s, NULL, 10);
+	if (v < 1 || v > 65535)
 		return -1;
 	*out = (int)v;
 	return 0;
@@ -57,23 +61,29 @@ int
 xcv_target_parse(struct xcv_target *t, const char *text)
 {
 	char *copy = NULL, *host, *at, *slash, *colon;
+	bool jid;
 	int rc = XCV_EINPUT;
 
 	memset(t, 0, sizeof(*t));
 	if (text == NULL || *text == '\0')
 		return xcv_set_error(XCV_EINPUT, "empty TARGET");
+	if (strstr(text, "://") != NULL)
+		return xcv_set_error(XCV_EINPUT, "'%s' is a URL; give host[:port], "
+			"[v6]:port, a JID or a domain", text);
 	copy = xcv_strdup(text);
 	if (copy == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	host = copy;
-	/* A JID: localpart@domainpart/resource; only the domain matters. */
-	at = strrchr(host, '@');
-	if (at != NULL) {
+	/* A JID: [localpart@]domainpart[/resourcepart]; only the domain
+	 * matters. The resource is everything after the first '/' and may
+	 * hold '@'; the localpart may not (RFC 7622 §3). */
+	slash = strchr(host, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	at = strchr(host, '@');
+	jid = at != NULL || slash != NULL;
+	if (at != NULL)
 		host = at + 1;
-		slash = strchr(host, '/');
-		if (slash)
-			*slash = '\0';
-	}
 	if (host[0] == '[') {
 		char *close = strchr(host, ']');
 		if (close == NULL) {
@@ -92,6 +102,12 @@ xcv_target_parse(struct xcv_target *t, const char *text)
 			goto out;
 		}
 		host++;
+		/* Brackets hold an IPv6 address (RFC 3986 §3.2.2). */
+		if (!strchr(host, ':')) {
+			xcv_set_error(XCV_EINPUT, "'%s': brackets hold an IPv6 "
+				"address, not '%s'", text, host);
+			goto out;
+		}
 	} else if ((colon = strchr(host, ':')) != NULL &&
 	    strchr(colon + 1, ':') == NULL) {
 		*colon = '\0';
@@ -101,13 +117,13 @@ xcv_target_parse(struct xcv_target *t, const char *text)
 			goto out;
 		}
 	}
-	if (xcv_reference_normalize(&t->host, &t->host_is_ip, host) < 0) {
-		char msg[1024];
-		snprintf(msg, sizeof(msg), "%s", xcv_error_last());
-		xcv_set_error(XCV_EINPUT, "TARGET %s", msg);
+	if ((rc = xcv_reference_normalize(&t->host, &t->host_is_ip, host)) < 0) {
+		if (rc == XCV_EINPUT)
+			xcv_wrap_error(rc, "target");
 		goto out;
 	}
-	if (at != NULL) {
+	rc = XCV_EINPUT;
+	if (jid) {
 		if (t->host_is_ip || at == copy) {
 			xcv_set_error(XCV_EINPUT, "'%s' is not a JID with a domain",
 				text);
@@ -115,7 +131,7 @@ xcv_target_parse(struct xcv_target *t, const char *text)
 		}
 		t->jid_domain = xcv_strdup(t->host);
 		if (t->jid_domain == NULL) {
-			rc = xcv_set_error(XCV_ERROR, "out of memory");
+			rc = xcv_oom();
 			goto out;
 		}
 	}
@@ -164,24 +180,38 @@ int
 xcv_pin_parse(struct xcv_pin *pin, const char *text)
 {
 	const char *c1 = strchr(text, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	char port[8];
+	char host[256], port[8], *norm = NULL;
+	bool ip;
+	int rc;
 
 	memset(pin, 0, sizeof(*pin));
 	if (c1 == NULL || c2 == NULL || c1 == text ||
-	    (size_t)(c1 - text) >= sizeof(pin->host) ||
+	    (size_t)(c1 - text) >= sizeof(host) ||
 	    (size_t)(c2 - c1 - 1) >= sizeof(port))
-		return xcv_set_error(XCV_EINPUT, "--resolve '%s': expected "
+		return xcv_set_error(XCV_EINPUT, "address pin '%s': expected "
 			"HOST:PORT:ADDRESS", text);
-	memcpy(pin->host, text, (size_t)(c1 - text));
-	for (char *p = pin->host; *p; p++)
-		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	memcpy(host, text, (size_t)(c1 - text));
+	host[c1 - text] = '\0';
 	memcpy(port, c1 + 1, (size_t)(c2 - c1 - 1));
 	port[c2 - c1 - 1] = '\0';
 	if (parse_port(port, &pin->port) < 0)
-		return xcv_set_error(XCV_EINPUT, "--resolve '%s': bad port", text);
+		return xcv_set_error(XCV_EINPUT, "address pin '%s': bad port", text);
 	if (addr_parse(&pin->addr, &pin->addrlen, c2 + 1, pin->port) < 0)
-		return xcv_set_error(XCV_EINPUT, "--resolve '%s': '%s' is not an "
+		return xcv_set_error(XCV_EINPUT, "address pin '%s': '%s' is not an "
 			"IP address", text, c2 + 1);
+	/* The host as a target names it: lower-case A-labels, no trailing
+	 * dot, so that a pin matches however either is written. */
+	rc = xcv_reference_normalize(&norm, &ip, host);
+	if (rc < 0)
+		return rc == XCV_EINPUT ? xcv_wrap_error(rc, "address pin '%s'",
+			text) : rc;
+	if (strlen(norm) >= sizeof(pin->host)) {
+		free(norm);
+		return xcv_set_error(XCV_EINPUT, "address pin '%s': host name too "
+			"long", text);
+	}
+	strcpy(pin->host, norm);
+	free(norm);
 	return 0;
 }
 

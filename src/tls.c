@@ -33,44 +33,47 @@ xcv_tls_new(struct xcv_tls **out, int fd, const char *sni, const char *alpn)
 {
 	struct xcv_tls *t = calloc(1, sizeof(*t));
 	unsigned char proto[64];
-	size_t n;
+	size_t n = alpn ? strlen(alpn) : 0;
+	bool ok;
 
 	*out = NULL;
 	if (t == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	t->ctx = SSL_CTX_new(TLS_client_method());
-	if (t->ctx == NULL)
-		goto fail;
+	ok = t->ctx != NULL;
 	/* The chain is judged by xcv_verify, not during the handshake. */
-	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
-	t->ssl = SSL_new(t->ctx);
-	if (t->ssl == NULL || !SSL_set_fd(t->ssl, fd))
-		goto fail;
-	SSL_set_app_data(t->ssl, t);
-	SSL_set_info_callback(t->ssl, info_cb);
-	SSL_set_connect_state(t->ssl);
-	if (sni != NULL) {
-		if (strlen(sni) >= sizeof(t->sni))
-			goto fail;
-		strcpy(t->sni, sni);
-		if (!SSL_set_tlsext_host_name(t->ssl, t->sni))
-			goto fail;
+	if (ok) {
+		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+		t->ssl = SSL_new(t->ctx);
+		ok = t->ssl != NULL && SSL_set_fd(t->ssl, fd);
 	}
-	if (alpn != NULL) {
-		n = strlen(alpn);
-		if (n == 0 || n > sizeof(proto) - 1)
-			goto fail;
-		proto[0] = (unsigned char)n;
-		memcpy(proto + 1, alpn, n);
-		if (SSL_set_alpn_protos(t->ssl, proto, (unsigned)n + 1) != 0)
-			goto fail;
+	if (ok) {
+		SSL_set_app_data(t->ssl, t);
+		SSL_set_info_callback(t->ssl, info_cb);
+		SSL_set_connect_state(t->ssl);
+	}
+	if (ok && sni != NULL) {
+		ok = strlen(sni) < sizeof(t->sni);
+		if (ok) {
+			strcpy(t->sni, sni);
+			ok = SSL_set_tlsext_host_name(t->ssl, t->sni);
+		}
+	}
+	if (ok && alpn != NULL) {
+		ok = n > 0 && n < sizeof(proto);
+		if (ok) {
+			proto[0] = (unsigned char)n;
+			memcpy(proto + 1, alpn, n);
+			ok = SSL_set_alpn_protos(t->ssl, proto, (unsigned)n + 1) == 0;
+		}
+	}
+	if (!ok) {
+		xcv_tls_free(t);
+		ERR_clear_error();
+		return xcv_set_error(XCV_ERROR, "cannot set up TLS");
 	}
 	*out = t;
 	return 0;
-fail:
-	xcv_tls_free(t);
-	ERR_clear_error();
-	return xcv_set_error(XCV_ERROR, "cannot set up TLS");
 }
 
 void
@@ -154,12 +157,12 @@ xcv_tls_chain(struct xcv_tls *t, struct xcv_chain **out)
 			"certificate");
 	c = xcv_chain_new();
 	if (c == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	for (int i = 0; i < sk_X509_num(sk); i++) {
 		X509 *x = sk_X509_value(sk, i);
 		if (!X509_up_ref(x) || sk_X509_push(c->certs, x) <= 0) {
 			xcv_chain_free(c);
-			return xcv_set_error(XCV_ERROR, "out of memory");
+			return xcv_oom();
 		}
 	}
 	*out = c;

@@ -27,6 +27,34 @@ xcv_set_error(int code, const char *fmt, ...)
 	return code;
 }
 
+int
+xcv_wrap_error(int code, const char *fmt, ...)
+{
+	char prefix[512], old[sizeof(last_error)];
+	va_list ap;
+
+	memcpy(old, last_error, sizeof(old));
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	snprintf(last_error, sizeof(last_error), "%s: %s", prefix, old);
+	return code;
+}
+
+int
+xcv_oom(void)
+{
+	return xcv_set_error(XCV_ENOMEM, "out of memory");
+}
+
+void
+xcv_free_const(const void *p)
+{
+	union { const void *c; void *m; } u = { .c = p };
+
+	free(u.m);
+}
+
 const char *
 xcv_version(void)
 {
@@ -64,14 +92,17 @@ xcv_asprintf(const char *fmt, ...)
 static int
 strv_take(struct xcv_strv *sv, char *s)
 {
-	if (s == NULL)
-		return XCV_ERROR;
+	if (s == NULL) {
+		sv->oom = true;
+		return xcv_oom();
+	}
 	if (sv->n == sv->cap) {
 		size_t cap = sv->cap ? sv->cap * 2 : 8;
 		char **v = realloc(sv->v, cap * sizeof(*v));
 		if (v == NULL) {
 			free(s);
-			return XCV_ERROR;
+			sv->oom = true;
+			return xcv_oom();
 		}
 		sv->v = v;
 		sv->cap = cap;
@@ -83,7 +114,13 @@ strv_take(struct xcv_strv *sv, char *s)
 int
 xcv_strv_push(struct xcv_strv *sv, const char *s)
 {
-	return strv_take(sv, xcv_strdup(s));
+	return strv_take(sv, xcv_strdup(s ? s : ""));
+}
+
+int
+xcv_strv_ok(const struct xcv_strv *sv)
+{
+	return sv->oom ? xcv_oom() : 0;
 }
 
 int
@@ -115,6 +152,7 @@ xcv_strv_clear(struct xcv_strv *sv)
 	free(sv->v);
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
+	sv->oom = false;
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
@@ -202,27 +240,27 @@ xcv_time_parse(int64_t *out, const char *text)
 
 	*out = 0;
 	if (text == NULL || *text == '\0')
-		goto bad;
+		goto out;
 	if (text[0] == '@') {
 		long long v;
 		errno = 0;
 		v = strtoll(text + 1, &end, 10);
 		if (errno || end == text + 1 || *end != '\0')
-			goto bad;
+			goto out;
 		*out = v;
 		return 0;
 	}
 	if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-		goto bad;
+		goto out;
 	text += n;
 	if (*text == 'T' || *text == ' ') {
 		int m = 0;
 		if (sscanf(text + 1, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5)
-			goto bad;
+			goto out;
 		text += 1 + m;
 		if (*text == ':') {
 			if (sscanf(text + 1, "%2d%n", &s, &m) != 1 || m != 2)
-				goto bad;
+				goto out;
 			text += 1 + m;
 		}
 		if (*text == 'Z')
@@ -231,10 +269,10 @@ xcv_time_parse(int64_t *out, const char *text)
 			text += 6;
 	}
 	if (*text != '\0')
-		goto bad;
+		goto out;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    s > 60 || y < 1950)
-		goto bad;
+		goto out;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
 	tm.tm_mday = d;
@@ -243,7 +281,7 @@ xcv_time_parse(int64_t *out, const char *text)
 	tm.tm_sec = s;
 	*out = (int64_t)timegm(&tm);
 	return 0;
-bad:
+out:
 	return xcv_set_error(XCV_EINPUT,
 		"invalid time: expected ISO 8601 UTC such as "
 		"2026-05-01T12:00:00Z, or @<unix seconds>");
@@ -278,7 +316,7 @@ xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
 			cap = cap ? cap * 2 : 16384;
 			nb = realloc(buf, cap + 1);
 			if (nb == NULL) {
-				rc = xcv_set_error(XCV_ERROR, "out of memory");
+				rc = xcv_oom();
 				goto out;
 			}
 			buf = nb;

@@ -131,7 +131,7 @@ describe(struct xcv_certinfo **out, size_t *n, STACK_OF(X509) *sk)
 		return 0;
 	*out = calloc((size_t)count, sizeof(**out));
 	if (*out == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	for (int i = 0; i < count; i++) {
 		if (xcv_certinfo_fill(&(*out)[i], sk_X509_value(sk, i)) < 0)
 			return XCV_ERROR;
@@ -338,7 +338,7 @@ out:
 			ERR_reason_error_string(ERR_peek_last_error()) :
 			"OpenSSL error");
 	else if (rc < 0)
-		xcv_set_error(XCV_ERROR, "out of memory");
+		xcv_oom();
 	ERR_clear_error();
 	sk_X509_free(untrusted);
 	X509_STORE_CTX_free(ctx);
@@ -387,19 +387,17 @@ out:
 		return 0;
 	res->accepted = true;
 	for (size_t i = 0; i < res->n_errors; i++)
-		if (xcv_strv_pushf(&res->warnings, "trusted only because you "
-		    "accepted this certificate for %s: %s", res->id.reference,
-		    res->errors[i].text) < 0)
-			return XCV_ERROR;
-	if (!res->id.matched &&
-	    xcv_strv_pushf(&res->warnings, "no identity in the certificate names "
-	    "%s; it is trusted for %s only because you accepted it",
-	    res->id.reference, res->id.reference) < 0)
-		return XCV_ERROR;
+		xcv_strv_pushf(&res->warnings, "trusted only because you accepted "
+			"this certificate for %s: %s", res->id.reference,
+			res->errors[i].text);
+	if (!res->id.matched)
+		xcv_strv_pushf(&res->warnings, "no identity in the certificate "
+			"names %s; it is trusted for %s only because you accepted "
+			"it", res->id.reference, res->id.reference);
 	return 0;
 }
 
-static int
+static void
 expiry_warnings(struct xcv_result *res, int warn_days)
 {
 	const struct xcv_certinfo *ci = res->n_built ? res->built : res->presented;
@@ -409,10 +407,34 @@ expiry_warnings(struct xcv_result *res, int warn_days)
 		int64_t left = ci[i].na - res->at;
 		if (left < 0 || left > (int64_t)warn_days * 86400)
 			continue;
-		if (xcv_strv_pushf(&res->warnings, "\"%s\" expires in %lld "
-		    "day%s, on %s", ci[i].name, (long long)(left / 86400),
-		    left / 86400 == 1 ? "" : "s", ci[i].not_after) < 0)
-			return XCV_ERROR;
+		xcv_strv_pushf(&res->warnings, "\"%s\" expires in %lld day%s, "
+			"on %s", ci[i].name, (long long)(left / 86400),
+			left / 86400 == 1 ? "" : "s", ci[i].not_after);
+	}
+}
+
+/* The public getters' views of the identities and certificates. */
+static int
+build_views(struct xcv_result *res)
+{
+	res->id_view = calloc(res->id.n_presented + 1, sizeof(*res->id_view));
+	res->cert_view = calloc(res->n_presented + 1, sizeof(*res->cert_view));
+	if (res->id_view == NULL || res->cert_view == NULL)
+		return xcv_oom();
+	for (size_t i = 0; i < res->id.n_presented; i++) {
+		const struct xcv_presented *p = &res->id.presented[i];
+		res->id_view[i] = (struct xcv_presented_id){ .field = p->field,
+			.value = p->value, .valid = p->valid,
+			.reason = p->reason };
+	}
+	for (size_t i = 0; i < res->n_presented; i++) {
+		const struct xcv_certinfo *ci = &res->presented[i];
+		res->cert_view[i] = (struct xcv_cert_info){
+			.subject = ci->subject, .issuer = ci->issuer,
+			.not_before = ci->not_before, .not_after = ci->not_after,
+			.not_before_time = ci->nb, .not_after_time = ci->na,
+			.sha256 = ci->sha256, .key = ci->key,
+			.signature = ci->signature };
 	}
 	return 0;
 }
@@ -429,46 +451,43 @@ xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
 		return xcv_set_error(XCV_EINPUT, "the chain is empty");
 	res = calloc(1, sizeof(*res));
 	if (res == NULL)
-		return xcv_set_error(XCV_ERROR, "out of memory");
+		return xcv_oom();
 	res->service = cfg->service;
 	res->at = cfg->have_time ? cfg->at : (int64_t)time(NULL);
-	res->domain = xcv_strdup(domain);
-	if (res->domain == NULL) {
+	if (domain == NULL) {
 		rc = xcv_set_error(XCV_EINPUT, "no domain to verify against");
-		goto fail;
+		goto out;
 	}
 	rc = xcv_identity_check(&res->id, sk_X509_value(chain->certs, 0),
 		domain, cfg->service, cfg->policy);
-	if (rc < 0)
-		goto fail;
-	rc = describe(&res->presented, &res->n_presented, chain->certs);
+	if (rc == 0)
+		rc = describe(&res->presented, &res->n_presented, chain->certs);
 	if (rc == 0)
 		rc = check_chain(res, cfg, chain);
 	if (rc < 0)
-		goto fail;
-	if (res->n_presented > 1 && res->presented[0].is_ca &&
-	    xcv_strv_pushf(&res->warnings, "the first certificate (\"%s\") is "
-	    "a CA certificate; a chain lists the server's own certificate "
-	    "first", res->presented[0].name) < 0)
-		goto oom;
+		goto out;
+	if (res->n_presented > 1 && res->presented[0].is_ca)
+		xcv_strv_pushf(&res->warnings, "the first certificate (\"%s\") "
+			"is a CA certificate; a chain lists the server's own "
+			"certificate first", res->presented[0].name);
 	for (size_t i = 0; i < res->id.warnings.n; i++)
-		if (xcv_strv_push(&res->warnings, res->id.warnings.v[i]) < 0)
-			goto oom;
-	if (!res->trusted && check_accepted(res, cfg, chain) < 0)
-		goto oom;
-	if (!res->id.matched && res->trusted && check_accepted(res, cfg, chain) < 0)
-		goto oom;
-	if (expiry_warnings(res, cfg->warn_days) < 0 || xcv_advise(res) < 0)
-		goto oom;
+		xcv_strv_push(&res->warnings, res->id.warnings.v[i]);
+	if ((!res->trusted || !res->id.matched) &&
+	    (rc = check_accepted(res, cfg, chain)) < 0)
+		goto out;
+	expiry_warnings(res, cfg->warn_days);
+	if ((rc = xcv_strv_ok(&res->warnings)) < 0 ||
+	    (rc = xcv_advise(res, cfg)) < 0 || (rc = build_views(res)) < 0)
+		goto out;
 	res->ok = (res->trusted || res->accepted) &&
 		(res->id.matched || res->accepted);
+out:
+	if (rc < 0) {
+		xcv_result_free(res);
+		return rc;
+	}
 	*out = res;
 	return 0;
-oom:
-	rc = xcv_set_error(XCV_ERROR, "out of memory");
-fail:
-	xcv_result_free(res);
-	return rc;
 }
 
 void
@@ -476,7 +495,6 @@ xcv_result_free(struct xcv_result *res)
 {
 	if (res == NULL)
 		return;
-	free(res->domain);
 	xcv_identity_clear(&res->id);
 	for (size_t i = 0; i < res->n_errors; i++) {
 		free(res->errors[i].name);
@@ -492,6 +510,8 @@ xcv_result_free(struct xcv_result *res)
 	free(res->built);
 	xcv_strv_clear(&res->warnings);
 	xcv_strv_clear(&res->advice);
+	free(res->id_view);
+	free(res->cert_view);
 	free(res);
 }
 
@@ -562,25 +582,10 @@ xcv_result_presented_count(const struct xcv_result *res)
 	return res->id.n_presented;
 }
 
-int
-xcv_result_presented(const struct xcv_result *res, size_t i,
-	enum xcv_field *field, const char **value, bool *valid,
-	const char **reason)
+const struct xcv_presented_id *
+xcv_result_presented(const struct xcv_result *res, size_t i)
 {
-	const struct xcv_presented *p;
-
-	if (i >= res->id.n_presented)
-		return xcv_set_error(XCV_EINPUT, "no presented identity %zu", i);
-	p = &res->id.presented[i];
-	if (field)
-		*field = p->field;
-	if (value)
-		*value = p->value;
-	if (valid)
-		*valid = p->valid;
-	if (reason)
-		*reason = p->reason;
-	return 0;
+	return i < res->id.n_presented ? &res->id_view[i] : NULL;
 }
 
 size_t
@@ -607,25 +612,14 @@ xcv_result_advice(const struct xcv_result *res, size_t i)
 	return i < res->advice.n ? res->advice.v[i] : NULL;
 }
 
-int
-xcv_result_cert(const struct xcv_result *res, size_t i, const char **subject,
-	const char **issuer, const char **not_before, const char **not_after,
-	const char **sha256)
+size_t
+xcv_result_cert_count(const struct xcv_result *res)
 {
-	const struct xcv_certinfo *ci;
+	return res->n_presented;
+}
 
-	if (i >= res->n_presented)
-		return xcv_set_error(XCV_ENOTFOUND, "no certificate %zu", i);
-	ci = &res->presented[i];
-	if (subject)
-		*subject = ci->subject;
-	if (issuer)
-		*issuer = ci->issuer;
-	if (not_before)
-		*not_before = ci->not_before;
-	if (not_after)
-		*not_after = ci->not_after;
-	if (sha256)
-		*sha256 = ci->sha256;
-	return 0;
+const struct xcv_cert_info *
+xcv_result_cert(const struct xcv_result *res, size_t i)
+{
+	return i < res->n_presented ? &res->cert_view[i] : NULL;
 }

@@ -4,6 +4,7 @@
 #include <xmppcv/common.h>
 #include <xmppcv/chain.h>
 #include <xmppcv/config.h>
+#include <xmppcv/check.h>
 #include <xmppcv/result.h>
 
 #ifdef __cplusplus
@@ -23,7 +24,7 @@ struct xcv_case;
 struct xcv_case_meta {
 	const char *target;       /* what was checked, or the source file */
 	const char *address;      /* "ADDRESS:PORT", or NULL */
-	const char *domain_source;/* "given", "accepted", "announced" */
+	enum xcv_domain_source domain_source;
 	bool system_ca;           /* were the system's anchors trusted */
 };
 
@@ -57,9 +58,6 @@ const char *xcv_case_recorded(const struct xcv_case *c);
  * dnsName corp.example, now mismatch: ..."); NULL when it does not. The
  * caller frees it. */
 char *xcv_case_diff(const struct xcv_case *c, const struct xcv_result *res);
-
-/* The verdict of res in the words of xcv_case_recorded(); caller frees. */
-char *xcv_result_summary(const struct xcv_result *res);
 
 #ifdef __cplusplus
 }

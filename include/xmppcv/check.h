@@ -10,8 +10,14 @@
 extern "C" {
 #endif
 
-/* What to check live. Zero values mean the defaults. */
+/*
+ * What to check live. Start from XCV_CHECK_PARAMS_INIT, so that the
+ * structure can grow without breaking callers: fields added later keep
+ * their defaults. Zero values mean the defaults.
+ */
+#define XCV_CHECK_PARAMS_VERSION 1
 struct xcv_check_params {
+	unsigned version;        /* XCV_CHECK_PARAMS_VERSION */
 	const char *target;      /* host[:port], [v6]:port, address, JID, domain */
 	const char *domain;      /* the XMPP domain, or NULL to discover it */
 	const char *from;        /* s2s: our own name (default xmppcv.invalid) */
@@ -22,6 +28,17 @@ struct xcv_check_params {
 	int timeout_ms;          /* each phase (default 10000) */
 	int max_attempts;        /* discovery connections (default 5) */
 };
+#define XCV_CHECK_PARAMS_INIT { .version = XCV_CHECK_PARAMS_VERSION }
+
+/* How the XMPP domain was settled. */
+enum xcv_domain_source {
+	XCV_DOMAIN_NONE = 0,   /* not settled */
+	XCV_DOMAIN_GIVEN,      /* given by the caller, and served */
+	XCV_DOMAIN_ACCEPTED,   /* a candidate the server accepted */
+	XCV_DOMAIN_ANNOUNCED,  /* the server announced it in its header */
+};
+/* "none", "given", "accepted", "announced". */
+const char *xcv_domain_source_name(enum xcv_domain_source source);
 
 /* A live check: how the certificate was obtained, and the verdict. */
 struct xcv_check;
@@ -30,7 +47,7 @@ struct xcv_check;
  * Connect to the target, settle the XMPP domain, obtain the certificate
  * chain and verify it with cfg (service c2s or s2s). Returns 0 and a check
  * whether or not a certificate was obtained (see xcv_check_error_phase),
- * XCV_EINPUT for a bad target or parameters, XCV_ERROR otherwise.
+ * XCV_EINPUT for a bad target or parameters, XCV_ENOMEM, or XCV_ERROR.
  */
 int xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 	const struct xcv_check_params *params);
@@ -43,13 +60,12 @@ const struct xcv_result *xcv_check_result(const struct xcv_check *check);
 const struct xcv_chain *xcv_check_chain(const struct xcv_check *check);
 /* The settled XMPP domain, or NULL. */
 const char *xcv_check_domain(const struct xcv_check *check);
-/* How it was settled: "given", "accepted", "announced"; NULL if not. */
-const char *xcv_check_domain_source(const struct xcv_check *check);
+enum xcv_domain_source xcv_check_domain_source(const struct xcv_check *check);
 /* "ADDRESS:PORT" connected to, or NULL. */
 const char *xcv_check_address(const struct xcv_check *check);
-/* When no certificate was obtained: "dns", "connect", "stream",
- * "discovery", "starttls" or "tls", and a message; else NULL. */
-const char *xcv_check_error_phase(const struct xcv_check *check);
+/* When no certificate was obtained: the phase that failed and a message;
+ * else XCV_PHASE_NONE and NULL. */
+enum xcv_phase xcv_check_error_phase(const struct xcv_check *check);
 const char *xcv_check_error_message(const struct xcv_check *check);
 
 /* Verify the obtained chain again with cfg (say, after the user accepted

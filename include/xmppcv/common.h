@@ -12,10 +12,11 @@ extern "C" {
 /* Return codes. Anything not listed is XCV_ERROR with a message. */
 enum {
 	XCV_OK = 0,
-	XCV_ERROR = -1,  /* unexpected failure (out of memory, library error) */
+	XCV_ERROR = -1,  /* unexpected failure (a system or library error) */
 	XCV_EINPUT = -2, /* unreadable or malformed input, or a bad argument */
 	XCV_ECONNECT = -3, /* no certificate could be obtained from a server */
 	XCV_ENOTFOUND = -4, /* no such entry (e.g. in the store) */
+	XCV_ENOMEM = -5, /* out of memory; nothing was changed */
 };
 
 /* Which reference identities a certificate is checked against. */
@@ -42,6 +43,20 @@ enum xcv_field {
 };
 
 /*
+ * Where a live check stopped before it had a certificate to judge. The
+ * names ("dns", "connect", ...) appear in reports and JSON.
+ */
+enum xcv_phase {
+	XCV_PHASE_NONE = 0,  /* no failure */
+	XCV_PHASE_DNS,       /* the name did not resolve */
+	XCV_PHASE_CONNECT,   /* no address accepted a connection */
+	XCV_PHASE_STREAM,    /* the peer did not speak XMPP as expected */
+	XCV_PHASE_DISCOVERY, /* the server served none of the domains tried */
+	XCV_PHASE_STARTTLS,  /* STARTTLS was not offered or refused */
+	XCV_PHASE_TLS,       /* the TLS handshake failed */
+};
+
+/*
  * The message for the last failure on the calling thread. Owned by the
  * library; valid until the next failing call on this thread. Never NULL.
  */
@@ -54,6 +69,7 @@ const char *xcv_version(void);
 const char *xcv_service_name(enum xcv_service service);
 const char *xcv_policy_name(enum xcv_policy policy);
 const char *xcv_field_name(enum xcv_field field);
+const char *xcv_phase_name(enum xcv_phase phase);
 int xcv_service_parse(enum xcv_service *out, const char *name);
 int xcv_policy_parse(enum xcv_policy *out, const char *name);
 

@@ -43,6 +43,29 @@ void xcv_config_set_time(struct xcv_config *cfg, int64_t at);
 /* Warn when a certificate expires within this many days (default 30). */
 void xcv_config_set_warn_days(struct xcv_config *cfg, int days);
 
+/*
+ * What advice may ask the user to supply. A tool names each input the way
+ * its users give it (for xmppcv's own: "--ca-file", "--domain", ...), and
+ * advice says "pass it with --ca-file"; unnamed, advice describes it in
+ * words ("add it as a trust anchor"). name is copied; NULL forgets it.
+ */
+enum xcv_input {
+	XCV_INPUT_TRUST_ANCHOR = 0, /* a CA or certificate file to trust */
+	XCV_INPUT_DOMAIN,           /* the XMPP domain */
+	XCV_INPUT_ADDRESS,          /* the address to use for a name */
+	XCV_INPUT_DIRECT_TLS,       /* TLS from the first byte (XEP-0368) */
+	XCV_INPUT_COUNT
+};
+int xcv_config_name_input(struct xcv_config *cfg, enum xcv_input what,
+	const char *name);
+
+/*
+ * Let verification trust certificates the user accepted in store, each
+ * for its domains only. The store is borrowed and must outlive cfg's use.
+ */
+struct xcv_store;
+void xcv_config_set_store(struct xcv_config *cfg, struct xcv_store *store);
+
 /* Notes gathered while loading anchors ("skipped README: no certificate"). */
 size_t xcv_config_note_count(const struct xcv_config *cfg);
 /* Owned by cfg; do not free. */

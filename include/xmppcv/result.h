@@ -42,17 +42,35 @@ bool xcv_result_identity_matched(const struct xcv_result *res);
 enum xcv_field xcv_result_identity_field(const struct xcv_result *res);
 const char *xcv_result_identity_value(const struct xcv_result *res);
 
-/* Every identity the leaf presents. Strings owned by res. */
-size_t xcv_result_presented_count(const struct xcv_result *res);
-int xcv_result_presented(const struct xcv_result *res, size_t i,
-	enum xcv_field *field, const char **value, bool *valid,
-	const char **reason);
+/* One identity the leaf presents. */
+struct xcv_presented_id {
+	enum xcv_field field;
+	const char *value;     /* as presented, escaped for display */
+	bool valid;            /* syntactically valid and of the right type */
+	const char *reason;    /* why invalid, or why not used; or NULL */
+};
 
-/* Certificate i as presented (0 is the leaf). Strings owned by res;
- * times are ISO 8601 UTC. XCV_ENOTFOUND past the end. */
-int xcv_result_cert(const struct xcv_result *res, size_t i,
-	const char **subject, const char **issuer, const char **not_before,
-	const char **not_after, const char **sha256);
+/* Every identity the leaf presents: identity i, or NULL past the end.
+ * Owned by res; do not free. */
+size_t xcv_result_presented_count(const struct xcv_result *res);
+const struct xcv_presented_id *xcv_result_presented(
+	const struct xcv_result *res, size_t i);
+
+/* One certificate as presented. */
+struct xcv_cert_info {
+	const char *subject, *issuer;        /* RFC 2253 text */
+	const char *not_before, *not_after;  /* ISO 8601 UTC */
+	int64_t not_before_time, not_after_time; /* unix seconds */
+	const char *sha256;                  /* lower-case hex */
+	const char *key;                     /* "RSA 2048", "EC P-256", ... */
+	const char *signature;               /* signature algorithm */
+};
+
+/* Certificate i as presented (0 is the leaf), or NULL past the end.
+ * Owned by res; do not free. */
+size_t xcv_result_cert_count(const struct xcv_result *res);
+const struct xcv_cert_info *xcv_result_cert(const struct xcv_result *res,
+	size_t i);
 
 size_t xcv_result_warning_count(const struct xcv_result *res);
 const char *xcv_result_warning(const struct xcv_result *res, size_t i);
@@ -66,6 +84,17 @@ const char *xcv_result_advice(const struct xcv_result *res, size_t i);
  */
 char *xcv_result_to_json(const struct xcv_result *res, const char *label);
 char *xcv_result_to_text(const struct xcv_result *res, const char *label);
+
+/* A JSON line for an input that could not be judged at all (an unreadable
+ * file, a bad target): {KEY: label, "ok": false, "error": {"phase":
+ * "input", "message": message}}. The caller frees it. */
+char *xcv_input_error_to_json(const char *key, const char *label,
+	const char *message);
+
+/* The verdict in a few words, e.g. "ok via dnsName corp.example" or "not
+ * ok: mismatch, chain trusted"; as captured cases record it. The caller
+ * frees it. */
+char *xcv_result_summary(const struct xcv_result *res);
 
 #ifdef __cplusplus
 }

@@ -37,13 +37,28 @@ const char *xcv_store_path(const struct xcv_store *store);
 size_t xcv_store_note_count(const struct xcv_store *store);
 const char *xcv_store_note(const struct xcv_store *store, size_t i);
 
-/* Entries, in order of fingerprint. Strings owned by store. */
+/* One accepted certificate. */
+struct xcv_store_entry {
+	const char *sha256;        /* lower-case hex */
+	const char *subject;
+	const char *host;          /* where it was accepted from, or "" */
+	const char *accepted_at;   /* ISO 8601 UTC */
+	const char *const *domains;/* the domains it is trusted for */
+	size_t n_domains;
+	const char *pem;           /* the certificate */
+};
+
+/* Entries, in order of fingerprint: entry i, or NULL past the end. Owned
+ * by store; valid until the store changes. */
 size_t xcv_store_count(const struct xcv_store *store);
-int xcv_store_entry(const struct xcv_store *store, size_t i,
-	const char **sha256, const char **subject, const char **host,
-	const char **accepted_at, size_t *n_domains);
-const char *xcv_store_entry_domain(const struct xcv_store *store, size_t i,
-	size_t j);
+const struct xcv_store_entry *xcv_store_entry(const struct xcv_store *store,
+	size_t i);
+
+/* The store as JSON: {"store", "certificates": [{"sha256", "subject",
+ * "host", "accepted", "domains"}...], "notes"}; one entry with its "pem".
+ * One line each; the caller frees it. */
+char *xcv_store_to_json(const struct xcv_store *store);
+char *xcv_store_entry_to_json(const struct xcv_store *store, size_t i);
 
 /* Index of the entry whose fingerprint is fp or starts with it (at least
  * 8 hex digits, colons ignored); XCV_ENOTFOUND, or XCV_EINPUT if the prefix
@@ -59,23 +74,15 @@ bool xcv_store_accepted(const struct xcv_store *store, const char *sha256,
 size_t xcv_store_others(const struct xcv_store *store, const char *domain,
 	const char *sha256, const char **out, size_t max);
 
-/* Accept chain's first certificate for domain (host is informative).
- * XCV_ERROR with a message naming the directory when it cannot be
- * written; the store is then unchanged. */
+/* Accept chain's first certificate for domain (host is informative). The
+ * domain is normalised as verification does (lower-case A-labels, no
+ * trailing dot): XCV_EINPUT if it is not a domain. XCV_ERROR with a
+ * message naming the directory when it cannot be written. */
 int xcv_store_add(struct xcv_store *store, const struct xcv_chain *chain,
 	const char *domain, const char *host);
 
 /* Forget an accepted certificate. XCV_ENOTFOUND if it is not there. */
 int xcv_store_remove(struct xcv_store *store, const char *sha256);
-
-/* The certificate's PEM, or NULL. Owned by store. */
-const char *xcv_store_entry_pem(const struct xcv_store *store, size_t i);
-
-/*
- * Let verification trust certificates accepted in store, each for its
- * domains only. The store is borrowed and must outlive cfg's use.
- */
-void xcv_config_set_store(struct xcv_config *cfg, struct xcv_store *store);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,7 @@
-/* Shared by the tool's source files. */
+/*
+ * Shared by the tool's source files: the command table, options, and the
+ * helpers in common.c. The tool uses libxmppcv's public API only.
+ */
 #ifndef XCV_CLI_H
 #define XCV_CLI_H
 
@@ -8,24 +11,48 @@
 
 #include "xmppcv.h"
 
-enum { EXIT_VERIFIED = 0, EXIT_NOT_VERIFIED = 1, EXIT_USAGE = 2,
-	EXIT_NO_CERT = 3 };
+/* Exit status (README.md, doc/xmppcv.1.scd). */
+enum {
+	EXIT_VERIFIED = 0,      /* everything verified */
+	EXIT_NOT_VERIFIED = 1,  /* checked and not verified */
+	EXIT_USAGE = 2,         /* usage error, bad input, unwritable output */
+	EXIT_NO_CERT = 3,       /* no certificate could be obtained */
+	EXIT_INTERNAL = 4,      /* out of memory */
+};
+
+/* Options, by what they do; each command lists the ones it takes. */
+enum opt_id {
+	OPT_END = 0,
+	OPT_DOMAIN = 256, OPT_SERVICE, OPT_POLICY, OPT_CA_FILE, OPT_CA_PATH,
+	OPT_NO_SYSTEM_CA, OPT_AT, OPT_WARN_DAYS, OPT_JSON, OPT_HELP,
+	OPT_DIRECT_TLS, OPT_RESOLVE, OPT_TIMEOUT, OPT_MAX_ATTEMPTS, OPT_FROM,
+	OPT_DNS_SERVER, OPT_STORE, OPT_NO_PROMPT, OPT_LOGIN, OPT_OUT,
+	OPT_FROM_FILE, OPT_TAP, OPT_HOST,
+};
+
+/* An option a command takes; help (and arg, the value's name) NULL mean
+ * the option's own. */
+struct cmd_opt {
+	enum opt_id id;
+	const char *help;
+	const char *arg;
+};
 
 struct list {
 	const char **v;
 	size_t n;
 };
 
-enum cmd { CMD_VERIFY = 1, CMD_CHECK = 2, CMD_CAPTURE = 4, CMD_REPLAY = 8 };
-
+/* Everything the options say, filled by cli_parse(). */
 struct opts {
-	enum cmd cmd;
+	const struct cli_cmd *cmd;
 	const char *domain;
 	enum xcv_service service;
 	enum xcv_policy policy;
+	bool have_policy;
 	struct list ca_files, ca_paths, resolve;
 	bool no_system_ca;
-	bool have_at;
+	enum { AT_DEFAULT, AT_CAPTURED, AT_NOW, AT_TIME } at_mode;
 	int64_t at;
 	int warn_days;
 	bool json;
@@ -37,33 +64,67 @@ struct opts {
 	const char *store;
 	bool no_prompt;
 	const char *login;
-	char *password;
 	const char *out;
 	const char *from_file;
+	const char *host;
 	bool tap;
-	bool have_policy;
-	enum { AT_CAPTURED, AT_NOW, AT_TIME } at_mode;
 };
 
+struct cli_cmd {
+	const char *name;
+	const char *synopsis;     /* after "xmppcv NAME " */
+	const char *summary;      /* one line, for the list of commands */
+	const char *description;  /* for its own help */
+	const struct cmd_opt *opts;   /* ends with OPT_END */
+	/* args: what is left after the options (argc, argv without them) */
+	int (*run)(struct opts *o, int argc, char **argv);
+};
 
-int make_config(struct xcv_config **out, const struct opts *o);
-void print_notes_config(const struct xcv_config *cfg);
-int cli_capture(struct opts *o, int argc, char **argv);
-int cli_replay(struct opts *o, int argc, char **argv);
+extern const struct cli_cmd cmd_verify, cmd_check, cmd_capture, cmd_replay,
+	cmd_trust;
 
-int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cli_json_string(FILE *f, const char *s);
+/* Parse argv (argv[0] is the command's name) into o; on success the
+ * positional arguments are left in *argc and *argv. Returns -1 to go on, or
+ * an exit status (after --help, or a usage error). */
+int cli_parse(struct opts *o, const struct cli_cmd *cmd, int *argc,
+	char ***argv);
+void cli_opts_clear(struct opts *o);
+
+/* xmppcv CMD --help and xmppcv help CMD. */
+void cli_help(const struct cli_cmd *cmd, FILE *f);
+
+/* "xmppcv: ..." and "Try 'xmppcv CMD --help'." on stderr; EXIT_USAGE. */
+int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Report the library's last error ("xmppcv: PREFIXmessage") and map
+ * its code to the exit status: out of memory to EXIT_INTERNAL, no
+ * certificate to EXIT_NO_CERT, the rest (bad input, unwritable output) to
+ * EXIT_USAGE. */
+int cli_fail(int rc, const char *prefix);
+int cli_exit_for(int rc);
+/* The tool itself ran out of memory: say so; EXIT_INTERNAL. */
+int cli_oom(void);
+
+/* The configuration the trust and policy options describe, with the
+ * tool's own names for what advice asks for ("--ca-file", ...). NULL
+ * after reporting why, with *status set. */
+struct xcv_config *cli_config(const struct opts *o, int *status);
+
+/* The live-check parameters the options describe, for one target. */
+struct xcv_check_params cli_check_params(const struct opts *o,
+	const char *target);
+
 void cli_fingerprint(FILE *f, const char *hex);
 void cli_store_notes(const struct xcv_store *store);
 
-/* xmppcv trust ... */
-int cli_trust(int argc, char **argv);
-
-/*
- * Ask whether to accept the certificate of an untrusted check result.
- * Returns 1 accepted (and saved), 0 declined, -1 could not save.
- */
+/* Ask whether to accept the certificate of an untrusted check result.
+ * Returns 1 accepted (and saved), 0 declined, -1 could not save. */
 int cli_prompt(struct xcv_check *check, struct xcv_store *store,
 	const char *target, FILE *in, FILE *out);
+
+/* The password for --login: XMPPCV_PASSWORD, else asked on the terminal
+ * without echo; never from argv. NULL after saying why. */
+char *cli_read_password(const char *jid);
 
 #endif

@@ -1,31 +1,24 @@
 /*
- * The accept/decline prompt for an untrusted certificate, as the client
- * shows it: the certificate first, then the question. Accept saves it to
- * the store; decline saves nothing.
+ * Questions on the terminal: the accept/decline prompt for an untrusted
+ * certificate, as the client shows it (the certificate first, then the
+ * question; accept saves it to the store, decline saves nothing), and the
+ * password for --login.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 
 #include "cli.h"
-
-void
-cli_fingerprint(FILE *f, const char *hex)
-{
-	for (size_t i = 0; hex[i] && hex[i + 1]; i += 2)
-		fprintf(f, "%s%c%c", i ? ":" : "", toupper((unsigned char)hex[i]),
-			toupper((unsigned char)hex[i + 1]));
-}
 
 static void
 show(const struct xcv_result *res, const struct xcv_store *store,
 	const char *target, FILE *out)
 {
-	const char *subject, *issuer, *nb, *na, *fp, *others[8];
-	const char *domain = xcv_result_domain(res);
-	size_t n;
+	const struct xcv_cert_info *leaf = xcv_result_cert(res, 0);
+	const char *domain = xcv_result_domain(res), *others[8];
+	size_t n = xcv_store_others(store, domain, leaf->sha256, others, 8);
 
-	xcv_result_cert(res, 0, &subject, &issuer, &nb, &na, &fp);
-	n = xcv_store_others(store, domain, fp, others, 8);
 	if (n > 0) {
 		fprintf(out, "\nWARNING: THE CERTIFICATE FOR %s HAS CHANGED.\n"
 			"It may have been renewed, or someone may be "
@@ -36,25 +29,25 @@ show(const struct xcv_result *res, const struct xcv_store *store,
 			fprintf(out, "\n");
 		}
 		fprintf(out, "  presented now:       SHA256 ");
-		cli_fingerprint(out, fp);
+		cli_fingerprint(out, leaf->sha256);
 		fprintf(out, "\n");
 	}
 	fprintf(out, "\nThe server %s presented a certificate that is not "
 		"trusted for %s:\n", target, domain);
-	fprintf(out, "  subject     %s\n  issuer      %s\n", subject, issuer);
-	fprintf(out, "  valid       %s to %s\n  SHA-256     ", nb, na);
-	cli_fingerprint(out, fp);
+	fprintf(out, "  subject     %s\n  issuer      %s\n", leaf->subject,
+		leaf->issuer);
+	fprintf(out, "  valid       %s to %s\n  SHA-256     ", leaf->not_before,
+		leaf->not_after);
+	cli_fingerprint(out, leaf->sha256);
 	fprintf(out, "\n  identities");
 	for (size_t i = 0; i < xcv_result_presented_count(res); i++) {
-		enum xcv_field field;
-		const char *value;
-		bool valid, match;
-		xcv_result_presented(res, i, &field, &value, &valid, NULL);
-		match = valid && xcv_result_identity_matched(res) &&
-			field == xcv_result_identity_field(res) &&
-			strcmp(value, xcv_result_identity_value(res)) == 0;
+		const struct xcv_presented_id *p = xcv_result_presented(res, i);
+		bool match = p->valid && xcv_result_identity_matched(res) &&
+			p->field == xcv_result_identity_field(res) &&
+			strcmp(p->value, xcv_result_identity_value(res)) == 0;
 		fprintf(out, "%s%s %s%s%s", i ? "\n             " : " ",
-			xcv_field_name(field), value, !valid ? " (invalid)" : "",
+			xcv_field_name(p->field), p->value,
+			!p->valid ? " (invalid)" : "",
 			match ? "  <- names the XMPP domain" : "");
 	}
 	if (xcv_result_presented_count(res) == 0)
@@ -106,4 +99,48 @@ cli_prompt(struct xcv_check *check, struct xcv_store *store,
 		xcv_store_path(store), xcv_result_sha256(res),
 		xcv_result_domain(res));
 	return 1;
+}
+
+char *
+cli_read_password(const char *jid)
+{
+	const char *env = getenv("XMPPCV_PASSWORD");
+	struct termios old, quiet;
+	char buf[512], *pw;
+	FILE *tty;
+	bool ok;
+
+	if (env != NULL) {
+		if ((pw = strdup(env)) == NULL)
+			cli_oom();
+		return pw;
+	}
+	tty = fopen("/dev/tty", "r+");
+	if (tty == NULL) {
+		fprintf(stderr, "xmppcv: --login needs a password: set "
+			"XMPPCV_PASSWORD or run on a terminal\n");
+		return NULL;
+	}
+	/* Echo off before the prompt, and without discarding input: a
+	 * password typed or pasted as soon as the prompt shows must count. */
+	tcgetattr(fileno(tty), &old);
+	quiet = old;
+	quiet.c_lflag &= (tcflag_t)~ECHO;
+	tcsetattr(fileno(tty), TCSANOW, &quiet);
+	fprintf(tty, "Password for %s: ", jid);
+	fflush(tty);
+	ok = fgets(buf, sizeof(buf), tty) != NULL;
+	tcsetattr(fileno(tty), TCSANOW, &old);
+	fprintf(tty, "\n");
+	fclose(tty);
+	if (!ok) {
+		fprintf(stderr, "xmppcv: no password given\n");
+		return NULL;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	pw = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	if (pw == NULL)
+		cli_oom();
+	return pw;
 }

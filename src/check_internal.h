@@ -1,0 +1,28 @@
+/* Inside a live check: shared by check.c (the run), report.c (rendering)
+ * and login.c (the login after it). */
+#ifndef XCV_CHECK_INTERNAL_H
+#define XCV_CHECK_INTERNAL_H
+
+#include "discovery.h"
+#include "login.h"
+#include "result_internal.h"
+
+struct xcv_check {
+	char *target_text;
+	struct xcv_target target;
+	enum xcv_service service;
+	bool direct_tls;
+	char *domain_input;          /* the caller's name for a given domain */
+	struct xcv_endpoints eps;
+	const struct xcv_endpoint *used;
+	struct xcv_discovery disc;
+	bool tls_done;
+	char *version, *cipher, *sni, *alpn;
+	struct xcv_chain *chain;
+	struct xcv_result *res;
+	struct xcv_failure failure;  /* no certificate: where it stopped */
+	struct xcv_strv advice;      /* for a failure */
+	struct xcv_login login;
+};
+
+#endif

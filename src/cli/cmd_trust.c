@@ -1,0 +1,142 @@
+/* xmppcv trust list | show FP | remove FP | add FILE --domain D */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cmd_opt options[] = {
+	{ .id = OPT_STORE },
+	{ .id = OPT_DOMAIN, .help = "add: the XMPP domain to trust the "
+	  "certificate for" },
+	{ .id = OPT_HOST },
+	{ .id = OPT_JSON, .help = "list, show: JSON" },
+	{ .id = OPT_END },
+};
+
+static void
+entry_text(const struct xcv_store_entry *e, bool pem)
+{
+	printf("%s\n  subject   %s\n  sha256    ", e->sha256, e->subject);
+	cli_fingerprint(stdout, e->sha256);
+	printf("\n  domains  ");
+	for (size_t j = 0; j < e->n_domains; j++)
+		printf(" %s", e->domains[j]);
+	printf("\n  accepted  %s%s%s\n", e->accepted_at, *e->host ? " from " : "",
+		e->host);
+	if (pem)
+		printf("%s", e->pem);
+}
+
+/* Print a library-made line, or say that memory ran out. */
+static int
+print_line(char *s)
+{
+	if (s == NULL)
+		return cli_oom();
+	printf("%s\n", s);
+	free(s);
+	return EXIT_VERIFIED;
+}
+
+static int
+list(const struct opts *o, struct xcv_store *s)
+{
+	if (o->json)
+		return print_line(xcv_store_to_json(s));
+	printf("%zu accepted certificate%s in %s\n", xcv_store_count(s),
+		xcv_store_count(s) == 1 ? "" : "s", xcv_store_path(s));
+	for (size_t k = 0; k < xcv_store_count(s); k++)
+		entry_text(xcv_store_entry(s, k), false);
+	return EXIT_VERIFIED;
+}
+
+static int
+add(const struct opts *o, struct xcv_store *s, const char *file)
+{
+	const struct xcv_store_entry *e;
+	struct xcv_chain *chain = NULL;
+	char fp[65];
+	int rc, i;
+
+	rc = xcv_chain_load_file(&chain, file);
+	if (rc == 0)
+		rc = xcv_chain_sha256(chain, 0, fp);
+	if (rc == 0)
+		rc = xcv_store_add(s, chain, o->domain, o->host);
+	xcv_chain_free(chain);
+	if (rc < 0)
+		return cli_fail(rc, NULL);
+	i = xcv_store_find(s, fp);
+	e = i >= 0 ? xcv_store_entry(s, (size_t)i) : NULL;
+	printf("accepted %s in %s; trusted for", fp, xcv_store_path(s));
+	for (size_t j = 0; e && j < e->n_domains; j++)
+		printf(" %s", e->domains[j]);
+	printf("\n");
+	return EXIT_VERIFIED;
+}
+
+static int
+run(struct opts *o, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : NULL;
+	struct xcv_store *s = NULL;
+	int status, i, rc;
+
+	if (sub == NULL)
+		return cli_usage_error(&cmd_trust, "trust: say list, show FP, "
+			"remove FP or add FILE --domain D");
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 &&
+	    strcmp(sub, "remove") != 0 && strcmp(sub, "add") != 0)
+		return cli_usage_error(&cmd_trust, "trust: unknown subcommand '%s'",
+			sub);
+	if (strcmp(sub, "list") == 0 ? argc != 1 : argc != 2)
+		return cli_usage_error(&cmd_trust, "trust %s: give exactly one %s",
+			sub, strcmp(sub, "add") == 0 ? "FILE" : "fingerprint");
+	if (strcmp(sub, "add") == 0 && o->domain == NULL)
+		return cli_usage_error(&cmd_trust, "trust add: --domain is "
+			"required: the XMPP domain to trust the certificate for");
+	if ((rc = xcv_store_open(&s, o->store)) < 0)
+		return cli_fail(rc, NULL);
+	cli_store_notes(s);
+	if (strcmp(sub, "list") == 0) {
+		status = list(o, s);
+	} else if (strcmp(sub, "add") == 0) {
+		status = add(o, s, argv[1]);
+	} else if ((i = xcv_store_find(s, argv[1])) < 0) {
+		/* No such entry is an answer (1); a bad fingerprint is not. */
+		status = cli_fail(i, NULL);
+		if (i == XCV_ENOTFOUND)
+			status = EXIT_NOT_VERIFIED;
+	} else if (strcmp(sub, "show") == 0 && o->json) {
+		status = print_line(xcv_store_entry_to_json(s, (size_t)i));
+	} else if (strcmp(sub, "show") == 0) {
+		entry_text(xcv_store_entry(s, (size_t)i), true);
+		status = EXIT_VERIFIED;
+	} else {
+		char fp[65];
+		snprintf(fp, sizeof(fp), "%s", xcv_store_entry(s, (size_t)i)->sha256);
+		if ((rc = xcv_store_remove(s, fp)) < 0) {
+			status = cli_fail(rc, NULL);
+		} else {
+			printf("removed %s from %s\n", fp, xcv_store_path(s));
+			status = EXIT_VERIFIED;
+		}
+	}
+	xcv_store_free(s);
+	return status;
+}
+
+const struct cli_cmd cmd_trust = {
+	.name = "trust",
+	.synopsis = "list|show FP|remove FP [--store DIR] [--json]\n"
+		"       xmppcv trust add FILE --domain D [--host H] [--store DIR]",
+	.summary = "list, show, remove or add accepted certificates",
+	.description =
+		"The store of certificates accepted at check's prompt (or added\n"
+		"here), each trusted only as that exact certificate and only for\n"
+		"its domains. FP is a SHA-256 fingerprint, or 8 or more of its\n"
+		"first hex digits (colons ignored). Exits 1 when FP names no\n"
+		"accepted certificate.",
+	.opts = options,
+	.run = run,
+};

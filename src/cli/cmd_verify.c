@@ -1,0 +1,97 @@
+/* xmppcv verify: judge certificate chain files. */
+#include <stdlib.h>
+
+#include "cli.h"
+
+static const struct cmd_opt options[] = {
+	{ .id = OPT_DOMAIN, .help = "the XMPP domain (for --service https, "
+	  "the host name or address); required" },
+	{ .id = OPT_SERVICE }, { .id = OPT_POLICY }, { .id = OPT_CA_FILE },
+	{ .id = OPT_CA_PATH }, { .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT },
+	{ .id = OPT_WARN_DAYS },
+	{ .id = OPT_JSON, .help = "one JSON object per file, one per line" },
+	{ .id = OPT_END },
+};
+
+static int
+verify_one(struct xcv_config *cfg, const struct opts *o, const char *file,
+	bool first)
+{
+	struct xcv_chain *chain = NULL;
+	struct xcv_result *res = NULL;
+	char *out = NULL;
+	int status, rc;
+
+	rc = xcv_chain_load_file(&chain, file);
+	if (rc == 0) {
+		for (size_t i = 0; i < xcv_chain_note_count(chain); i++)
+			fprintf(stderr, "xmppcv: note: %s\n",
+				xcv_chain_note(chain, i));
+		rc = xcv_verify(&res, cfg, chain, o->domain);
+	}
+	if (rc < 0) {
+		status = cli_fail(rc, NULL);
+		if (o->json && status != EXIT_INTERNAL &&
+		    (out = xcv_input_error_to_json("file", file,
+		    xcv_error_last())) != NULL)
+			printf("%s\n", out);
+		goto out;
+	}
+	out = o->json ? xcv_result_to_json(res, file) :
+		xcv_result_to_text(res, file);
+	if (out == NULL) {
+		status = cli_fail(XCV_ENOMEM, NULL);
+		goto out;
+	}
+	if (o->json)
+		printf("%s\n", out);
+	else
+		printf("%s%s", first ? "" : "\n", out);
+	status = xcv_result_ok(res) ? EXIT_VERIFIED : EXIT_NOT_VERIFIED;
+out:
+	fflush(stdout);
+	free(out);
+	xcv_result_free(res);
+	xcv_chain_free(chain);
+	return status;
+}
+
+static int
+run(struct opts *o, int argc, char **argv)
+{
+	struct xcv_config *cfg;
+	int status = EXIT_VERIFIED;
+
+	if (argc == 0)
+		return cli_usage_error(&cmd_verify, "verify: no FILE given: name "
+			"one or more chain files (leaf first)");
+	if (o->domain == NULL)
+		return cli_usage_error(&cmd_verify, "verify: --domain is "
+			"required: the XMPP domain that clients use (for --service "
+			"https, the host name)");
+	cfg = cli_config(o, &status);
+	if (cfg == NULL)
+		return status;
+	for (int i = 0; i < argc; i++) {
+		int s = verify_one(cfg, o, argv[i], i == 0);
+		if (s > status)
+			status = s;
+	}
+	xcv_config_free(cfg);
+	return status;
+}
+
+const struct cli_cmd cmd_verify = {
+	.name = "verify",
+	.synopsis = "--domain D [options] FILE...",
+	.summary = "judge certificate chain files for an XMPP domain",
+	.description =
+		"Judge each FILE, a certificate chain as a server presents it\n"
+		"(PEM certificates, the server's own first, or one DER\n"
+		"certificate), for the XMPP domain D, as a careful XMPP client\n"
+		"does: chain trust, then the identity (xmppAddr, SRVName,\n"
+		"dNSName, Subject CN as a fallback). Each file gets its own\n"
+		"report: the verdict first, then why, then what to do.",
+	.opts = options,
+	.run = run,
+};

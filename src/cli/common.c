@@ -1,0 +1,407 @@
+/*
+ * What the commands share: the option table (which also writes each
+ * command's --help), parsing, the configuration and check parameters the
+ * options describe, and error reporting with the documented exit status.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Every option once: its name, its value's name, what it does. */
+static const struct opt_def {
+	enum opt_id id;
+	const char *name;
+	const char *arg;          /* NULL for a flag */
+	const char *help;
+} defs[] = {
+	{ OPT_DOMAIN, "domain", "D", "the XMPP domain" },
+	{ OPT_SERVICE, "service", "c2s|s2s|https",
+	  "which identities apply (default c2s)" },
+	{ OPT_POLICY, "policy", "rfc6125|rfc9525",
+	  "rfc9525 never uses the Subject CN (default rfc6125)" },
+	{ OPT_CA_FILE, "ca-file", "F", "trust the certificates in F "
+	  "(PEM bundle or DER); repeatable" },
+	{ OPT_CA_PATH, "ca-path", "DIR", "trust every certificate file in DIR; "
+	  "repeatable" },
+	{ OPT_NO_SYSTEM_CA, "no-system-ca", NULL, "do not trust the system's "
+	  "anchors" },
+	{ OPT_AT, "at", "TIME", "verify as at TIME (ISO 8601 UTC, e.g. "
+	  "2026-06-01T00:00:00Z, or @unix-seconds)" },
+	{ OPT_WARN_DAYS, "warn-days", "N", "warn about expiry within N days "
+	  "(default 30)" },
+	{ OPT_JSON, "json", NULL, "one JSON object per line" },
+	{ OPT_DIRECT_TLS, "direct-tls", NULL, "TLS first (XEP-0368: port "
+	  "5223, _xmpps-client), not STARTTLS" },
+	{ OPT_RESOLVE, "resolve", "HOST:PORT:ADDRESS", "use ADDRESS for "
+	  "HOST:PORT, without DNS; repeatable" },
+	{ OPT_TIMEOUT, "timeout", "SECONDS", "deadline for each phase: "
+	  "connect, stream header, features, STARTTLS, handshake (default 10)" },
+	{ OPT_MAX_ATTEMPTS, "max-attempts", "N", "connections for domain "
+	  "discovery (default 5)" },
+	{ OPT_FROM, "from", "NAME", "s2s: our name in the stream header "
+	  "(default xmppcv.invalid)" },
+	{ OPT_DNS_SERVER, "dns-server", "ADDRESS[:PORT]", "ask this DNS "
+	  "server instead of the system's" },
+	{ OPT_STORE, "store", "DIR", "the accepted-certificate store (default "
+	  "$XMPPCV_STORE, else ~/.local/share/xmppcv/accepted)" },
+	{ OPT_NO_PROMPT, "no-prompt", NULL, "never ask to accept a certificate" },
+	{ OPT_LOGIN, "login", "JID", "after a verified check, log JID in "
+	  "(password from XMPPCV_PASSWORD or the terminal)" },
+	{ OPT_OUT, "out", "DIR", "the case directory to create (must not "
+	  "exist)" },
+	{ OPT_FROM_FILE, "from-file", "FILE", "make the case from a chain "
+	  "file instead of a server" },
+	{ OPT_TAP, "tap", NULL, "print TAP (Test Anything Protocol)" },
+	{ OPT_HOST, "host", "H", "where the certificate came from, for the "
+	  "record" },
+	{ OPT_HELP, "help", NULL, "this help" },
+};
+#define N_DEFS (sizeof(defs) / sizeof(defs[0]))
+
+static const struct opt_def *
+def_of(enum opt_id id)
+{
+	for (size_t i = 0; i < N_DEFS; i++)
+		if (defs[i].id == id)
+			return &defs[i];
+	return NULL;
+}
+
+static const struct cmd_opt *
+cmd_takes(const struct cli_cmd *cmd, enum opt_id id)
+{
+	static const struct cmd_opt help = { .id = OPT_HELP };
+
+	if (id == OPT_HELP)
+		return &help;
+	for (const struct cmd_opt *o = cmd->opts; o->id != OPT_END; o++)
+		if (o->id == id)
+			return o;
+	return NULL;
+}
+
+/* Text from column 26, wrapped before column 80. */
+static void
+put_wrapped(FILE *f, const char *text, size_t col)
+{
+	const size_t indent = 26, width = 79;
+
+	while (*text) {
+		size_t room = width - col, n = strlen(text);
+		if (n > room) {
+			n = room;
+			while (n > 0 && text[n] != ' ')
+				n--;
+			if (n == 0)
+				n = strcspn(text, " ");
+		}
+		fprintf(f, "%.*s\n", (int)n, text);
+		text += n;
+		text += strspn(text, " ");
+		if (*text)
+			fprintf(f, "%*s", (int)indent, "");
+		col = indent;
+	}
+}
+
+void
+cli_help(const struct cli_cmd *cmd, FILE *f)
+{
+	fprintf(f, "usage: xmppcv %s %s\n\n%s\n\noptions:\n", cmd->name,
+		cmd->synopsis, cmd->description);
+	for (const struct cmd_opt *o = cmd->opts; ; o++) {
+		/* --help, which every command takes, ends the list. */
+		enum opt_id id = o->id == OPT_END ? OPT_HELP : o->id;
+		const struct opt_def *d = def_of(id);
+		const char *help = o->id != OPT_END && o->help ? o->help : NULL;
+		const char *arg = o->id != OPT_END && o->arg ? o->arg : NULL;
+		char left[64];
+
+		if (d != NULL) {
+			arg = arg ? arg : d->arg;
+			snprintf(left, sizeof(left), "--%s%s%s", d->name,
+				arg ? " " : "", arg ? arg : "");
+			/* A long option name gets a line of its own. */
+			if (strlen(left) > 22)
+				fprintf(f, "  %s\n%26s", left, "");
+			else
+				fprintf(f, "  %-22s  ", left);
+			put_wrapped(f, help ? help : d->help, 26);
+		}
+		if (o->id == OPT_END)
+			break;
+	}
+	fprintf(f, "\nSee xmppcv(1) for the exit status and the JSON fields.\n");
+}
+
+int
+cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "xmppcv: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, "\nTry 'xmppcv %s --help'.\n", cmd->name);
+	else
+		fprintf(stderr, "\nTry 'xmppcv --help'.\n");
+	return EXIT_USAGE;
+}
+
+int
+cli_exit_for(int rc)
+{
+	switch (rc) {
+	case XCV_OK:
+		return EXIT_VERIFIED;
+	case XCV_ECONNECT:
+		return EXIT_NO_CERT;
+	case XCV_ENOMEM:
+		return EXIT_INTERNAL;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+int
+cli_fail(int rc, const char *prefix)
+{
+	fprintf(stderr, "xmppcv: %s%s\n", prefix ? prefix : "",
+		xcv_error_last());
+	return cli_exit_for(rc);
+}
+
+int
+cli_oom(void)
+{
+	fprintf(stderr, "xmppcv: out of memory\n");
+	return EXIT_INTERNAL;
+}
+
+static int
+parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+list_add(struct list *l, const char *s)
+{
+	const char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	v[l->n++] = s;
+	l->v = v;
+	return 0;
+}
+
+void
+cli_opts_clear(struct opts *o)
+{
+	free(o->ca_files.v);
+	free(o->ca_paths.v);
+	free(o->resolve.v);
+	memset(&o->ca_files, 0, sizeof(o->ca_files));
+	memset(&o->ca_paths, 0, sizeof(o->ca_paths));
+	memset(&o->resolve, 0, sizeof(o->resolve));
+}
+
+/* One option's value into o; -1 to go on, or an exit status. */
+static int
+take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
+	const char *arg)
+{
+	switch (id) {
+	case OPT_DOMAIN: o->domain = arg; break;
+	case OPT_SERVICE:
+		if (xcv_service_parse(&o->service, arg) < 0)
+			return cli_usage_error(cmd, "%s", xcv_error_last());
+		break;
+	case OPT_POLICY:
+		if (xcv_policy_parse(&o->policy, arg) < 0)
+			return cli_usage_error(cmd, "%s", xcv_error_last());
+		o->have_policy = true;
+		break;
+	case OPT_CA_FILE:
+	case OPT_CA_PATH:
+	case OPT_RESOLVE:
+		if (list_add(id == OPT_CA_FILE ? &o->ca_files : id == OPT_CA_PATH ?
+		    &o->ca_paths : &o->resolve, arg) < 0)
+			return cli_oom();
+		break;
+	case OPT_NO_SYSTEM_CA: o->no_system_ca = true; break;
+	case OPT_AT:
+		if (strcmp(arg, "now") == 0) {
+			o->at_mode = AT_NOW;
+		} else if (strcmp(arg, "captured") == 0 && cmd == &cmd_replay) {
+			o->at_mode = AT_CAPTURED;
+		} else if (xcv_time_parse(&o->at, arg) < 0) {
+			return cli_usage_error(cmd, "--at: %s", xcv_error_last());
+		} else {
+			o->at_mode = AT_TIME;
+		}
+		break;
+	case OPT_WARN_DAYS:
+		if (parse_int(arg, 0, 36500, &o->warn_days) < 0)
+			return cli_usage_error(cmd, "--warn-days wants a number of "
+				"days (0-36500), not '%s'", arg);
+		break;
+	case OPT_TIMEOUT:
+		if (parse_int(arg, 1, 3600, &o->timeout_s) < 0)
+			return cli_usage_error(cmd, "--timeout wants seconds "
+				"(1-3600), not '%s'", arg);
+		break;
+	case OPT_MAX_ATTEMPTS:
+		if (parse_int(arg, 1, 100, &o->max_attempts) < 0)
+			return cli_usage_error(cmd, "--max-attempts wants a number "
+				"(1-100), not '%s'", arg);
+		break;
+	case OPT_JSON: o->json = true; break;
+	case OPT_DIRECT_TLS: o->direct_tls = true; break;
+	case OPT_FROM: o->from = arg; break;
+	case OPT_DNS_SERVER: o->dns_server = arg; break;
+	case OPT_STORE: o->store = arg; break;
+	case OPT_NO_PROMPT: o->no_prompt = true; break;
+	case OPT_LOGIN: o->login = arg; break;
+	case OPT_OUT: o->out = arg; break;
+	case OPT_FROM_FILE: o->from_file = arg; break;
+	case OPT_HOST: o->host = arg; break;
+	case OPT_TAP: o->tap = true; break;
+	case OPT_HELP:
+		cli_help(cmd, stdout);
+		return EXIT_VERIFIED;
+	case OPT_END:
+		break;
+	}
+	return -1;
+}
+
+int
+cli_parse(struct opts *o, const struct cli_cmd *cmd, int *argc, char ***argv)
+{
+	struct option longopts[N_DEFS + 1];
+	int c, idx, status;
+
+	*o = (struct opts){ .cmd = cmd, .warn_days = 30, .timeout_s = 10,
+		.max_attempts = 5 };
+	memset(longopts, 0, sizeof(longopts));
+	/* Every option is known, so that one another command takes is
+	 * named as such rather than as unknown. */
+	for (size_t i = 0; i < N_DEFS; i++)
+		longopts[i] = (struct option){ defs[i].name, defs[i].arg ?
+			required_argument : no_argument, NULL, (int)defs[i].id };
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(*argc, *argv, ":", longopts, &idx)) != -1) {
+		if (c == ':')
+			return cli_usage_error(cmd, "option '%s' needs a value",
+				(*argv)[optind - 1]);
+		if (c == '?' || c < OPT_DOMAIN)
+			return cli_usage_error(cmd, "unknown option '%s' for %s",
+				(*argv)[optind - 1], cmd->name);
+		if (cmd_takes(cmd, (enum opt_id)c) == NULL)
+			return cli_usage_error(cmd, "option '--%s' does not apply "
+				"to %s", longopts[idx].name, cmd->name);
+		status = take(o, cmd, (enum opt_id)c, optarg);
+		if (status >= 0)
+			return status;
+	}
+	*argc -= optind;
+	*argv += optind;
+	return -1;
+}
+
+struct xcv_config *
+cli_config(const struct opts *o, int *status)
+{
+	static const struct { enum xcv_input what; const char *name; } names[] = {
+		{ XCV_INPUT_TRUST_ANCHOR, "--ca-file" },
+		{ XCV_INPUT_DOMAIN, "--domain" },
+		{ XCV_INPUT_ADDRESS, "--resolve HOST:PORT:ADDRESS" },
+		{ XCV_INPUT_DIRECT_TLS, "--direct-tls" },
+	};
+	struct xcv_config *cfg = xcv_config_new();
+	int rc = 0;
+
+	if (cfg == NULL) {
+		*status = cli_oom();
+		return NULL;
+	}
+	xcv_config_set_service(cfg, o->service);
+	xcv_config_set_policy(cfg, o->policy);
+	xcv_config_set_system_ca(cfg, !o->no_system_ca);
+	xcv_config_set_warn_days(cfg, o->warn_days);
+	if (o->at_mode == AT_TIME)
+		xcv_config_set_time(cfg, o->at);
+	for (size_t i = 0; rc == 0 && i < sizeof(names) / sizeof(names[0]); i++)
+		if ((rc = xcv_config_name_input(cfg, names[i].what,
+		    names[i].name)) < 0)
+			*status = cli_fail(rc, NULL);
+	for (size_t i = 0; rc == 0 && i < o->ca_files.n; i++)
+		if ((rc = xcv_config_add_ca_file(cfg, o->ca_files.v[i])) < 0)
+			*status = cli_fail(rc, "--ca-file ");
+	for (size_t i = 0; rc == 0 && i < o->ca_paths.n; i++)
+		if ((rc = xcv_config_add_ca_path(cfg, o->ca_paths.v[i])) < 0)
+			*status = cli_fail(rc, "--ca-path ");
+	if (rc < 0) {
+		xcv_config_free(cfg);
+		return NULL;
+	}
+	for (size_t i = 0; i < xcv_config_note_count(cfg); i++)
+		fprintf(stderr, "xmppcv: note: %s\n", xcv_config_note(cfg, i));
+	return cfg;
+}
+
+struct xcv_check_params
+cli_check_params(const struct opts *o, const char *target)
+{
+	struct xcv_check_params p = XCV_CHECK_PARAMS_INIT;
+
+	p.target = target;
+	p.domain = o->domain;
+	p.from = o->from;
+	p.direct_tls = o->direct_tls;
+	p.resolve = o->resolve.v;
+	p.n_resolve = o->resolve.n;
+	p.dns_server = o->dns_server;
+	p.timeout_ms = o->timeout_s * 1000;
+	p.max_attempts = o->max_attempts;
+	return p;
+}
+
+void
+cli_fingerprint(FILE *f, const char *hex)
+{
+	for (size_t i = 0; hex[i] && hex[i + 1]; i += 2)
+		fprintf(f, "%s%c%c", i ? ":" : "", toupper((unsigned char)hex[i]),
+			toupper((unsigned char)hex[i + 1]));
+}
+
+void
+cli_store_notes(const struct xcv_store *store)
+{
+	size_t n = xcv_store_note_count(store);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "xmppcv: store: %s\n", xcv_store_note(store, i));
+	if (n)
+		fprintf(stderr, "xmppcv: store: going on with the %zu certificate%s "
+			"that could be read\n", xcv_store_count(store),
+			xcv_store_count(store) == 1 ? "" : "s");
+}

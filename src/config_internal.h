@@ -1,0 +1,40 @@
+/* Inside a configuration (config.c; the verified-intermediate cache is
+ * verify.c's). */
+#ifndef XCV_CONFIG_INTERNAL_H
+#define XCV_CONFIG_INTERNAL_H
+
+#include "chain_internal.h"
+
+struct xcv_config {
+	enum xcv_service service;
+	enum xcv_policy policy;
+	bool system_ca;
+	bool have_time;
+	int64_t at;
+	int warn_days;
+	STACK_OF(X509) *anchors;
+	X509_STORE *store;           /* built on first use */
+	struct xcv_strv notes;
+	struct xcv_store *accepted;  /* borrowed; may be NULL */
+	/* Intermediates a full verification under this configuration found
+	 * to chain to an anchor, with the path above them (verify.c). */
+	struct xcv_verified {
+		X509 *inter;
+		STACK_OF(X509) *above;   /* issuers up to the anchor */
+	} *verified;
+	size_t n_verified;
+	bool no_verified_cache;      /* tests: always verify in full */
+	const char *input_name[XCV_INPUT_COUNT];   /* owned; NULL: in words */
+};
+
+/* Forget the verified intermediates (when the anchors change). */
+void xcv_config_forget_verified(struct xcv_config *cfg);
+
+/* Trust store for cfg, built once; owned by cfg. NULL with error set. */
+X509_STORE *xcv_config_store(struct xcv_config *cfg);
+
+/* The caller's name for an input (xcv_config_name_input), or NULL: advice
+ * then describes it in words. */
+const char *xcv_config_input(const struct xcv_config *cfg, enum xcv_input what);
+
+#endif

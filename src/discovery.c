@@ -1,0 +1,247 @@
+/* Domain discovery: candidates, attempts and their judgement (discovery.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "discovery.h"
+#include "identity.h"
+
+int
+xcv_failure_set(struct xcv_failure *f, enum xcv_phase phase,
+	const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	/* Format first: the arguments may include the old message. */
+	va_start(ap, fmt);
+	msg = xcv_vasprintf(fmt, ap);
+	va_end(ap);
+	if (msg == NULL)
+		return xcv_oom();
+	free(f->message);
+	f->message = msg;
+	f->phase = phase;
+	return 0;
+}
+
+void
+xcv_failure_clear(struct xcv_failure *f)
+{
+	free(f->message);
+	f->message = NULL;
+	f->phase = XCV_PHASE_NONE;
+}
+
+int
+xcv_discovery_init(struct xcv_discovery *d, const struct xcv_target *t,
+	const char *given)
+{
+	bool ip;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	if (given != NULL) {
+		rc = xcv_reference_normalize(&d->given, &ip, given);
+		if (rc < 0)
+			return rc;
+		return xcv_strv_push(&d->candidates, d->given);
+	}
+	if (t->jid_domain != NULL)
+		return xcv_strv_push(&d->candidates, t->jid_domain);
+	if (t->host_is_ip)
+		return 0;
+	xcv_strv_push(&d->candidates, t->host);
+	/* Parent domains while two or more labels remain. */
+	for (const char *h = strchr(t->host, '.'); h && strchr(h + 1, '.');
+	     h = strchr(h + 1, '.'))
+		if (!xcv_strv_contains(&d->candidates, h + 1))
+			xcv_strv_push(&d->candidates, h + 1);
+	return xcv_strv_ok(&d->candidates);
+}
+
+static void
+attempt_clear(struct xcv_attempt *a)
+{
+	free(a->to);
+	free(a->from);
+	free(a->address);
+	free(a->outcome);
+	free(a->detail);
+	free(a->see_other_host);
+	free(a->fail_message);
+}
+
+void
+xcv_discovery_clear(struct xcv_discovery *d)
+{
+	xcv_strv_clear(&d->candidates);
+	free(d->given);
+	for (size_t i = 0; i < d->n; i++)
+		attempt_clear(&d->v[i]);
+	free(d->v);
+	free(d->domain);
+	xcv_failure_clear(&d->why);
+	xcv_strv_clear(&d->warnings);
+	memset(d, 0, sizeof(*d));
+}
+
+/* A new attempt at the end, or NULL. Strings are copied. */
+static struct xcv_attempt *
+add(struct xcv_discovery *d, enum xcv_answer answer, const char *to,
+	const char *from, const char *address, const char *outcome,
+	const char *detail)
+{
+	struct xcv_attempt *v = realloc(d->v, (d->n + 1) * sizeof(*v)), *a;
+
+	if (v == NULL)
+		return NULL;
+	d->v = v;
+	a = &v[d->n];
+	memset(a, 0, sizeof(*a));
+	a->answer = answer;
+	a->to = xcv_strdup(to);
+	a->from = xcv_strdup(from);
+	a->address = xcv_strdup(address);
+	a->outcome = xcv_strdup(outcome);
+	a->detail = xcv_strdup(detail);
+	if (a->to == NULL || a->address == NULL || a->outcome == NULL ||
+	    (from && a->from == NULL) || (detail && a->detail == NULL)) {
+		attempt_clear(a);
+		return NULL;
+	}
+	d->n++;
+	return a;
+}
+
+int
+xcv_discovery_record_refused(struct xcv_discovery *d, const char *to,
+	const char *address, const char *message)
+{
+	enum xcv_next next;
+
+	if (add(d, XCV_ANSWER_CONNECT_FAILED, to, NULL, address,
+	    "connect failed", message) == NULL)
+		return xcv_oom();
+	return xcv_discovery_judge(d, d->n - 1, &next);
+}
+
+int
+xcv_discovery_record(struct xcv_discovery *d, const struct xcv_probe *pr,
+	const char *to, const char *address, bool direct_tls)
+{
+	const struct xcv_stream_state *st = xcv_probe_stream(pr);
+	const char *cond = st->error_condition;
+	bool failed = xcv_probe_failed(pr);
+	struct xcv_attempt *a;
+
+	if (st->header && st->error) {
+		/* RFC 6120 §4.9.3.6/§4.9.3.5: this server does not serve 'to'. */
+		bool not_served = cond && (strcmp(cond, "host-unknown") == 0 ||
+			strcmp(cond, "host-gone") == 0);
+		a = add(d, not_served ? XCV_ANSWER_NOT_SERVED :
+			XCV_ANSWER_STREAM_ERROR, to, st->from, address,
+			cond ? cond : "stream error", st->error_text);
+		if (a && st->see_other_host &&
+		    (a->see_other_host = xcv_strdup(st->see_other_host)) == NULL)
+			return xcv_oom();
+	} else if (failed && direct_tls && xcv_probe_tls_alert(pr) == 112) {
+		/* Direct TLS picks the certificate by SNI: an unknown name
+		 * gets alert 112, which is this server's "host-unknown". */
+		a = add(d, XCV_ANSWER_NOT_SERVED, to, NULL, address,
+			"unrecognized-name", "TLS alert 112 for SNI");
+	} else if (!st->header || (!st->features && failed)) {
+		a = add(d, XCV_ANSWER_FAILED, to, st->from, address, "failed",
+			failed ? xcv_probe_fail_message(pr) : "no reply");
+	} else {
+		bool same = st->from == NULL || *st->from == '\0' ||
+			xcv_same_domain(st->from, to);
+		a = add(d, same ? XCV_ANSWER_ACCEPTED : XCV_ANSWER_ANNOUNCED, to,
+			st->from, address, same ? "accepted" : "announced", NULL);
+	}
+	if (a == NULL)
+		return xcv_oom();
+	if (failed) {
+		a->fail_phase = xcv_probe_fail_phase(pr);
+		a->fail_message = xcv_strdup(xcv_probe_fail_message(pr));
+		if (a->fail_message == NULL)
+			return xcv_oom();
+	}
+	return 0;
+}
+
+
+/* Header and features: the domain is settled, given or learned. */
+static int
+settle(struct xcv_discovery *d, const struct xcv_attempt *a)
+{
+	if (a->answer == XCV_ANSWER_ACCEPTED) {
+		d->source = d->given ? XCV_DOMAIN_GIVEN : XCV_DOMAIN_ACCEPTED;
+		d->domain = xcv_strdup(d->given ? d->given : a->to);
+		if (a->from == NULL || *a->from == '\0')
+			xcv_strv_pushf(&d->warnings, "the server's stream header "
+				"has no 'from'; RFC 6120 §4.7.1 requires it");
+	} else if (d->given) {
+		d->source = XCV_DOMAIN_GIVEN;
+		d->domain = xcv_strdup(d->given);
+		xcv_strv_pushf(&d->warnings, "the server answered as '%s' "
+			"although it was asked for %s; verifying against %s as "
+			"given", a->from, d->given, d->given);
+	} else {
+		bool ip;
+		if (xcv_reference_normalize(&d->domain, &ip, a->from) < 0)
+			return xcv_failure_set(&d->why, XCV_PHASE_STREAM, "the "
+				"server announced the domain '%s', which is not a "
+				"valid domain", a->from);
+		d->source = XCV_DOMAIN_ANNOUNCED;
+	}
+	if (d->domain == NULL)
+		return xcv_oom();
+	if (xcv_strv_ok(&d->warnings) < 0)
+		return XCV_ENOMEM;
+	/* Settled, but the probe may still have failed later (STARTTLS,
+	 * the handshake). */
+	if (a->fail_phase != XCV_PHASE_NONE)
+		return xcv_failure_set(&d->why, a->fail_phase, "%s",
+			a->fail_message);
+	xcv_failure_clear(&d->why);
+	return 0;
+}
+
+int
+xcv_discovery_judge(struct xcv_discovery *d, size_t i, enum xcv_next *next)
+{
+	const struct xcv_attempt *a = &d->v[i];
+	struct xcv_failure *why = &d->why;
+
+	*next = XCV_NEXT_STOP;
+	switch (a->answer) {
+	case XCV_ANSWER_NOT_SERVED:
+		*next = XCV_NEXT_CANDIDATE;
+		if (strcmp(a->outcome, "unrecognized-name") == 0)
+			return xcv_failure_set(why, XCV_PHASE_DISCOVERY, "the server "
+				"has no certificate for %s (TLS alert unrecognized "
+				"name)", a->to);
+		return xcv_failure_set(why, XCV_PHASE_DISCOVERY, "the server does "
+			"not serve %s (%s)", a->to, a->outcome);
+	case XCV_ANSWER_CONNECT_FAILED:
+		*next = XCV_NEXT_CANDIDATE;
+		return xcv_failure_set(why, XCV_PHASE_CONNECT, "%s", a->detail);
+	case XCV_ANSWER_STREAM_ERROR:
+		if (strcmp(a->outcome, "see-other-host") == 0)
+			return xcv_failure_set(why, XCV_PHASE_STREAM, "the server "
+				"redirects to %s (see-other-host): check that host "
+				"instead", a->see_other_host ? a->see_other_host : "?");
+		return xcv_failure_set(why, XCV_PHASE_STREAM, "the server closed "
+			"the stream with the error <%s/>%s%s",
+			strcmp(a->outcome, "stream error") ? a->outcome : "?",
+			a->detail ? ": " : "", a->detail ? a->detail : "");
+	case XCV_ANSWER_FAILED:
+		return xcv_failure_set(why, a->fail_phase != XCV_PHASE_NONE ?
+			a->fail_phase : XCV_PHASE_STREAM, "%s", a->detail);
+	case XCV_ANSWER_ACCEPTED:
+	case XCV_ANSWER_ANNOUNCED:
+		return settle(d, a);
+	}
+	return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * Domain discovery: which XMPP domain a server serves (DESIGN.md).
+ *
+ * The candidates, in order: the given domain; else the JID's domain; else
+ * the host name and its parent domains while two or more labels remain.
+ * Each candidate gets a fresh connection (a probe). Recording an attempt
+ * reads what the server answered; judging it decides whether the domain
+ * is settled, the next candidate is due, or the check must stop.
+ */
+#ifndef XCV_DISCOVERY_H
+#define XCV_DISCOVERY_H
+
+#include "net.h"
+#include "probe.h"
+
+/* Where something stopped, and why in words. */
+struct xcv_failure {
+	enum xcv_phase phase;  /* XCV_PHASE_NONE: no failure */
+	char *message;
+};
+/* Set f (the arguments may include its old message); 0 or XCV_ENOMEM. */
+int xcv_failure_set(struct xcv_failure *f, enum xcv_phase phase,
+	const char *fmt, ...) XCV_PRINTF(3, 4);
+void xcv_failure_clear(struct xcv_failure *f);
+
+/* What one connection for one candidate got. */
+enum xcv_answer {
+	XCV_ANSWER_ACCEPTED,       /* features followed; 'from' is the candidate */
+	XCV_ANSWER_ANNOUNCED,      /* features followed; 'from' names another */
+	XCV_ANSWER_NOT_SERVED,     /* host-unknown, host-gone, TLS alert 112 */
+	XCV_ANSWER_STREAM_ERROR,   /* any other stream error */
+	XCV_ANSWER_CONNECT_FAILED, /* this address refused; try the next one */
+	XCV_ANSWER_FAILED,         /* no usable reply */
+};
+
+struct xcv_attempt {
+	enum xcv_answer answer;
+	char *to;              /* the candidate */
+	char *from;            /* the reply header's from, if any */
+	char *address;
+	char *outcome;         /* for reports: "accepted", "host-unknown", ... */
+	char *detail;          /* a stream error's text, or the failure */
+	char *see_other_host;  /* a redirect's target */
+	enum xcv_phase fail_phase; /* the probe failed here (or NONE) */
+	char *fail_message;
+};
+
+enum xcv_next {
+	XCV_NEXT_CANDIDATE,    /* not served: try the next candidate */
+	XCV_NEXT_STOP,         /* settled, or nothing more to learn */
+};
+
+struct xcv_discovery {
+	struct xcv_strv candidates;
+	char *given;           /* normalised given domain, or NULL */
+	struct xcv_attempt *v;
+	size_t n;
+	char *domain;          /* settled, or NULL */
+	enum xcv_domain_source source;
+	struct xcv_failure why;    /* not settled, or the probe stopped */
+	struct xcv_strv warnings;
+};
+
+/* Candidates for target; given (may be NULL) is normalised. An IP target
+ * without a given domain has none. XCV_EINPUT for a bad given domain. */
+int xcv_discovery_init(struct xcv_discovery *d, const struct xcv_target *t,
+	const char *given);
+void xcv_discovery_clear(struct xcv_discovery *d);
+
+/* Record what the probe for candidate to at address got; direct_tls says
+ * whether TLS came first. */
+int xcv_discovery_record(struct xcv_discovery *d, const struct xcv_probe *pr,
+	const char *to, const char *address, bool direct_tls);
+
+/* Record an address that refused the connection. */
+int xcv_discovery_record_refused(struct xcv_discovery *d, const char *to,
+	const char *address, const char *message);
+
+/* Judge attempt i: settle the domain or set why not, and say what next. */
+int xcv_discovery_judge(struct xcv_discovery *d, size_t i, enum xcv_next *next);
+
+#endif
