@@ -18,10 +18,10 @@ struct xcv_case {
 	char *dir;
 	struct xcv_chain *chain, *anchors;
 	char *domain, *service, *policy;
-	bool system_ca;
+	bool system_ca, strict;
 	int64_t captured;
 	bool ok, trusted;
-	char *field, *value, *error;
+	char *verdict, *field, *value, *error;
 	char *recorded;
 	char *key;
 };
@@ -89,8 +89,8 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 		return rc;
 	}
 	xcv_time_format(res->at, captured);
-	o = json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s,s:s,s:b,s:s,s:s,"
-		"s:{s:b,s:b,s:s?,s:s?,s:s?}}",
+	o = json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s,s:s,s:b,s:b,s:s,s:s,"
+		"s:{s:s,s:b,s:b,s:s?,s:s?,s:s?}}",
 		"format", CASE_FORMAT,
 		"target", meta->target, "address", meta->address,
 		"domain", res->id.reference, "domain_source",
@@ -98,10 +98,12 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 		  NULL,
 		"service", xcv_service_name(res->service),
 		"policy", xcv_policy_name(res->id.policy),
-		"system_ca", meta->system_ca, "captured", captured,
+		"system_ca", meta->system_ca, "strict", res->strict,
+		"captured", captured,
 		"xmppcv", xcv_version(),
-		"verdict", "ok", res->ok, "chain_trusted",
-		  res->trusted || res->accepted,
+		"verdict", "name", xcv_verdict_name(res->verdict),
+		  "ok", res->ok, "chain_trusted",
+		  res->trusted || res->accepted_trusted,
 		  "matched_field", m ? xcv_field_name(m->field) : NULL,
 		  "matched_value", m ? m->value : NULL,
 		  "error", res->n_errors ? res->errors[0].text : NULL);
@@ -158,6 +160,7 @@ xcv_case_free(struct xcv_case *c)
 	free(c->domain);
 	free(c->service);
 	free(c->policy);
+	free(c->verdict);
 	free(c->field);
 	free(c->value);
 	free(c->error);
@@ -219,8 +222,10 @@ xcv_case_load(struct xcv_case **out, const char *dir)
 		goto out;
 	}
 	c->system_ca = !json_is_false(json_object_get(o, "system_ca"));
+	c->strict = json_is_true(json_object_get(o, "strict"));
 	c->ok = json_is_true(json_object_get(v, "ok"));
 	c->trusted = json_is_true(json_object_get(v, "chain_trusted"));
+	c->verdict = jstr_dup(v, "name");     /* absent before verdicts */
 	c->field = jstr_dup(v, "matched_field");
 	c->value = jstr_dup(v, "matched_value");
 	c->error = jstr_dup(v, "error");
@@ -238,7 +243,8 @@ xcv_case_load(struct xcv_case **out, const char *dir)
 		goto out;
 	/* Cases with the same service, policy and anchors share a
 	 * configuration when replayed. */
-	c->key = xcv_asprintf("%s|%s|%d", c->service, c->policy, c->system_ca);
+	c->key = xcv_asprintf("%s|%s|%d|%d", c->service, c->policy,
+		c->system_ca, c->strict);
 	for (size_t i = 0; c->key && c->anchors &&
 	     i < xcv_chain_count(c->anchors); i++) {
 		char fp[65], *k;
@@ -308,6 +314,8 @@ xcv_case_configure(const struct xcv_case *c, struct xcv_config *cfg)
 	xcv_config_set_policy(cfg, pol);
 	if (!c->system_ca)
 		xcv_config_set_system_ca(cfg, false);
+	if (c->strict)
+		xcv_config_set_strict(cfg, true);
 	if (c->anchors)
 		return xcv_config_add_ca_chain(cfg, c->anchors);
 	return 0;
@@ -326,7 +334,10 @@ xcv_case_diff(const struct xcv_case *c, const struct xcv_result *res)
 		&res->id.presented[res->id.match] : NULL;
 	char *now;
 
-	if (c->ok == res->ok && c->trusted == (res->trusted || res->accepted) &&
+	if (c->ok == res->ok &&
+	    c->trusted == (res->trusted || res->accepted_trusted) &&
+	    (c->verdict == NULL ||
+	     strcmp(c->verdict, xcv_verdict_name(res->verdict)) == 0) &&
 	    same(c->field, m ? xcv_field_name(m->field) : NULL) &&
 	    same(c->value, m ? m->value : NULL))
 		return NULL;

@@ -412,24 +412,39 @@ name_text(const X509_NAME *name)
 	return text;
 }
 
-static char *
-short_name(X509 *x)
+char *
+xcv_cert_short_name(X509 *x)
 {
 	X509_NAME *n = X509_get_subject_name(x);
 	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+	GENERAL_NAMES *sans;
 	unsigned char *utf8 = NULL;
-	char *text;
+	char *text = NULL;
 	int len;
 
-	if (i < 0)
+	if (i >= 0) {
+		len = ASN1_STRING_to_UTF8(&utf8,
+			X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
+		if (len >= 0) {
+			text = xcv_escape(utf8, (size_t)len);
+			OPENSSL_free(utf8);
+			return text;
+		}
+	}
+	if (X509_NAME_entry_count(n) > 0)
 		return name_text(n);
-	len = ASN1_STRING_to_UTF8(&utf8,
-		X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
-	if (len < 0)
-		return name_text(n);
-	text = xcv_escape(utf8, (size_t)len);
-	OPENSSL_free(utf8);
-	return text;
+	/* An empty subject: the first dNSName says which certificate. */
+	sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (int k = 0; sans && text == NULL && k < sk_GENERAL_NAME_num(sans);
+	     k++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, k);
+		if (g->type == GEN_DNS)
+			text = xcv_escape(ASN1_STRING_get0_data(g->d.dNSName),
+				(size_t)ASN1_STRING_length(g->d.dNSName));
+	}
+	GENERAL_NAMES_free(sans);
+	ERR_clear_error();
+	return text ? text : xcv_strdup("(empty subject)");
 }
 
 static char *
@@ -483,7 +498,7 @@ xcv_certinfo_fill(struct xcv_certinfo *ci, X509 *x)
 	ci->na = asn1_time(X509_get0_notAfter(x), na);
 	ci->subject = name_text(X509_get_subject_name(x));
 	ci->issuer = name_text(X509_get_issuer_name(x));
-	ci->name = short_name(x);
+	ci->name = xcv_cert_short_name(x);
 	ci->not_before = xcv_strdup(nb);
 	ci->not_after = xcv_strdup(na);
 	ci->sha256 = cert_sha256(x, fp) == 0 ? xcv_strdup(fp) : NULL;

@@ -22,6 +22,8 @@ struct xcv_certinfo {
 	bool self_issued, is_ca;
 };
 int xcv_certinfo_fill(struct xcv_certinfo *ci, X509 *x);
+/* The subject's CN, else the whole subject, escaped for display. */
+char *xcv_cert_short_name(X509 *x);
 void xcv_certinfo_clear(struct xcv_certinfo *ci);
 
 #endif

@@ -264,6 +264,12 @@ xcv_check_address(const struct xcv_check *c)
 	return c->used ? c->used->addrtext : NULL;
 }
 
+enum xcv_verdict
+xcv_check_verdict(const struct xcv_check *c)
+{
+	return c->res ? c->res->verdict : XCV_VERDICT_NO_CERTIFICATE;
+}
+
 enum xcv_phase
 xcv_check_error_phase(const struct xcv_check *c)
 {

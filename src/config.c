@@ -87,6 +87,12 @@ xcv_config_set_time(struct xcv_config *cfg, int64_t at)
 }
 
 void
+xcv_config_set_strict(struct xcv_config *cfg, bool strict)
+{
+	cfg->strict = strict;
+}
+
+void
 xcv_config_set_warn_days(struct xcv_config *cfg, int days)
 {
 	cfg->warn_days = days < 0 ? 0 : days;

@@ -12,6 +12,7 @@ struct xcv_config {
 	bool have_time;
 	int64_t at;
 	int warn_days;
+	bool strict;                 /* profile defects fail the verdict */
 	STACK_OF(X509) *anchors;
 	X509_STORE *store;           /* built on first use */
 	struct xcv_strv notes;

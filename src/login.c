@@ -250,7 +250,7 @@ xcv_check_login(struct xcv_check *c, struct xcv_config *cfg, const char *jid,
 	p.domain = c->disc.domain;
 	/* Vouch for the chain only if xmppcv verified it; an accepted
 	 * certificate is found in the store by the adapter itself. */
-	p.chain = c->res->ok && !c->res->accepted ? c->chain : NULL;
+	p.chain = c->res->trusted && c->res->id.matched ? c->chain : NULL;
 	xcv_login_clear(&c->login);
 	return xcv_login_run(&c->login, cfg, &p);
 }

@@ -11,6 +11,9 @@ static const char *const fields[] = {
 static const char *const phases[] = {
 	"none", "dns", "connect", "stream", "discovery", "starttls", "tls",
 };
+static const char *const verdicts[] = {
+	"verified", "accepted", "not-verified", "no-certificate", "closed",
+};
 static const char *const sources[] = {
 	"none", "given", "accepted", "announced",
 };
@@ -39,6 +42,25 @@ const char *
 xcv_phase_name(enum xcv_phase p)
 {
 	return (unsigned)p < COUNT(phases) ? phases[p] : "?";
+}
+
+const char *
+xcv_verdict_name(enum xcv_verdict v)
+{
+	return (unsigned)v < COUNT(verdicts) ? verdicts[v] : "?";
+}
+
+const char *
+xcv_problem_name(enum xcv_problem p)
+{
+	static const char *const problems[] = {
+		"mismatch", "untrusted", "expired", "invalid", "profile",
+	};
+
+	for (unsigned i = 0; i < COUNT(problems); i++)
+		if ((unsigned)p == 1u << i)
+			return problems[i];
+	return "?";
 }
 
 const char *

@@ -95,8 +95,14 @@ xcv_report_json(const struct xcv_result *res)
 	const struct xcv_presented *m = id->matched ? &id->presented[id->match] :
 		NULL;
 	json_t *presented = json_array(), *errors = json_array();
+	json_t *findings = json_array(), *problems = json_array();
+	unsigned bits = xcv_result_problems(res);
 	char at[32];
 
+	for (unsigned b = 1; problems && b <= XCV_PROBLEM_PROFILE; b <<= 1)
+		if (bits & b)
+			json_array_append_new(problems,
+				json_string(xcv_problem_name(b)));
 	xcv_time_format(res->at, at);
 	for (size_t i = 0; presented && i < id->n_presented; i++) {
 		const struct xcv_presented *p = &id->presented[i];
@@ -111,11 +117,19 @@ xcv_report_json(const struct xcv_result *res)
 		json_array_append_new(errors, json_pack("{s:i,s:i,s:o}",
 			"depth", res->errors[i].depth, "code",
 			res->errors[i].code, "text", jstr(res->errors[i].text)));
-	return json_pack("{s:o,s:s,s:b,s:s,s:{s:b,s:o,s:o,s:s,s:o},"
-		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:o}",
+	for (size_t i = 0; findings && i < res->findings.n; i++) {
+		const struct xcv_finding *f = &res->findings.v[i];
+		json_array_append_new(findings, json_pack("{s:s,s:i,s:o,s:o}",
+			"code", f->code, "depth", f->depth, "certificate",
+			jstr(f->name), "text", jstr(f->text)));
+	}
+	return json_pack("{s:o,s:s,s:s,s:b,s:o,s:s,s:{s:b,s:o,s:o,s:s,s:o},"
+		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:b,s:o,s:o}",
 		"domain", jstr(res->id.reference),
 		"service", xcv_service_name(res->service),
+		"verdict", xcv_verdict_name(res->verdict),
 		"ok", res->ok,
+		"problems", problems,
 		"at", at,
 		"identity",
 		  "matched", id->matched,
@@ -124,7 +138,7 @@ xcv_report_json(const struct xcv_result *res)
 		  "policy", xcv_policy_name(id->policy),
 		  "presented", presented,
 		"chain",
-		  "trusted", res->trusted || res->accepted,
+		  "trusted", res->trusted || res->accepted_trusted,
 		  "accepted", res->accepted,
 		  "error", res->n_errors ? jstr(res->errors[0].text) : json_null(),
 		  "error_depth", res->n_errors ?
@@ -132,6 +146,8 @@ xcv_report_json(const struct xcv_result *res)
 		  "errors", errors,
 		  "certs", jcerts(res->presented, res->n_presented),
 		  "built", jcerts(res->built, res->n_built),
+		"findings", findings,
+		"strict", res->strict,
 		"warnings", jstrv(&res->warnings),
 		"advice", jstrv(&res->advice));
 }
@@ -157,8 +173,8 @@ char *
 xcv_input_error_to_json(const char *key, const char *label,
 	const char *message)
 {
-	return dump(json_pack("{s:o,s:b,s:{s:s,s:o}}", key, jlabel(label),
-		"ok", false, "error", "phase", "input", "message",
+	return dump(json_pack("{s:o,s:n,s:b,s:{s:s,s:o}}", key, jlabel(label),
+		"verdict", "ok", false, "error", "phase", "input", "message",
 		jstr(message)));
 }
 
@@ -192,6 +208,43 @@ xcv_text_put(struct xcv_text *t, const char *fmt, ...)
 		t->s = s;
 		t->cap = cap;
 	}
+}
+
+static const char *
+verdict_words(const struct xcv_result *res)
+{
+	switch (res->verdict) {
+	case XCV_VERDICT_VERIFIED:
+		return res->accepted ? "VERIFIED (accepted certificate)" :
+			"VERIFIED";
+	case XCV_VERDICT_ACCEPTED:
+		return "ACCEPTED BY YOU, NOT VERIFIED";
+	default:
+		return "NOT VERIFIED";
+	}
+}
+
+/* After the verdict: ": why", the problems a client would meet. */
+static void
+why_not(struct xcv_text *t, const struct xcv_result *res)
+{
+	const char *sep = ": ";
+
+	if (res->ok)
+		return;
+	if (!res->id.matched) {
+		put(t, "%sno identity in the certificate names %s", sep,
+			res->id.reference);
+		sep = "; ";
+	}
+	if (!res->trusted && !res->accepted_trusted) {
+		put(t, "%s%s", sep, res->n_errors ? res->errors[0].text :
+			"the chain is not trusted");
+		sep = "; ";
+	}
+	if (res->strict && res->findings.n)
+		put(t, "%s%zu profile defect%s (--strict)", sep, res->findings.n,
+			res->findings.n == 1 ? "" : "s");
 }
 
 static void
@@ -239,10 +292,11 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 	xcv_time_format(res->at, at);
 	if (label)
 		put(t, "%s: ", label);
-	put(t, "%s for %s %s (%s, policy %s, as at %s)\n",
-		!res->ok ? "NOT VERIFIED" : res->accepted ?
-		"VERIFIED (accepted certificate)" : "VERIFIED", what, id->reference,
-		xcv_service_name(res->service), xcv_policy_name(id->policy), at);
+	put(t, "%s for %s %s (%s, policy %s, as at %s)", verdict_words(res),
+		what, id->reference, xcv_service_name(res->service),
+		xcv_policy_name(id->policy), at);
+	why_not(t, res);
+	put(t, "\n");
 	if (id->matched)
 		put(t, "  identity   match: %s %s\n",
 			xcv_field_name(id->presented[id->match].field),
@@ -250,14 +304,16 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 	else
 		put(t, "  identity   MISMATCH: no valid presented identity names "
 			"%s\n", id->reference);
-	if (res->accepted)
+	if (res->trusted)
+		put(t, "  chain      trusted\n");
+	else if (res->accepted_trusted)
 		put(t, "  chain      trusted because you accepted this certificate "
 			"for %s\n", id->reference);
-	else if (res->trusted)
-		put(t, "  chain      trusted\n");
 	else
-		put(t, "  chain      NOT TRUSTED: %s\n", res->n_errors ?
-			res->errors[0].text : "unknown reason");
+		put(t, "  chain      NOT TRUSTED: %s%s\n", res->n_errors ?
+			res->errors[0].text : "unknown reason", res->accepted ?
+			" (you accepted this certificate, which does not change "
+			"that)" : "");
 	for (size_t i = 1; i < res->n_errors; i++)
 		put(t, "             also: %s\n", res->errors[i].text);
 	for (size_t i = 0; context && i < context->n; i++)
@@ -285,6 +341,14 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 		for (size_t i = 0; i < res->n_built; i++)
 			put(t, "%s%s", i ? " <- " : " ", res->built[i].name);
 		put(t, "\n");
+	}
+	if (res->findings.n) {
+		put(t, "profile defects (RFC 5280, CA/Browser Forum)%s:\n",
+			res->strict ? ", failed by --strict" : "; --strict fails "
+			"them");
+		for (size_t i = 0; i < res->findings.n; i++)
+			put(t, "  - %s: %s\n", res->findings.v[i].code,
+				res->findings.v[i].text);
 	}
 	if (res->warnings.n) {
 		put(t, "warnings:\n");
@@ -318,7 +382,7 @@ xcv_result_summary(const struct xcv_result *res)
 	const struct xcv_presented *m = res->id.matched ?
 		&res->id.presented[res->id.match] : NULL;
 
-	return xcv_summary_text(res->ok, res->trusted || res->accepted,
+	return xcv_summary_text(res->ok, res->trusted || res->accepted_trusted,
 		m ? xcv_field_name(m->field) : NULL, m ? m->value : NULL,
 		res->n_errors ? res->errors[0].text : NULL);
 }
@@ -361,11 +425,12 @@ xcv_check_to_json(const struct xcv_check *c)
 		c->direct_tls ? "direct" : "starttls", "version", jstr(c->version),
 		"cipher", jstr(c->cipher), "sni", jstr(c->sni), "alpn",
 		jstr(c->alpn)) : json_null();
-	o = json_pack("{s:o,s:o,s:o,s:s,s:b,s:{s:o,s:o,s:o},s:o}",
+	o = json_pack("{s:o,s:o,s:o,s:s,s:s,s:b,s:{s:o,s:o,s:o},s:o}",
 		"target", jlabel(c->target_text),
 		"address", jstr(xcv_check_address(c)),
 		"domain", jstr(d->domain),
 		"service", xcv_service_name(c->service),
+		"verdict", xcv_verdict_name(xcv_check_verdict(c)),
 		"ok", c->res ? c->res->ok : false,
 		"discovery", "source", d->source ? jstr(xcv_domain_source_name(
 		  d->source)) : json_null(),
@@ -393,8 +458,12 @@ xcv_check_to_json(const struct xcv_check *c)
 			xcv_phase_name(c->failure.phase), "message",
 			jstr(c->failure.message)));
 	}
-	if (c->login.attempted)
+	if (c->login.attempted) {
 		json_object_set_new(o, "login", jlogin(&c->login));
+		/* ok: everything asked for went well, the login too. */
+		if (!c->login.ok)
+			json_object_set_new(o, "ok", json_false());
+	}
 	return dump(o);
 }
 

@@ -4,6 +4,7 @@
 
 #include "config_internal.h"
 #include "identity.h"
+#include "profile.h"
 
 /* One problem found while validating the chain. */
 struct xcv_chain_error {
@@ -20,20 +21,25 @@ struct xcv_result {
 	int64_t at;              /* verification time */
 	bool ok;
 	struct xcv_identity id;
-	bool trusted;
-	bool accepted;           /* trusted because the user accepted the leaf */
+	enum xcv_verdict verdict;
+	bool strict;             /* profile defects count (xcv_config_set_strict) */
+	bool trusted;            /* by the anchors */
+	bool accepted;           /* the user accepted the leaf for the domain */
+	bool accepted_trusted;   /* ... and it verifies as its own anchor */
 	struct xcv_chain_error *errors;
 	size_t n_errors;
 	struct xcv_certinfo *presented;
 	size_t n_presented;
 	struct xcv_certinfo *built;
 	size_t n_built;
-	size_t n_anchor_only;    /* certificates in built that came from anchors */
+	STACK_OF(X509) *path;    /* the chain as built (references) */
+	struct xcv_findings findings;   /* profile defects (profile.c) */
 	struct xcv_strv warnings;
 	struct xcv_strv advice;
 	/* What the public getters show, built at the end of xcv_verify. */
 	struct xcv_presented_id *id_view;
 	struct xcv_cert_info *cert_view;
+	struct xcv_finding_info *finding_view;
 };
 
 /* Fill res->advice from the rest of res (advice.c); cfg names inputs. */

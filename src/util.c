@@ -231,48 +231,86 @@ xcv_time_format(int64_t t, char buf[32])
 		snprintf(buf, 32, "@%lld", (long long)t);
 }
 
+static bool
+digits(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return true;
+}
+
+static int
+days_in(int y, int mo)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return mo == 2 && leap ? 29 : days[mo - 1];
+}
+
+/* Seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: certificate
+ * times (RFC 5280 §4.1.2.5) lie between. */
+#define TIME_MIN (-62167219200LL)
+#define TIME_MAX 253402300799LL
+
 int
 xcv_time_parse(int64_t *out, const char *text)
 {
+	const char *t = text;
 	struct tm tm = {0};
-	int y, mo, d, h = 0, mi = 0, s = 0, n = 0;
+	int y, mo, d, h = 0, mi = 0, s = 0;
+	long long v;
 	char *end;
 
 	*out = 0;
-	if (text == NULL || *text == '\0')
-		goto out;
-	if (text[0] == '@') {
-		long long v;
+	if (t == NULL || *t == '\0')
+		return xcv_set_error(XCV_EINPUT, "invalid time: it is empty");
+	if (t[0] == '@') {
 		errno = 0;
-		v = strtoll(text + 1, &end, 10);
-		if (errno || end == text + 1 || *end != '\0')
-			goto out;
+		v = strtoll(t + 1, &end, 10);
+		if (errno || end == t + 1 || *end != '\0' || v < TIME_MIN ||
+		    v > TIME_MAX)
+			return xcv_set_error(XCV_EINPUT, "invalid time '%s': "
+				"@SECONDS wants a whole number of seconds between "
+				"the years 0000 and 9999", text);
 		*out = v;
 		return 0;
 	}
-	if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+	/* YYYY-MM-DD, then THH:MM, :SS and Z or +00:00 as they come. */
+	if (strlen(t) < 10 || !digits(t, 4) || t[4] != '-' || !digits(t + 5, 2) ||
+	    t[7] != '-' || !digits(t + 8, 2))
 		goto out;
-	text += n;
-	if (*text == 'T' || *text == ' ') {
-		int m = 0;
-		if (sscanf(text + 1, "%2d:%2d%n", &h, &mi, &m) != 2 || m != 5)
+	y = atoi(t);
+	mo = atoi(t + 5);
+	d = atoi(t + 8);
+	t += 10;
+	if (*t == 'T' || *t == ' ') {
+		if (!digits(t + 1, 2) || t[3] != ':' || !digits(t + 4, 2))
 			goto out;
-		text += 1 + m;
-		if (*text == ':') {
-			if (sscanf(text + 1, "%2d%n", &s, &m) != 1 || m != 2)
+		h = atoi(t + 1);
+		mi = atoi(t + 4);
+		t += 6;
+		if (*t == ':') {
+			if (!digits(t + 1, 2))
 				goto out;
-			text += 1 + m;
+			s = atoi(t + 1);
+			t += 3;
 		}
-		if (*text == 'Z')
-			text++;
-		else if (strcmp(text, "+00:00") == 0)
-			text += 6;
+		if (*t == 'Z')
+			t++;
+		else if (strcmp(t, "+00:00") == 0)
+			t += 6;
 	}
-	if (*text != '\0')
+	if (*t != '\0')
 		goto out;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    s > 60 || y < 1950)
-		goto out;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in(y, mo))
+		return xcv_set_error(XCV_EINPUT, "invalid time '%s': there is no "
+			"such date", text);
+	if (h > 23 || mi > 59 || s > 60)
+		return xcv_set_error(XCV_EINPUT, "invalid time '%s': there is no "
+			"such time of day", text);
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
 	tm.tm_mday = d;
@@ -282,9 +320,8 @@ xcv_time_parse(int64_t *out, const char *text)
 	*out = (int64_t)timegm(&tm);
 	return 0;
 out:
-	return xcv_set_error(XCV_EINPUT,
-		"invalid time: expected ISO 8601 UTC such as "
-		"2026-05-01T12:00:00Z, or @<unix seconds>");
+	return xcv_set_error(XCV_EINPUT, "invalid time '%s': expected ISO 8601 "
+		"UTC such as 2026-05-01T12:00:00Z, or @<unix seconds>", text);
 }
 
 int

@@ -110,11 +110,24 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 		(code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
 		 code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
 	xcv_certinfo_clear(&ci);
-	res->n_errors++;
 	if (e->text == NULL) {
+		free(e->name);
+		free(e->issuer);
 		col->fail = 1;
 		return 0;
 	}
+	/* OpenSSL can report one missing issuer twice (not found locally,
+	 * cannot verify the leaf's signature): say it once. */
+	for (size_t i = 0; i < res->n_errors; i++) {
+		if (res->errors[i].depth == depth &&
+		    strcmp(res->errors[i].text, e->text) == 0) {
+			free(e->name);
+			free(e->issuer);
+			free(e->text);
+			return 1;
+		}
+	}
+	res->n_errors++;
 	/* Go on, so that every problem in the chain is reported; the verdict
 	 * is "not trusted" as soon as one error was recorded. */
 	return 1;
@@ -270,7 +283,8 @@ check_known(struct xcv_result *res, struct xcv_config *cfg,
 			sk_X509_free(built);
 			built = NULL;
 		}
-	if (built == NULL || describe(&res->built, &res->n_built, built) < 0)
+	/* A copy holding a reference to each certificate. */
+	if (built == NULL || (res->path = X509_chain_up_ref(built)) == NULL)
 		goto out;
 	ok = 1;
 out:
@@ -300,13 +314,6 @@ check_chain(struct xcv_result *res, struct xcv_config *cfg,
 		res->trusted = true;
 		return 0;
 	}
-	if (res->built != NULL) {
-		for (size_t i = 0; i < res->n_built; i++)
-			xcv_certinfo_clear(&res->built[i]);
-		free(res->built);
-		res->built = NULL;
-		res->n_built = 0;
-	}
 	ctx = X509_STORE_CTX_new();
 	untrusted = sk_X509_dup(chain->certs);
 	if (ctx == NULL || untrusted == NULL)
@@ -327,9 +334,11 @@ check_chain(struct xcv_result *res, struct xcv_config *cfg,
 	res->trusted = ok == 1 && res->n_errors == 0;
 	if (res->trusted)
 		remember(cfg, X509_STORE_CTX_get0_chain(ctx));
-	if (describe(&res->built, &res->n_built,
-	    X509_STORE_CTX_get0_chain(ctx)) < 0)
+	res->path = X509_STORE_CTX_get1_chain(ctx);
+	if (res->path == NULL) {
+		col.fail = 1;
 		goto out;
+	}
 	rc = 0;
 out:
 	if (rc < 0 && col.fail == 0)
@@ -346,11 +355,12 @@ out:
 }
 
 /*
- * A certificate the user accepted for this domain is a trust anchor for
- * itself alone: verify the leaf against a trusted stack holding only it,
- * so that its validity period and purpose still count.
+ * A certificate the user accepted for this domain stands in for chain
+ * trust, as the client's Enterprise Trust store does: it is an anchor for
+ * itself alone, so its validity period and purpose still count (that is
+ * accepted_trusted). It never makes a name match: the verdict says so.
  */
-static int
+static void
 check_accepted(struct xcv_result *res, struct xcv_config *cfg,
 	const struct xcv_chain *chain)
 {
@@ -358,12 +368,12 @@ check_accepted(struct xcv_result *res, struct xcv_config *cfg,
 	X509_STORE_CTX *ctx = NULL;
 	X509_STORE *empty = NULL;
 	STACK_OF(X509) *trusted = NULL;
-	int ok = 0;
 
 	if (cfg->accepted == NULL || res->n_presented == 0 ||
 	    !xcv_store_accepted(cfg->accepted, res->presented[0].sha256,
 	    res->id.reference))
-		return 0;
+		return;
+	res->accepted = true;
 	ctx = X509_STORE_CTX_new();
 	empty = X509_STORE_new();
 	trusted = sk_X509_new_null();
@@ -377,24 +387,32 @@ check_accepted(struct xcv_result *res, struct xcv_config *cfg,
 		X509_V_FLAG_PARTIAL_CHAIN);
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
 		(time_t)res->at);
-	ok = X509_verify_cert(ctx) == 1;
+	res->accepted_trusted = X509_verify_cert(ctx) == 1;
 out:
 	ERR_clear_error();
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(empty);
 	sk_X509_free(trusted);
-	if (!ok)
-		return 0;
-	res->accepted = true;
-	for (size_t i = 0; i < res->n_errors; i++)
-		xcv_strv_pushf(&res->warnings, "trusted only because you accepted "
-			"this certificate for %s: %s", res->id.reference,
-			res->errors[i].text);
-	if (!res->id.matched)
-		xcv_strv_pushf(&res->warnings, "no identity in the certificate "
-			"names %s; it is trusted for %s only because you accepted "
-			"it", res->id.reference, res->id.reference);
-	return 0;
+}
+
+/*
+ * The verdict. A client connects when the chain is trusted and a name
+ * matches; then --strict still fails profile defects. Otherwise it
+ * connects only if the user accepted the certificate: verified when the
+ * acceptance is all that was missing, "accepted" while anything else is
+ * wrong (a name mismatch, expiry, a defect under --strict).
+ */
+static enum xcv_verdict
+verdict(const struct xcv_result *res, bool strict)
+{
+	bool defects = strict && res->findings.n > 0;
+
+	if (res->trusted && res->id.matched)
+		return defects ? XCV_VERDICT_NOT_VERIFIED : XCV_VERDICT_VERIFIED;
+	if (!res->accepted)
+		return XCV_VERDICT_NOT_VERIFIED;
+	return res->accepted_trusted && res->id.matched && !defects ?
+		XCV_VERDICT_VERIFIED : XCV_VERDICT_ACCEPTED;
 }
 
 static void
@@ -426,6 +444,16 @@ build_views(struct xcv_result *res)
 		res->id_view[i] = (struct xcv_presented_id){ .field = p->field,
 			.value = p->value, .valid = p->valid,
 			.reason = p->reason };
+	}
+	res->finding_view = calloc(res->findings.n + 1,
+		sizeof(*res->finding_view));
+	if (res->finding_view == NULL)
+		return xcv_oom();
+	for (size_t i = 0; i < res->findings.n; i++) {
+		const struct xcv_finding *f = &res->findings.v[i];
+		res->finding_view[i] = (struct xcv_finding_info){
+			.code = f->code, .depth = f->depth, .name = f->name,
+			.text = f->text };
 	}
 	for (size_t i = 0; i < res->n_presented; i++) {
 		const struct xcv_certinfo *ci = &res->presented[i];
@@ -472,15 +500,18 @@ xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
 			"certificate first", res->presented[0].name);
 	for (size_t i = 0; i < res->id.warnings.n; i++)
 		xcv_strv_push(&res->warnings, res->id.warnings.v[i]);
-	if ((!res->trusted || !res->id.matched) &&
-	    (rc = check_accepted(res, cfg, chain)) < 0)
-		goto out;
+	if (!res->trusted || !res->id.matched)
+		check_accepted(res, cfg, chain);
 	expiry_warnings(res, cfg->warn_days);
 	if ((rc = xcv_strv_ok(&res->warnings)) < 0 ||
-	    (rc = xcv_advise(res, cfg)) < 0 || (rc = build_views(res)) < 0)
+	    (rc = describe(&res->built, &res->n_built, res->path)) < 0 ||
+	    (rc = xcv_profile_check(&res->findings, res->path)) < 0)
 		goto out;
-	res->ok = (res->trusted || res->accepted) &&
-		(res->id.matched || res->accepted);
+	res->strict = cfg->strict;
+	res->verdict = verdict(res, cfg->strict);
+	res->ok = res->verdict == XCV_VERDICT_VERIFIED;
+	if ((rc = xcv_advise(res, cfg)) < 0 || (rc = build_views(res)) < 0)
+		goto out;
 out:
 	if (rc < 0) {
 		xcv_result_free(res);
@@ -512,6 +543,9 @@ xcv_result_free(struct xcv_result *res)
 	xcv_strv_clear(&res->advice);
 	free(res->id_view);
 	free(res->cert_view);
+	sk_X509_pop_free(res->path, X509_free);
+	xcv_findings_clear(&res->findings);
+	free(res->finding_view);
 	free(res);
 }
 
@@ -536,7 +570,13 @@ xcv_result_service(const struct xcv_result *res)
 bool
 xcv_result_chain_trusted(const struct xcv_result *res)
 {
-	return res->trusted || res->accepted;
+	return res->trusted || res->accepted_trusted;
+}
+
+enum xcv_verdict
+xcv_result_verdict(const struct xcv_result *res)
+{
+	return res->verdict;
 }
 
 bool
@@ -622,4 +662,50 @@ const struct xcv_cert_info *
 xcv_result_cert(const struct xcv_result *res, size_t i)
 {
 	return i < res->n_presented ? &res->cert_view[i] : NULL;
+}
+
+size_t
+xcv_result_finding_count(const struct xcv_result *res)
+{
+	return res->findings.n;
+}
+
+const struct xcv_finding_info *
+xcv_result_finding(const struct xcv_result *res, size_t i)
+{
+	return i < res->findings.n ? &res->finding_view[i] : NULL;
+}
+
+unsigned
+xcv_result_problems(const struct xcv_result *res)
+{
+	unsigned p = 0;
+
+	if (!res->id.matched)
+		p |= XCV_PROBLEM_MISMATCH;
+	if (res->strict && res->findings.n)
+		p |= XCV_PROBLEM_PROFILE;
+	if (res->trusted || res->accepted_trusted)
+		return p;
+	for (size_t i = 0; i < res->n_errors; i++) {
+		switch (res->errors[i].code) {
+		case X509_V_ERR_CERT_HAS_EXPIRED:
+		case X509_V_ERR_CERT_NOT_YET_VALID:
+			p |= XCV_PROBLEM_EXPIRED;
+			break;
+		case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+		case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+		case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+			/* What the user's acceptance stands in for. */
+			if (!res->accepted)
+				p |= XCV_PROBLEM_UNTRUSTED;
+			break;
+		default:
+			p |= XCV_PROBLEM_INVALID;
+			break;
+		}
+	}
+	return p;
 }

@@ -64,6 +64,9 @@ class Login(unittest.TestCase):
         code, o, _ = self.login("127.0.80.1", "wrong")
         self.assertEqual(code, 1)
         self.assertFalse(o["login"]["ok"])
+        # The certificate verified; the whole check did not succeed.
+        self.assertEqual(o["verdict"], "verified")
+        self.assertFalse(o["ok"])
         self.assertEqual(o["login"]["sasl_condition"], "not-authorized")
         code, out, _ = run([XMPPCV, "check", *TRUST, "--domain", "corp.example", "--login",
                             "alice@corp.example", "127.0.80.1:15222"], "wrong")

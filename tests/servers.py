@@ -171,3 +171,74 @@ def on_pty(argv, respond, timeout=30, env=None):
         _, status = os.waitpid(pid, 0)
         os.close(fd)
     return os.waitstatus_to_exitcode(status), out.decode("utf-8", "replace")
+
+
+class Tmux:
+    """A real terminal: a tmux server of the test's own (a private socket),
+    running one command in a window; stopped by its server's PID."""
+
+    def __init__(self, argv, width=220, height=80, env=None):
+        import shlex
+        self.dir = tempfile.mkdtemp(prefix="xmppcv-tmux-")
+        self.sock = os.path.join(self.dir, "sock")
+        # The window stays after the command ends, for its last screen.
+        self.conf = os.path.join(self.dir, "tmux.conf")
+        with open(self.conf, "w") as f:
+            f.write("set -g remain-on-exit on\nset -g history-limit 5000\n")
+        self.status = os.path.join(self.dir, "status")
+        shell = " ".join(a if a == "|" else shlex.quote(a) for a in argv)
+        # The exit status of the command (of its first stage in a pipe).
+        line = "%s; echo $? > %s" % (shell, shlex.quote(self.status))
+        if "|" in argv:
+            line = "set -o pipefail; " + line
+        envs = []
+        for k, v in (env or {}).items():
+            envs += ["-e", "%s=%s" % (k, v)]
+        self.tmux(["new-session", "-d", "-x", str(width), "-y", str(height),
+                   *envs, "bash", "--norc", "--noprofile", "-c", line])
+        self.pid = int(self.tmux(["display-message", "-p", "#{pid}"]).strip())
+
+    def tmux(self, args):
+        return subprocess.run(["tmux", "-f", self.conf, "-S", self.sock, *args], check=True,
+                              capture_output=True, text=True, timeout=10).stdout
+
+    def screen(self):
+        return self.tmux(["capture-pane", "-p", "-J", "-S", "-", "-E", "-"])
+
+    def type(self, text):
+        self.tmux(["send-keys", "-l", text])
+        self.tmux(["send-keys", "Enter"])
+
+    def wait_for(self, text, seconds=20.0):
+        """The screen once it shows text; bounded in time and count."""
+        for _ in range(int(seconds / 0.1) + 1):
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.1)
+        raise AssertionError("%r not shown within %d s:\n%s" % (text, seconds, self.screen()))
+
+    def exit_status(self, seconds=30.0):
+        for _ in range(int(seconds / 0.1) + 1):
+            try:
+                with open(self.status) as f:
+                    text = f.read().strip()
+                if text:
+                    return int(text)
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("no exit within %d s:\n%s" % (seconds, self.screen()))
+
+    def stop(self):
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        for _ in range(50):
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        shutil.rmtree(self.dir, ignore_errors=True)

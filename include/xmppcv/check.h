@@ -53,6 +53,9 @@ int xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 	const struct xcv_check_params *params);
 void xcv_check_free(struct xcv_check *check);
 
+/* The verdict: the result's, or no-certificate. */
+enum xcv_verdict xcv_check_verdict(const struct xcv_check *check);
+
 /* The verdict on the obtained chain, or NULL if none was obtained. Owned
  * by check. */
 const struct xcv_result *xcv_check_result(const struct xcv_check *check);

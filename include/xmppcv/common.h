@@ -43,6 +43,26 @@ enum xcv_field {
 };
 
 /*
+ * The verdict, one vocabulary for every command ("verified", ...):
+ *  - verified: the chain is trusted (by the anchors, or because the user
+ *    accepted this very certificate, self-signed or from a private CA)
+ *    and an identity names the domain;
+ *  - accepted: a client would connect only because the user accepted
+ *    this certificate, and something is still wrong (no identity names
+ *    the domain, it expired, a defect under --strict);
+ *  - not-verified: a client would refuse it, or prompt;
+ *  - no-certificate: a live check obtained none;
+ *  - closed: a scanned service refused the connection.
+ */
+enum xcv_verdict {
+	XCV_VERDICT_VERIFIED = 0,
+	XCV_VERDICT_ACCEPTED,
+	XCV_VERDICT_NOT_VERIFIED,
+	XCV_VERDICT_NO_CERTIFICATE,
+	XCV_VERDICT_CLOSED,
+};
+
+/*
  * Where a live check stopped before it had a certificate to judge. The
  * names ("dns", "connect", ...) appear in reports and JSON.
  */
@@ -70,6 +90,7 @@ const char *xcv_service_name(enum xcv_service service);
 const char *xcv_policy_name(enum xcv_policy policy);
 const char *xcv_field_name(enum xcv_field field);
 const char *xcv_phase_name(enum xcv_phase phase);
+const char *xcv_verdict_name(enum xcv_verdict verdict);
 int xcv_service_parse(enum xcv_service *out, const char *name);
 int xcv_policy_parse(enum xcv_policy *out, const char *name);
 

@@ -40,6 +40,10 @@ int xcv_config_add_ca_chain(struct xcv_config *cfg,
 /* Verify as at this moment (unix seconds). Default: the time of each call. */
 void xcv_config_set_time(struct xcv_config *cfg, int64_t at);
 
+/* Fail the verdict on RFC 5280 and CA/Browser Forum profile defects,
+ * which are otherwise warnings (default: no). */
+void xcv_config_set_strict(struct xcv_config *cfg, bool strict);
+
 /* Warn when a certificate expires within this many days (default 30). */
 void xcv_config_set_warn_days(struct xcv_config *cfg, int days);
 

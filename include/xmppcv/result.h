@@ -23,14 +23,37 @@ int xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
 
 void xcv_result_free(struct xcv_result *res);
 
+/* The verdict (common.h); xcv_result_ok() is verdict == verified. */
+enum xcv_verdict xcv_result_verdict(const struct xcv_result *res);
 bool xcv_result_ok(const struct xcv_result *res);
 /* The domain verified against: lower-case A-labels. Owned by res. */
 const char *xcv_result_domain(const struct xcv_result *res);
 enum xcv_service xcv_result_service(const struct xcv_result *res);
 
-/* Trusted through the anchors, or because the user accepted the leaf. */
+/* What keeps a result from verified, as a set of these bits. */
+enum xcv_problem {
+	XCV_PROBLEM_MISMATCH = 1u << 0,  /* no identity names the domain */
+	XCV_PROBLEM_UNTRUSTED = 1u << 1, /* no anchor vouches for the chain:
+					  * self-signed, a private CA, a
+					  * missing intermediate */
+	XCV_PROBLEM_EXPIRED = 1u << 2,   /* a certificate is expired or not
+					  * valid yet */
+	XCV_PROBLEM_INVALID = 1u << 3,   /* otherwise invalid: purpose,
+					  * signature, constraints */
+	XCV_PROBLEM_PROFILE = 1u << 4,   /* profile defects, under strict */
+};
+/* The problems of res; 0 when verified. An acceptance covers
+ * XCV_PROBLEM_UNTRUSTED, nothing else. */
+unsigned xcv_result_problems(const struct xcv_result *res);
+/* "mismatch", "untrusted", "expired", "invalid", "profile". */
+const char *xcv_problem_name(enum xcv_problem problem);
+
+/* Trusted through the anchors, or because the user accepted the leaf
+ * (which then verifies as its own anchor: in its validity period, fit for
+ * a TLS server). */
 bool xcv_result_chain_trusted(const struct xcv_result *res);
-/* True when trust comes from the accepted-certificate store. */
+/* The user accepted this certificate for the domain (the store), and the
+ * verdict rests on that acceptance. */
 bool xcv_result_accepted(const struct xcv_result *res);
 /* Lower-case hex SHA-256 of the leaf. Owned by res. */
 const char *xcv_result_sha256(const struct xcv_result *res);
@@ -72,6 +95,21 @@ size_t xcv_result_cert_count(const struct xcv_result *res);
 const struct xcv_cert_info *xcv_result_cert(const struct xcv_result *res,
 	size_t i);
 
+/*
+ * A defect of RFC 5280 or the CA/Browser Forum Baseline Requirements that
+ * OpenSSL's default verification lets through: a warning, or a failure of
+ * the verdict under xcv_config_set_strict().
+ */
+struct xcv_finding_info {
+	const char *code;      /* fixed: "aki-missing", "weak-signature", ... */
+	int depth;             /* in the chain as built: 0 is the leaf */
+	const char *name;      /* the certificate's name */
+	const char *text;      /* what is wrong, and the rule, in words */
+};
+size_t xcv_result_finding_count(const struct xcv_result *res);
+const struct xcv_finding_info *xcv_result_finding(const struct xcv_result *res,
+	size_t i);
+
 size_t xcv_result_warning_count(const struct xcv_result *res);
 const char *xcv_result_warning(const struct xcv_result *res, size_t i);
 size_t xcv_result_advice_count(const struct xcv_result *res);
@@ -86,8 +124,8 @@ char *xcv_result_to_json(const struct xcv_result *res, const char *label);
 char *xcv_result_to_text(const struct xcv_result *res, const char *label);
 
 /* A JSON line for an input that could not be judged at all (an unreadable
- * file, a bad target): {KEY: label, "ok": false, "error": {"phase":
- * "input", "message": message}}. The caller frees it. */
+ * file, a bad target): {KEY: label, "verdict": null, "ok": false,
+ * "error": {"phase": "input", "message": message}}. The caller frees it. */
 char *xcv_input_error_to_json(const char *key, const char *label,
 	const char *message);
 

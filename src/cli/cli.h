@@ -27,7 +27,7 @@ enum opt_id {
 	OPT_NO_SYSTEM_CA, OPT_AT, OPT_WARN_DAYS, OPT_JSON, OPT_HELP,
 	OPT_DIRECT_TLS, OPT_RESOLVE, OPT_TIMEOUT, OPT_MAX_ATTEMPTS, OPT_FROM,
 	OPT_DNS_SERVER, OPT_STORE, OPT_NO_PROMPT, OPT_LOGIN, OPT_OUT,
-	OPT_FROM_FILE, OPT_TAP, OPT_HOST,
+	OPT_FROM_FILE, OPT_TAP, OPT_HOST, OPT_STRICT, OPT_NO_STORE,
 };
 
 /* An option a command takes; help (and arg, the value's name) NULL mean
@@ -62,6 +62,8 @@ struct opts {
 	const char *from;
 	const char *dns_server;
 	const char *store;
+	bool no_store;
+	bool strict;
 	bool no_prompt;
 	const char *login;
 	const char *out;
@@ -118,8 +120,12 @@ struct xcv_check_params cli_check_params(const struct opts *o,
 void cli_fingerprint(FILE *f, const char *hex);
 void cli_store_notes(const struct xcv_store *store);
 
-/* Ask whether to accept the certificate of an untrusted check result.
- * Returns 1 accepted (and saved), 0 declined, -1 could not save. */
+/* The exit status for a verdict: 0 verified, 3 no certificate, else 1. */
+int cli_exit_for_verdict(enum xcv_verdict verdict);
+
+/* Ask on the terminal (in, out) whether to accept the certificate of a
+ * check that did not verify. Returns 1 accepted (and saved), 0 declined,
+ * -1 could not save. */
 int cli_prompt(struct xcv_check *check, struct xcv_store *store,
 	const char *target, FILE *in, FILE *out);
 

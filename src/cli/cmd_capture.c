@@ -17,6 +17,7 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_CA_PATH, .help = "trust every certificate file in DIR "
 	  "(not stored in the case); repeatable" },
 	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT }, { .id = OPT_WARN_DAYS },
+	{ .id = OPT_STRICT },
 	{ .id = OPT_END },
 };
 

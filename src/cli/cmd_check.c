@@ -18,7 +18,8 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_TIMEOUT }, { .id = OPT_MAX_ATTEMPTS }, { .id = OPT_FROM },
 	{ .id = OPT_POLICY }, { .id = OPT_CA_FILE }, { .id = OPT_CA_PATH },
 	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT }, { .id = OPT_WARN_DAYS },
-	{ .id = OPT_STORE }, { .id = OPT_NO_PROMPT }, { .id = OPT_LOGIN },
+	{ .id = OPT_STRICT }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
+	{ .id = OPT_NO_PROMPT }, { .id = OPT_LOGIN },
 	{ .id = OPT_JSON, .help = "one JSON object per target, one per line" },
 	{ .id = OPT_END },
 };
@@ -44,40 +45,82 @@ login(struct run *r, struct xcv_check *check)
 	return rc < 0 ? cli_fail(rc, "--login: ") : EXIT_VERIFIED;
 }
 
+/* The terminal to ask on: standard input is one, and the controlling
+ * terminal opens. NULL when there is none. */
+static FILE *
+terminal(void)
+{
+	return isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+") : NULL;
+}
+
 /*
- * A certificate that did not verify: on a terminal, ask as the client
- * does (accept saves it, and the check goes on with it); else fail closed
- * and say how to trust it.
+ * Why the certificate did not verify, on stderr, naming the actual cause
+ * and what changes it: the server's certificate for a name mismatch or
+ * expiry (no trust option and no acceptance fixes those), trust options
+ * or an acceptance for an untrusted chain.
  */
-static int
-untrusted(struct run *r, struct xcv_check *check, const char *target)
+static void
+hint(const struct run *r, const struct xcv_check *check, const char *target,
+	bool have_terminal)
 {
 	const struct xcv_result *res = xcv_check_result(check);
-	int answer, rc;
+	const char *d = xcv_result_domain(res);
+	unsigned p = xcv_result_problems(res);
 
-	fflush(stdout);
-	if (r->o->no_prompt || r->o->json || r->store == NULL ||
-	    !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "xmppcv: %s: the certificate is not trusted for %s. "
-			"To trust it, pass the CA that issued it with --ca-file, or "
-			"run xmppcv check on a terminal without --no-prompt and "
-			"accept it (it is then kept in %s)\n", target,
-			xcv_result_domain(res), r->store ?
-			xcv_store_path(r->store) : "the store");
-		return EXIT_NOT_VERIFIED;
-	}
-	answer = cli_prompt(check, r->store, target, stdin, stdout);
+	if (xcv_result_verdict(res) == XCV_VERDICT_ACCEPTED)
+		fprintf(stderr, "xmppcv: %s: you accepted this certificate for %s, "
+			"so a client would connect, but it is not verified: "
+			"accepting does not fix the server.\n", target, d);
+	if (p & XCV_PROBLEM_MISMATCH)
+		fprintf(stderr, "xmppcv: %s: the certificate does not name the "
+			"XMPP domain %s; the server needs one that does (see "
+			"'what to do': the SAN-domain setting, then re-sign).\n",
+			target, d);
+	if (p & XCV_PROBLEM_EXPIRED)
+		fprintf(stderr, "xmppcv: %s: %s: renew the certificate.\n", target,
+			xcv_result_chain_error(res));
+	if (p & XCV_PROBLEM_INVALID)
+		fprintf(stderr, "xmppcv: %s: the chain is not valid: %s.\n",
+			target, xcv_result_chain_error(res));
+	if (p & XCV_PROBLEM_PROFILE)
+		fprintf(stderr, "xmppcv: %s: the certificate has profile defects, "
+			"which --strict fails (see the report).\n", target);
+	if (!(p & XCV_PROBLEM_UNTRUSTED))
+		return;
+	fprintf(stderr, "xmppcv: %s: the certificate is not trusted for %s. To "
+		"trust it, pass the CA that issued it with --ca-file", target, d);
+	if (r->store == NULL)
+		fprintf(stderr, ".\n");
+	else if (r->o->no_prompt || !have_terminal)
+		fprintf(stderr, ", or accept it at the prompt (run xmppcv check%s%s; "
+			"it is then kept in %s).\n", have_terminal ? "" :
+			" on a terminal", r->o->no_prompt ? " without --no-prompt" :
+			"", xcv_store_path(r->store));
+	else
+		fprintf(stderr, ", or accept it when asked.\n");
+}
+
+/*
+ * A certificate a client would not take as it is (its chain untrusted, or
+ * no name matches): on a terminal, ask as the client does; accept saves
+ * it and the check goes on with it, decline saves nothing.
+ */
+static int
+ask(struct run *r, struct xcv_check *check, const char *target, FILE *tty)
+{
+	int answer = cli_prompt(check, r->store, target, tty, tty), rc;
+
 	if (answer == 0) {
-		printf("Declined: nothing was saved, and xmppcv goes no further "
-			"with %s. The next run will ask again.\n", target);
-		return EXIT_NOT_VERIFIED;
+		fprintf(tty, "Declined: nothing was saved, and xmppcv goes no "
+			"further with %s. The next run will ask again.\n", target);
+		fflush(tty);
+		return -1;
 	}
 	if (answer < 0)
-		return EXIT_NOT_VERIFIED;
+		return -1;
 	if ((rc = xcv_check_reverify(check, r->cfg)) < 0)
 		return cli_fail(rc, NULL);
-	return xcv_result_ok(xcv_check_result(check)) ? EXIT_VERIFIED :
-		EXIT_NOT_VERIFIED;
+	return 0;
 }
 
 static int
@@ -87,6 +130,8 @@ check_one(struct run *r, const char *target, bool first)
 	struct xcv_check_params p = cli_check_params(o, target);
 	struct xcv_check *check = NULL;
 	const struct xcv_result *res;
+	bool declined = false;
+	FILE *tty = NULL;
 	char *out = NULL;
 	int status, rc;
 
@@ -101,21 +146,35 @@ check_one(struct run *r, const char *target, bool first)
 		return status;
 	}
 	res = xcv_check_result(check);
-	if (res == NULL)
-		status = EXIT_NO_CERT;
-	else if (xcv_result_ok(res))
-		status = EXIT_VERIFIED;
-	else
-		status = untrusted(r, check, target);
-	/* Log in (a further protocol step) only after a verified check or
-	 * an acceptance. */
-	if (o->login && status == EXIT_VERIFIED) {
-		status = login(r, check);
-		if (status == EXIT_VERIFIED && xcv_check_login_status(check) != 1)
+	/* The client prompts when it would not take the certificate as it
+	 * is; not for one the user accepted before, nor for --strict. */
+	if (res != NULL && xcv_result_verdict(res) == XCV_VERDICT_NOT_VERIFIED &&
+	    (xcv_result_problems(res) & (XCV_PROBLEM_MISMATCH |
+	    XCV_PROBLEM_UNTRUSTED)) && r->store != NULL && !o->no_prompt &&
+	    (tty = terminal()) != NULL) {
+		rc = ask(r, check, target, tty);
+		if (rc > 0) {
+			fclose(tty);
+			xcv_check_free(check);
+			return rc;
+		}
+		declined = rc < 0;
+		res = xcv_check_result(check);
+	}
+	status = cli_exit_for_verdict(xcv_check_verdict(check));
+	/* Log in (a further protocol step) only where a client would
+	 * connect: verified, or accepted by the user. */
+	if (o->login && (xcv_check_verdict(check) == XCV_VERDICT_VERIFIED ||
+	    xcv_check_verdict(check) == XCV_VERDICT_ACCEPTED)) {
+		int s = login(r, check);
+		if (s != EXIT_VERIFIED)
+			status = s;
+		else if (xcv_check_login_status(check) != 1)
 			status = EXIT_NOT_VERIFIED;
 	} else if (o->login && res != NULL) {
-		fprintf(stderr, "xmppcv: %s: not logging in as %s: the certificate "
-			"was not verified\n", target, o->login);
+		fprintf(stderr, "xmppcv: %s: not logging in as %s: %s\n", target,
+			o->login, declined ? "the certificate was not accepted" :
+			"a client would not take this certificate");
 	}
 	/* Rendered once, from everything the check now knows. */
 	out = o->json ? xcv_check_to_json(check) : xcv_check_to_text(check);
@@ -126,11 +185,15 @@ check_one(struct run *r, const char *target, bool first)
 	} else {
 		printf("%s%s", first ? "" : "\n", out);
 	}
+	fflush(stdout);
 	if (res == NULL)
 		fprintf(stderr, "xmppcv: %s: no certificate (%s): %s\n", target,
 			xcv_phase_name(xcv_check_error_phase(check)),
 			xcv_check_error_message(check));
-	fflush(stdout);
+	else if (!xcv_result_ok(res) && !declined)
+		hint(r, check, target, isatty(STDIN_FILENO));
+	if (tty)
+		fclose(tty);
 	free(out);
 	xcv_check_free(check);
 	return status;
@@ -152,11 +215,11 @@ run(struct opts *o, int argc, char **argv)
 	r.cfg = cli_config(o, &status);
 	if (r.cfg == NULL)
 		return status;
-	rc = xcv_store_open(&r.store, o->store);
+	rc = o->no_store ? 0 : xcv_store_open(&r.store, o->store);
 	if (rc < 0) {
 		fprintf(stderr, "xmppcv: accepted certificates are not available: "
 			"%s\n", xcv_error_last());
-	} else {
+	} else if (r.store != NULL) {
 		cli_store_notes(r.store);
 		xcv_config_set_store(r.cfg, r.store);
 	}
@@ -183,8 +246,11 @@ const struct cli_cmd cmd_check = {
 		"domain; without a port, through its SRV records), open an XMPP\n"
 		"stream and learn the XMPP domain the server serves, obtain the\n"
 		"certificate over STARTTLS (or direct TLS) and verify it. On a\n"
-		"terminal, a certificate that does not verify may be accepted or\n"
-		"declined, as the client asks; accepted ones are kept in the store.",
+		"terminal, a certificate a client would not take may be accepted\n"
+		"or declined, as the client asks; accepted ones are kept in the\n"
+		"store. An acceptance stands in for chain trust only: a name\n"
+		"mismatch or an expired certificate stays ACCEPTED BY YOU, NOT\n"
+		"VERIFIED (exit 1).",
 	.opts = options,
 	.run = run,
 };

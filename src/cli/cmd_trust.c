@@ -50,6 +50,33 @@ list(const struct opts *o, struct xcv_store *s)
 	return EXIT_VERIFIED;
 }
 
+/* An acceptance stands in for chain trust only: say so when the
+ * certificate does not name the domain. */
+static void
+warn_mismatch(const char *file, const struct xcv_chain *chain,
+	const char *domain)
+{
+	struct xcv_config *cfg = xcv_config_new();
+	struct xcv_result *res = NULL;
+
+	if (cfg == NULL || xcv_verify(&res, cfg, chain, domain) < 0 ||
+	    xcv_result_identity_matched(res))
+		goto out;
+	fprintf(stderr, "xmppcv: warning: %s does not name %s (it names", file,
+		xcv_result_domain(res));
+	for (size_t i = 0; i < xcv_result_presented_count(res); i++)
+		fprintf(stderr, "%s %s", i ? "," : ":",
+			xcv_result_presented(res, i)->value);
+	fprintf(stderr, "%s). Accepting it lets a client connect to a server "
+		"presenting it, but checks report it as ACCEPTED BY YOU, NOT "
+		"VERIFIED (exit 1) until the server has a certificate that names "
+		"%s.\n", xcv_result_presented_count(res) ? "" : " nothing",
+		xcv_result_domain(res));
+out:
+	xcv_result_free(res);
+	xcv_config_free(cfg);
+}
+
 static int
 add(const struct opts *o, struct xcv_store *s, const char *file)
 {
@@ -63,6 +90,8 @@ add(const struct opts *o, struct xcv_store *s, const char *file)
 		rc = xcv_chain_sha256(chain, 0, fp);
 	if (rc == 0)
 		rc = xcv_store_add(s, chain, o->domain, o->host);
+	if (rc == 0)
+		warn_mismatch(file, chain, o->domain);
 	xcv_chain_free(chain);
 	if (rc < 0)
 		return cli_fail(rc, NULL);

@@ -9,6 +9,7 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_SERVICE }, { .id = OPT_POLICY }, { .id = OPT_CA_FILE },
 	{ .id = OPT_CA_PATH }, { .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT },
 	{ .id = OPT_WARN_DAYS },
+	{ .id = OPT_STRICT },
 	{ .id = OPT_JSON, .help = "one JSON object per file, one per line" },
 	{ .id = OPT_END },
 };
@@ -47,7 +48,7 @@ verify_one(struct xcv_config *cfg, const struct opts *o, const char *file,
 		printf("%s\n", out);
 	else
 		printf("%s%s", first ? "" : "\n", out);
-	status = xcv_result_ok(res) ? EXIT_VERIFIED : EXIT_NOT_VERIFIED;
+	status = cli_exit_for_verdict(xcv_result_verdict(res));
 out:
 	fflush(stdout);
 	free(out);

@@ -58,6 +58,10 @@ static const struct opt_def {
 	{ OPT_TAP, "tap", NULL, "print TAP (Test Anything Protocol)" },
 	{ OPT_HOST, "host", "H", "where the certificate came from, for the "
 	  "record" },
+	{ OPT_STRICT, "strict", NULL, "fail RFC 5280 and CA/Browser Forum "
+	  "profile defects, which are otherwise warnings" },
+	{ OPT_NO_STORE, "no-store", NULL, "ignore the accepted certificates "
+	  "(for validation runs and CI); never prompt" },
 	{ OPT_HELP, "help", NULL, "this help" },
 };
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -170,6 +174,19 @@ cli_exit_for(int rc)
 }
 
 int
+cli_exit_for_verdict(enum xcv_verdict verdict)
+{
+	switch (verdict) {
+	case XCV_VERDICT_VERIFIED:
+		return EXIT_VERIFIED;
+	case XCV_VERDICT_NO_CERTIFICATE:
+		return EXIT_NO_CERT;
+	default:
+		return EXIT_NOT_VERIFIED;
+	}
+}
+
+int
 cli_fail(int rc, const char *prefix)
 {
 	fprintf(stderr, "xmppcv: %s%s\n", prefix ? prefix : "",
@@ -278,6 +295,8 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 	case OPT_DNS_SERVER: o->dns_server = arg; break;
 	case OPT_STORE: o->store = arg; break;
 	case OPT_NO_PROMPT: o->no_prompt = true; break;
+	case OPT_NO_STORE: o->no_store = true; break;
+	case OPT_STRICT: o->strict = true; break;
 	case OPT_LOGIN: o->login = arg; break;
 	case OPT_OUT: o->out = arg; break;
 	case OPT_FROM_FILE: o->from_file = arg; break;
@@ -347,6 +366,7 @@ cli_config(const struct opts *o, int *status)
 	xcv_config_set_policy(cfg, o->policy);
 	xcv_config_set_system_ca(cfg, !o->no_system_ca);
 	xcv_config_set_warn_days(cfg, o->warn_days);
+	xcv_config_set_strict(cfg, o->strict);
 	if (o->at_mode == AT_TIME)
 		xcv_config_set_time(cfg, o->at);
 	for (size_t i = 0; rc == 0 && i < sizeof(names) / sizeof(names[0]); i++)
