@@ -191,28 +191,36 @@ by_priority(const void *a, const void *b)
 	return x->prio - y->prio;
 }
 
+/* RFC 2782: among v[i..end) of one priority, the next one to try: a
+ * random point on the running sum of the weights. */
+static size_t
+pick_weighted(const struct srv *v, size_t i, size_t end)
+{
+	unsigned total = 0, run = 0, pick;
+
+	for (size_t j = i; j < end; j++)
+		total += (unsigned)v[j].weight;
+	pick = total ? arc4random_uniform(total + 1) : 0;
+	for (size_t j = i; j < end; j++) {
+		run += (unsigned)v[j].weight;
+		if (run >= pick)
+			return j;
+	}
+	return end - 1;
+}
+
 /* RFC 2782: by priority; within one, weighted random order. */
 static void
 srv_order(struct srv *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), by_priority);
 	for (size_t start = 0; start < n;) {
-		size_t end = start;
+		size_t end = start + 1;
 		while (end < n && v[end].prio == v[start].prio)
 			end++;
-		for (size_t i = start; i + 1 < end; i++) {
-			unsigned total = 0, pick, run = 0;
-			size_t j;
-			for (j = i; j < end; j++)
-				total += (unsigned)v[j].weight;
-			pick = total ? arc4random_uniform(total + 1) : 0;
-			for (j = i; j < end; j++) {
-				run += (unsigned)v[j].weight;
-				if (run >= pick)
-					break;
-			}
-			if (j == end)
-				j = end - 1;
+		/* end > start: the last of a priority stays where it is. */
+		for (size_t i = start; i < end - 1; i++) {
+			size_t j = pick_weighted(v, i, end);
 			struct srv t = v[i];
 			v[i] = v[j];
 			v[j] = t;
@@ -272,7 +280,7 @@ by_srv(struct xcv_endpoints *out, ares_channel ch,
 		rc = xcv_oom();
 		goto out;
 	}
-	for (struct ares_srv_reply *r = l.srv; r; r = r->next, i++) {
+	for (struct ares_srv_reply *r = l.srv; r && i < nsrv; r = r->next, i++) {
 		srv[i] = (struct srv){ .target = r->host, .prio = r->priority,
 			.weight = r->weight, .port = r->port };
 		xcv_strv_pushf(&out->records, "SRV %s: priority %d weight %d "

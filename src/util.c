@@ -32,12 +32,19 @@ xcv_wrap_error(int code, const char *fmt, ...)
 {
 	char prefix[512], old[sizeof(last_error)];
 	va_list ap;
+	size_t n, len;
 
 	memcpy(old, last_error, sizeof(old));
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	snprintf(last_error, sizeof(last_error), "%s: %s", prefix, old);
+	/* "prefix: old", cut at the buffer's end. */
+	n = (size_t)snprintf(last_error, sizeof(last_error), "%s: ", prefix);
+	if (n >= sizeof(last_error))
+		return code;
+	len = strnlen(old, sizeof(last_error) - n - 1);
+	memcpy(last_error + n, old, len);
+	last_error[n + len] = '\0';
 	return code;
 }
 
