@@ -50,6 +50,30 @@ write_file(const char *dir, const char *name, const char *data)
 	return rc;
 }
 
+/* Create the directories above dir (not dir itself), as mkdir -p. */
+static int
+make_parents(const char *dir)
+{
+	char *p = xcv_strdup(dir);
+	int rc = 0;
+
+	if (p == NULL)
+		return xcv_oom();
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST)
+			rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s", p,
+				strerror(errno));
+		*q = '/';
+		if (rc < 0)
+			break;
+	}
+	free(p);
+	return rc;
+}
+
 static void
 remove_tree(const char *dir)
 {
@@ -81,6 +105,9 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 	if (stat(dir, &st) == 0 && !(S_ISDIR(st.st_mode) && rmdir(dir) == 0))
 		return xcv_set_error(XCV_EINPUT, "%s already exists; nothing was "
 			"overwritten: choose another directory", dir);
+	if ((rc = make_parents(dir)) < 0)
+		return rc;
+	rc = XCV_EINPUT;
 	tmp = xcv_asprintf("%s.tmp-XXXXXX", dir);
 	if (tmp == NULL || mkdtemp(tmp) == NULL) {
 		rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s", dir,

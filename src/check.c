@@ -85,7 +85,7 @@ discover(struct xcv_check *c, const struct xcv_check_params *p)
 		if (rc < 0 || pr == NULL)
 			break;   /* no endpoint connects: the refusal stands */
 		rc = xcv_discovery_record(d, pr, to, c->used->addrtext,
-			c->direct_tls);
+			c->service, c->direct_tls);
 		if (rc == 0)
 			rc = xcv_discovery_judge(d, d->n - 1, &next);
 		if (rc == 0 && next == XCV_NEXT_STOP &&
@@ -97,10 +97,11 @@ discover(struct xcv_check *c, const struct xcv_check_params *p)
 	}
 	if (rc < 0)
 		return rc;
-	if (d->domain == NULL && d->why.phase == XCV_PHASE_DISCOVERY)
+	if (d->domain == NULL && d->why.phase == XCV_PHASE_DISCOVERY &&
+	    d->n > 1)
 		return xcv_failure_set(&c->failure, XCV_PHASE_DISCOVERY, "the "
-			"server accepted none of the %zu domain%s tried; the last: "
-			"%s", d->n, d->n == 1 ? "" : "s", d->why.message);
+			"server accepted none of the %zu domains tried; the last: "
+			"%s", d->n, d->why.message);
 	if (d->why.phase != XCV_PHASE_NONE)
 		return xcv_failure_set(&c->failure, d->why.phase, "%s",
 			d->why.message);

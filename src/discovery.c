@@ -128,14 +128,24 @@ xcv_discovery_record_refused(struct xcv_discovery *d, const char *to,
 
 int
 xcv_discovery_record(struct xcv_discovery *d, const struct xcv_probe *pr,
-	const char *to, const char *address, bool direct_tls)
+	const char *to, const char *address, enum xcv_service service,
+	bool direct_tls)
 {
 	const struct xcv_stream_state *st = xcv_probe_stream(pr);
 	const char *cond = st->error_condition;
+	const char *want = service == XCV_SERVICE_S2S ? "jabber:server" :
+		"jabber:client";
 	bool failed = xcv_probe_failed(pr);
 	struct xcv_attempt *a;
 
-	if (st->header && st->error) {
+	if (st->header && st->ns && strcmp(st->ns, want) != 0 &&
+	    (strcmp(st->ns, "jabber:client") == 0 ||
+	     strcmp(st->ns, "jabber:server") == 0)) {
+		/* RFC 6120 §4.8.2: the reply's default namespace says which
+		 * port this is, whatever the server let us ask for. */
+		a = add(d, XCV_ANSWER_WRONG_SERVICE, to, st->from, address,
+			"wrong service", st->ns);
+	} else if (st->header && st->error) {
 		/* RFC 6120 §4.9.3.6/§4.9.3.5: this server does not serve 'to'. */
 		bool not_served = cond && (strcmp(cond, "host-unknown") == 0 ||
 			strcmp(cond, "host-gone") == 0);
@@ -208,6 +218,21 @@ settle(struct xcv_discovery *d, const struct xcv_attempt *a)
 	return 0;
 }
 
+/* The port serves the other service: say which, and where to look. */
+static int
+wrong_service(struct xcv_failure *why, bool client_port)
+{
+	if (client_port)
+		return xcv_failure_set(why, XCV_PHASE_STREAM, "the server answered "
+			"with a client stream (jabber:client): this port serves "
+			"clients (c2s), not servers (s2s); check the "
+			"server-to-server port (5269), or check this one as c2s");
+	return xcv_failure_set(why, XCV_PHASE_STREAM, "the server answered with "
+		"a server stream (jabber:server): this port serves servers (s2s), "
+		"not clients (c2s); check the client port (5222), or check this "
+		"one as s2s");
+}
+
 int
 xcv_discovery_judge(struct xcv_discovery *d, size_t i, enum xcv_next *next)
 {
@@ -239,6 +264,8 @@ xcv_discovery_judge(struct xcv_discovery *d, size_t i, enum xcv_next *next)
 	case XCV_ANSWER_FAILED:
 		return xcv_failure_set(why, a->fail_phase != XCV_PHASE_NONE ?
 			a->fail_phase : XCV_PHASE_STREAM, "%s", a->detail);
+	case XCV_ANSWER_WRONG_SERVICE:
+		return wrong_service(why, strcmp(a->detail, "jabber:client") == 0);
 	case XCV_ANSWER_ACCEPTED:
 	case XCV_ANSWER_ANNOUNCED:
 		return settle(d, a);

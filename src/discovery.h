@@ -30,6 +30,7 @@ enum xcv_answer {
 	XCV_ANSWER_NOT_SERVED,     /* host-unknown, host-gone, TLS alert 112 */
 	XCV_ANSWER_STREAM_ERROR,   /* any other stream error */
 	XCV_ANSWER_CONNECT_FAILED, /* this address refused; try the next one */
+	XCV_ANSWER_WRONG_SERVICE,  /* a c2s stream on an s2s check, or back */
 	XCV_ANSWER_FAILED,         /* no usable reply */
 };
 
@@ -67,10 +68,11 @@ int xcv_discovery_init(struct xcv_discovery *d, const struct xcv_target *t,
 	const char *given);
 void xcv_discovery_clear(struct xcv_discovery *d);
 
-/* Record what the probe for candidate to at address got; direct_tls says
- * whether TLS came first. */
+/* Record what the probe for candidate to at address got; service and
+ * direct_tls say what was asked for. */
 int xcv_discovery_record(struct xcv_discovery *d, const struct xcv_probe *pr,
-	const char *to, const char *address, bool direct_tls);
+	const char *to, const char *address, enum xcv_service service,
+	bool direct_tls);
 
 /* Record an address that refused the connection. */
 int xcv_discovery_record_refused(struct xcv_discovery *d, const char *to,

@@ -428,7 +428,8 @@ xcv_check_to_json(const struct xcv_check *c)
 	o = json_pack("{s:o,s:o,s:o,s:s,s:s,s:b,s:{s:o,s:o,s:o},s:o}",
 		"target", jlabel(c->target_text),
 		"address", jstr(xcv_check_address(c)),
-		"domain", jstr(d->domain),
+		/* The domain verified against, or asked for. */
+		"domain", jstr(d->domain ? d->domain : d->given),
 		"service", xcv_service_name(c->service),
 		"verdict", xcv_verdict_name(xcv_check_verdict(c)),
 		"ok", c->res ? c->res->ok : false,

@@ -197,6 +197,18 @@ class Capture(unittest.TestCase):
         self.assertFalse(os.path.exists(out))
         self.assertEqual([n for n in os.listdir(self.dir)], [])
 
+    def test_the_case_directory_parents_are_made(self):
+        out = os.path.join(self.dir, "cases", "cluster-a", "cup1")
+        code, stdout, err = run("capture", "--from-file", cert("domain-san.chain.pem"),
+                                "--domain", "corp.example", "--at", AT, "--out", out)
+        self.assertEqual(code, 0, err)
+        self.assertTrue(os.path.isfile(os.path.join(out, "case.json")))
+        # The case directory itself is still never overwritten.
+        code, _, err = run("capture", "--from-file", cert("domain-san.chain.pem"),
+                           "--domain", "corp.example", "--at", AT, "--out", out)
+        self.assertEqual(code, 2)
+        self.assertIn("already exists", err)
+
     def test_hand_made_case(self):
         out = os.path.join(self.dir, "hand")
         code, stdout, _ = run("capture", "--from-file", cert("xmppaddr-only.chain.pem"),

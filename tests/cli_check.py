@@ -182,7 +182,10 @@ class ProsodyLive(unittest.TestCase):
         code, o, _, _ = check_json(*TRUST, "--domain", "other.example", ip + ":15222")
         self.assertEqual(code, 3)
         self.assertEqual(o["error"]["phase"], "discovery")
-        self.assertIsNone(o["domain"])
+        # The domain asked for, though the server does not serve it.
+        self.assertEqual(o["domain"], "other.example")
+        self.assertEqual(o["error"]["message"],
+                         "the server does not serve other.example (host-unknown)")
         code, o, _, _ = check_json(*TRUST, "--domain", "CORP.example.", ip + ":15222")
         self.assertEqual(code, 0)
         self.assertEqual(o["discovery"]["source"], "given")
@@ -192,6 +195,25 @@ class ProsodyLive(unittest.TestCase):
         self.assertEqual(code, 3)
         self.assertEqual(len(o["discovery"]["attempts"]), 1)
         self.assertEqual(o["error"]["phase"], "discovery")
+        self.assertEqual(o["error"]["message"],
+                         "the server does not serve cup1.corp.example (host-unknown)")
+        code, o, _, _ = self.node("domain-san", 15222, "--max-attempts", "2", "--domain",
+                                  "other.example")
+        self.assertNotIn("none of the 1", o["error"]["message"])
+
+    def test_the_wrong_service_for_the_port_is_named(self):
+        # Prosody answers a jabber:server header on its c2s port with a
+        # jabber:client stream, and goes on: without this, VERIFIED.
+        code, o, err, _ = self.node("domain-san", 15222, "--service", "s2s")
+        self.assertEqual(code, 3, err)
+        self.assertEqual(o["error"]["phase"], "stream")
+        self.assertIn("this port serves clients (c2s), not servers (s2s)",
+                      o["error"]["message"])
+        self.assertIn("5269", o["error"]["message"])
+        code, o, err, _ = self.node("s2s-srvname", 15269)
+        self.assertEqual(code, 3, err)
+        self.assertIn("this port serves servers (s2s), not clients (c2s)",
+                      o["error"]["message"])
 
     def test_text_report_order(self):
         ip = self.NODES["fqdn-only"]

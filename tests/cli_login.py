@@ -11,7 +11,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import Prosody, cert, on_pty  # noqa: E402
+from servers import Prosody, Tmux, cert, on_pty  # noqa: E402
 
 XMPPCV = os.environ.get("XMPPCV", "build/src/xmppcv")
 EXAMPLE = os.environ.get("EXAMPLE", "build/examples/strophe-client")
@@ -131,6 +131,24 @@ class Login(unittest.TestCase):
         self.assertEqual(code, 0, text)
         self.assertNotIn("s3cret", text)
         self.assertIn("LOGGED IN", text)
+
+    def test_ctrl_c_at_the_password_prompt_gives_the_echo_back(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            after = os.path.join(d, "stty")
+            cmd = " ".join([XMPPCV, "check", *TRUST, "--domain", "corp.example",
+                            "--login", "alice@corp.example", "127.0.80.1:15222"])
+            # The terminal's settings once xmppcv is gone; its status.
+            t = Tmux(["bash", "-c", "trap : INT; unset XMPPCV_PASSWORD; %s; s=$?; "
+                      "stty -a > %s; exit $s" % (cmd, after)])
+            self.addCleanup(t.stop)
+            t.wait_for("Password for alice@corp.example: ")
+            t.tmux(["send-keys", "C-c"])
+            self.assertEqual(t.exit_status(), 130)
+            with open(after) as f:
+                modes = f.read().split()
+            self.assertIn("echo", modes)
+            self.assertNotIn("-echo", modes)
 
 
 if __name__ == "__main__":

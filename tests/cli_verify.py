@@ -368,6 +368,20 @@ class Options(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertIn("not a valid domain name", err)
 
+    def test_standard_input(self):
+        with open(cert("domain-san.chain.pem"), "rb") as f:
+            chain = f.read()
+        p = subprocess.run([XMPPCV, "verify", "--json", "--at", AT, "--no-system-ca",
+                            "--ca-file", cert("root-ca.crt"), "--domain", "corp.example",
+                            "-"], input=chain, capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        o = json.loads(p.stdout)
+        self.assertEqual((o["file"], o["verdict"]), ("-", "verified"))
+        p = subprocess.run([XMPPCV, "verify", "--domain", "corp.example", "-"],
+                           input=b"", capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"standard input: empty", p.stderr)
+
     def test_help_and_version(self):
         code, out, _ = run("--help")
         self.assertEqual(code, 0)

@@ -187,8 +187,10 @@ class Tmux:
             f.write("set -g remain-on-exit on\nset -g history-limit 5000\n")
         self.status = os.path.join(self.dir, "status")
         shell = " ".join(a if a == "|" else shlex.quote(a) for a in argv)
-        # The exit status of the command (of its first stage in a pipe).
-        line = "%s; echo $? > %s" % (shell, shlex.quote(self.status))
+        # The exit status of the command (of its first stage in a pipe),
+        # kept even when the command dies of Ctrl-C (the trap keeps the
+        # shell; the command itself gets the default disposition).
+        line = "trap : INT; %s; echo $? > %s" % (shell, shlex.quote(self.status))
         if "|" in argv:
             line = "set -o pipefail; " + line
         envs = []

@@ -1,5 +1,6 @@
 /* xmppcv verify: judge certificate chain files. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -14,16 +15,61 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_END },
 };
 
+/*
+ * "-": the chain on standard input, as Unix tools read it. Reads at most
+ * one byte more than a chain may hold, so that the library names what is
+ * too large. Returns -1 to go on, or an exit status.
+ */
+static int
+read_stdin(unsigned char **out, size_t *len)
+{
+	const size_t limit = (4u << 20) + 1;
+	size_t cap = 1 << 16, got;
+	unsigned char *buf = malloc(cap), *more;
+
+	*out = NULL;
+	*len = 0;
+	if (buf == NULL)
+		return cli_oom();
+	while (*len < limit &&
+	    (got = fread(buf + *len, 1, cap - *len, stdin)) > 0) {
+		*len += got;
+		if (*len == cap && cap < limit) {
+			cap = cap * 2 < limit ? cap * 2 : limit;
+			if ((more = realloc(buf, cap)) == NULL) {
+				free(buf);
+				return cli_oom();
+			}
+			buf = more;
+		}
+	}
+	if (ferror(stdin)) {
+		free(buf);
+		fprintf(stderr, "xmppcv: standard input: cannot read it\n");
+		return EXIT_USAGE;
+	}
+	*out = buf;
+	return -1;
+}
+
 static int
 verify_one(struct xcv_config *cfg, const struct opts *o, const char *file,
 	bool first)
 {
 	struct xcv_chain *chain = NULL;
 	struct xcv_result *res = NULL;
+	unsigned char *data = NULL;
 	char *out = NULL;
+	size_t len;
 	int status, rc;
 
-	rc = xcv_chain_load_file(&chain, file);
+	if (strcmp(file, "-") == 0) {
+		if ((status = read_stdin(&data, &len)) >= 0)
+			goto out;
+		rc = xcv_chain_load_mem(&chain, data, len, "standard input");
+	} else {
+		rc = xcv_chain_load_file(&chain, file);
+	}
 	if (rc == 0) {
 		for (size_t i = 0; i < xcv_chain_note_count(chain); i++)
 			fprintf(stderr, "xmppcv: note: %s\n",
@@ -51,6 +97,7 @@ verify_one(struct xcv_config *cfg, const struct opts *o, const char *file,
 	status = cli_exit_for_verdict(xcv_result_verdict(res));
 out:
 	fflush(stdout);
+	free(data);
 	free(out);
 	xcv_result_free(res);
 	xcv_chain_free(chain);
@@ -87,9 +134,10 @@ const struct cli_cmd cmd_verify = {
 	.synopsis = "--domain D [options] FILE...",
 	.summary = "judge certificate chain files for an XMPP domain",
 	.description =
-		"Judge each FILE, a certificate chain as a server presents it\n"
-		"(PEM certificates, the server's own first, or one DER\n"
-		"certificate), for the XMPP domain D, as a careful XMPP client\n"
+		"Judge each FILE ('-' for standard input), a certificate chain as\n"
+		"a server presents it (PEM certificates, the server's own first,\n"
+		"or one DER certificate), for the XMPP domain D, as a careful XMPP\n"
+		"client\n"
 		"does: chain trust, then the identity (xmppAddr, SRVName,\n"
 		"dNSName, Subject CN as a fallback). Each file gets its own\n"
 		"report: the verdict first, then why, then what to do.",

@@ -5,6 +5,7 @@
  * password for --login.
  */
 #include <ctype.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -101,6 +102,20 @@ cli_prompt(struct xcv_check *check, struct xcv_store *store,
 	return 1;
 }
 
+/* While echo is off: the terminal to give it back to on Ctrl-C. */
+static int echo_fd = -1;
+static struct termios echo_saved;
+
+static void
+restore_echo(int sig)
+{
+	if (echo_fd >= 0)
+		tcsetattr(echo_fd, TCSANOW, &echo_saved);
+	/* Die of the signal, as the shell expects (exit status 130). */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 char *
 cli_read_password(const char *jid)
 {
@@ -126,11 +141,18 @@ cli_read_password(const char *jid)
 	tcgetattr(fileno(tty), &old);
 	quiet = old;
 	quiet.c_lflag &= (tcflag_t)~ECHO;
+	echo_saved = old;
+	echo_fd = fileno(tty);
+	signal(SIGINT, restore_echo);
+	signal(SIGTERM, restore_echo);
 	tcsetattr(fileno(tty), TCSANOW, &quiet);
 	fprintf(tty, "Password for %s: ", jid);
 	fflush(tty);
 	ok = fgets(buf, sizeof(buf), tty) != NULL;
 	tcsetattr(fileno(tty), TCSANOW, &old);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	echo_fd = -1;
 	fprintf(tty, "\n");
 	fclose(tty);
 	if (!ok) {
