@@ -8,50 +8,6 @@
 
 #include "check_internal.h"
 
-/*
- * One connection for one candidate: the first endpoint that connects (or
- * the one that answered before). Refusals are recorded; *out is NULL when
- * no endpoint connects.
- */
-static int
-probe_candidate(struct xcv_check *c, const struct xcv_check_params *p,
-	const char *to, struct xcv_probe **out)
-{
-	*out = NULL;
-	for (size_t i = 0; i < c->eps.n; i++) {
-		const struct xcv_endpoint *ep = &c->eps.v[i];
-		struct xcv_probe_params pp = {
-			.ep = ep, .to = to, .from = p->from, .service = c->service,
-			.direct_tls = c->direct_tls, .timeout_ms = p->timeout_ms,
-		};
-		struct xcv_probe *pr = NULL;
-		int rc;
-
-		if (c->used != NULL && c->used != ep)
-			continue;   /* stay on the endpoint that answered */
-		rc = xcv_probe_new(&pr, &pp);
-		if (rc == 0)
-			rc = xcv_probes_run(&pr, 1);
-		if (rc == 0 && xcv_probe_failed(pr) &&
-		    xcv_probe_fail_phase(pr) == XCV_PHASE_CONNECT) {
-			rc = xcv_discovery_record_refused(&c->disc, to,
-				ep->addrtext, xcv_probe_fail_message(pr));
-			xcv_probe_free(pr);
-			if (rc < 0)
-				return rc;
-			continue;
-		}
-		if (rc < 0) {
-			xcv_probe_free(pr);
-			return rc;
-		}
-		c->used = ep;
-		*out = pr;
-		return 0;
-	}
-	return 0;
-}
-
 /* What TLS gave the probe, kept for the report and for verification. */
 static int
 take_tls(struct xcv_check *c, struct xcv_probe *pr)
@@ -67,33 +23,80 @@ take_tls(struct xcv_check *c, struct xcv_probe *pr)
 	return c->version && c->cipher ? 0 : xcv_oom();
 }
 
-/* Try the candidates in turn until one settles the domain or the check
- * must stop. */
+static bool
+refused(const struct xcv_probe *pr)
+{
+	return xcv_probe_failed(pr) &&
+		xcv_probe_fail_phase(pr) == XCV_PHASE_CONNECT;
+}
+
+/*
+ * One connection per candidate, all at once, on endpoint ep; then judge
+ * the answers in the order of the candidates: the first that settles the
+ * domain wins. Discovery so costs one round trip, not one per candidate.
+ * *connected tells whether any connection was made.
+ */
+static int
+discover_at(struct xcv_check *c, const struct xcv_check_params *p,
+	const struct xcv_endpoint *ep, bool *connected)
+{
+	struct xcv_discovery *d = &c->disc;
+	size_t n = d->candidates.n < (size_t)p->max_attempts ?
+		d->candidates.n : (size_t)p->max_attempts;
+	struct xcv_probe **pr = calloc(n ? n : 1, sizeof(*pr));
+	int rc = pr ? 0 : xcv_oom();
+
+	*connected = false;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct xcv_probe_params pp = {
+			.ep = ep, .to = d->candidates.v[i], .from = p->from,
+			.service = c->service, .direct_tls = c->direct_tls,
+			.timeout_ms = p->timeout_ms,
+		};
+		rc = xcv_probe_new(&pr[i], &pp);
+	}
+	if (rc == 0)
+		rc = xcv_probes_run(pr, n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		*connected |= !refused(pr[i]);
+	if (rc == 0 && !*connected && n > 0)
+		rc = xcv_discovery_record_refused(d, d->candidates.v[0],
+			ep->addrtext, xcv_probe_fail_message(pr[0]));
+	for (size_t i = 0; rc == 0 && *connected && i < n; i++) {
+		enum xcv_next next = XCV_NEXT_STOP;
+		if (refused(pr[i])) {
+			rc = xcv_discovery_record_refused(d, d->candidates.v[i],
+				ep->addrtext, xcv_probe_fail_message(pr[i]));
+			continue;
+		}
+		rc = xcv_discovery_record(d, pr[i], d->candidates.v[i],
+			ep->addrtext, c->service, c->direct_tls);
+		if (rc == 0)
+			rc = xcv_discovery_judge(d, d->n - 1, &next);
+		if (rc == 0 && next == XCV_NEXT_STOP) {
+			if (d->v[d->n - 1].answer != XCV_ANSWER_STREAM_ERROR)
+				rc = take_tls(c, pr[i]);
+			break;
+		}
+	}
+	for (size_t i = 0; pr && i < n; i++)
+		xcv_probe_free(pr[i]);
+	free(pr);
+	return rc;
+}
+
+/* The first address that takes a connection settles the domain, or not. */
 static int
 discover(struct xcv_check *c, const struct xcv_check_params *p)
 {
 	struct xcv_discovery *d = &c->disc;
+	bool connected = false;
 	int rc = 0;
 
-	for (size_t i = 0; i < d->candidates.n && i < (size_t)p->max_attempts;
-	     i++) {
-		const char *to = d->candidates.v[i];
-		struct xcv_probe *pr = NULL;
-		enum xcv_next next = XCV_NEXT_STOP;
-
-		rc = probe_candidate(c, p, to, &pr);
-		if (rc < 0 || pr == NULL)
-			break;   /* no endpoint connects: the refusal stands */
-		rc = xcv_discovery_record(d, pr, to, c->used->addrtext,
-			c->service, c->direct_tls);
-		if (rc == 0)
-			rc = xcv_discovery_judge(d, d->n - 1, &next);
-		if (rc == 0 && next == XCV_NEXT_STOP &&
-		    d->v[d->n - 1].answer != XCV_ANSWER_STREAM_ERROR)
-			rc = take_tls(c, pr);
-		xcv_probe_free(pr);
-		if (rc < 0 || next == XCV_NEXT_STOP)
-			break;
+	for (size_t i = 0; rc == 0 && !connected && i < c->eps.n; i++) {
+		rc = discover_at(c, p, &c->eps.v[i], &connected);
+		if (connected)
+			c->used = &c->eps.v[i];
 	}
 	if (rc < 0)
 		return rc;
@@ -106,6 +109,55 @@ discover(struct xcv_check *c, const struct xcv_check_params *p)
 		return xcv_failure_set(&c->failure, d->why.phase, "%s",
 			d->why.message);
 	return 0;
+}
+
+/*
+ * HTTPS (the Tomcat certificate of a node): TLS with SNI and ALPN
+ * http/1.1, then HEAD / to see that an HTTP server answers. The reference
+ * identity is the host name (or the domain given).
+ */
+static int
+check_https(struct xcv_check *c, struct xcv_config *cfg,
+	const struct xcv_check_params *p)
+{
+	const char *name = c->disc.given ? c->disc.given : c->target.host;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < c->eps.n && c->used == NULL; i++) {
+		struct xcv_probe_params pp = { .ep = &c->eps.v[i],
+			.to = c->target.host, .service = XCV_SERVICE_HTTPS,
+			.timeout_ms = p->timeout_ms };
+		struct xcv_probe *pr = NULL;
+
+		rc = xcv_probe_new(&pr, &pp);
+		if (rc == 0)
+			rc = xcv_probes_run(&pr, 1);
+		if (rc == 0 && refused(pr)) {
+			rc = xcv_failure_set(&c->failure, XCV_PHASE_CONNECT, "%s",
+				xcv_probe_fail_message(pr));
+		} else if (rc == 0) {
+			c->used = &c->eps.v[i];
+			rc = take_tls(c, pr);
+			if (rc == 0 && xcv_probe_http_status(pr))
+				c->http_status = xcv_strdup(xcv_probe_http_status(pr));
+			if (rc == 0 && xcv_probe_failed(pr) && c->chain)
+				rc = xcv_strv_pushf(&c->disc.warnings, "%s",
+					xcv_probe_fail_message(pr));
+			else if (rc == 0 && xcv_probe_failed(pr))
+				rc = xcv_failure_set(&c->failure,
+					xcv_probe_fail_phase(pr), "%s",
+					xcv_probe_fail_message(pr));
+			else if (rc == 0)
+				xcv_failure_clear(&c->failure);
+		}
+		xcv_probe_free(pr);
+	}
+	if (rc == 0 && c->chain != NULL) {
+		c->disc.domain = xcv_strdup(name);
+		rc = c->disc.domain ? xcv_verify_as(&c->res, cfg, c->chain, name,
+			XCV_SERVICE_HTTPS) : xcv_oom();
+	}
+	return rc;
 }
 
 int
@@ -127,9 +179,6 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		p.timeout_ms = 10000;
 	if (p.max_attempts <= 0)
 		p.max_attempts = 5;
-	if (cfg->service == XCV_SERVICE_HTTPS)
-		return xcv_set_error(XCV_EINPUT, "a check speaks XMPP: the "
-			"service must be c2s or s2s");
 	c = calloc(1, sizeof(*c));
 	pins = calloc(p.n_resolve ? p.n_resolve : 1, sizeof(*pins));
 	if (c == NULL || pins == NULL) {
@@ -151,9 +200,13 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		rc = xcv_pin_parse(&pins[i], p.resolve[i]);
 	if (rc == 0)
 		rc = xcv_discovery_init(&c->disc, &c->target, p.domain);
+	if (rc == 0 && cfg->service == XCV_SERVICE_HTTPS &&
+	    c->target.jid_domain != NULL)
+		rc = xcv_set_error(XCV_EINPUT, "an HTTPS check takes a host name "
+			"or an address, not a JID");
 	if (rc < 0)
 		goto out;
-	if (c->disc.candidates.n == 0) {
+	if (c->disc.candidates.n == 0 && cfg->service != XCV_SERVICE_HTTPS) {
 		rc = xcv_failure_set(&c->failure, XCV_PHASE_DISCOVERY, "%s is an "
 			"IP address, so there is no XMPP domain to try",
 			c->target.host);
@@ -175,8 +228,9 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		if (rc < 0)
 			goto out;
 	}
-	rc = discover(c, &p);
-	if (rc < 0)
+	rc = cfg->service == XCV_SERVICE_HTTPS ? check_https(c, cfg, &p) :
+		discover(c, &p);
+	if (rc < 0 || c->res != NULL)
 		goto out;
 	if (c->failure.phase == XCV_PHASE_NONE && c->chain != NULL)
 		rc = xcv_verify(&c->res, cfg, c->chain, c->disc.domain);
@@ -211,6 +265,7 @@ xcv_check_free(struct xcv_check *c)
 	free(c->cipher);
 	free(c->sni);
 	free(c->alpn);
+	free(c->http_status);
 	xcv_chain_free(c->chain);
 	xcv_result_free(c->res);
 	xcv_failure_clear(&c->failure);

@@ -18,6 +18,7 @@ struct xcv_check {
 	struct xcv_discovery disc;
 	bool tls_done;
 	char *version, *cipher, *sni, *alpn;
+	char *http_status;           /* HTTPS: the answer to HEAD / */
 	struct xcv_chain *chain;
 	struct xcv_result *res;
 	struct xcv_failure failure;  /* no certificate: where it stopped */

@@ -63,6 +63,31 @@ struct xcv_resolve_params {
  */
 int xcv_resolve(struct xcv_endpoints *out, const struct xcv_resolve_params *p);
 
+/* The SRV records of a domain's four XMPP services, in RFC 2782 order. */
+enum { XCV_SRV_C2S, XCV_SRV_S2S, XCV_SRV_C2S_TLS, XCV_SRV_S2S_TLS,
+	XCV_SRV_COUNT };
+struct xcv_srv_target {
+	char *host;                      /* lower-case, as the record names it */
+	int port;
+};
+struct xcv_srv_set {
+	struct xcv_srv_target *v[XCV_SRV_COUNT];
+	size_t n[XCV_SRV_COUNT];
+	bool none[XCV_SRV_COUNT];        /* target ".": no such service */
+};
+/* Ask for all four at once; what DNS said goes into records. A name
+ * without records is not an error. */
+int xcv_resolve_srv_set(struct xcv_srv_set *set, struct xcv_strv *records,
+	const char *domain, const char *dns_server, int timeout_ms);
+void xcv_srv_set_clear(struct xcv_srv_set *set);
+
+/* The addresses of n hosts at once: out[i] for hosts[i], port 0. A pin or
+ * an address literal answers without DNS; a host without address has an
+ * empty out[i] whose records say why. */
+int xcv_resolve_hosts(struct xcv_endpoints *out, const char *const *hosts,
+	size_t n, const struct xcv_pin *pins, size_t n_pins,
+	const char *dns_server, int timeout_ms);
+
 /* Parse an IPv4 or IPv6 address ([brackets] allowed) with a port. */
 int xcv_addr_parse(struct sockaddr_storage *ss, socklen_t *len,
 	const char *text, int port);

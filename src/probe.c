@@ -16,7 +16,7 @@ static const struct xcv_stream_limits stream_limits = XCV_STREAM_LIMITS;
 /* Where a probe is; each state has its own deadline. */
 enum state {
 	ST_CONNECT, ST_HEADER, ST_FEATURES, ST_PROCEED, ST_HANDSHAKE,
-	ST_CONFIRM, ST_DONE, ST_FAILED,
+	ST_CONFIRM, ST_HTTP, ST_DONE, ST_FAILED,
 };
 
 struct xcv_probe {
@@ -34,6 +34,8 @@ struct xcv_probe {
 	struct xcv_chain *chain;
 	bool tls_done;
 	char version[32], cipher[96], alpn[64];
+	char http[256];              /* HTTPS: the status line */
+	size_t httplen;
 	int alert;
 	enum xcv_phase fail_phase;
 	char *fail_message;
@@ -70,6 +72,8 @@ waiting_for(enum state ph)
 		return "the answer to STARTTLS";
 	case ST_HANDSHAKE:
 		return "the TLS handshake";
+	case ST_HTTP:
+		return "an answer to HEAD /";
 	default:
 		return "a stream header over TLS";
 	}
@@ -197,10 +201,16 @@ xcv_probe_free(struct xcv_probe *pr)
 static void start_tls(struct xcv_probe *pr);
 static void handshake(struct xcv_probe *pr);
 
+static bool
+is_https(const struct xcv_probe *pr)
+{
+	return pr->p.service == XCV_SERVICE_HTTPS;
+}
+
 static void
 connected(struct xcv_probe *pr)
 {
-	if (pr->p.direct_tls) {
+	if (pr->p.direct_tls || is_https(pr)) {
 		start_tls(pr);
 		return;
 	}
@@ -290,15 +300,16 @@ start_tls(struct xcv_probe *pr)
 		strchr(name, ':') != NULL;
 
 	/* SNI is the XMPP domain (RFC 7590 §3.1): the one the server
-	 * announced, if it announced one, else the one we asked for. */
-	if (!pr->p.direct_tls && st->from && *st->from)
+	 * announced, if it announced one, else the one we asked for. For
+	 * HTTPS, the host name. */
+	if (!pr->p.direct_tls && !is_https(pr) && st->from && *st->from)
 		name = st->from;
 	free(pr->sni);
 	pr->sni = is_ip ? NULL : xcv_strdup(name);
 	enter(pr, ST_HANDSHAKE);
-	if (xcv_tls_new(&pr->tls, pr->fd, pr->sni, pr->p.direct_tls ?
-	    (pr->p.service == XCV_SERVICE_S2S ? "xmpp-server" : "xmpp-client") :
-	    NULL) < 0) {
+	if (xcv_tls_new(&pr->tls, pr->fd, pr->sni, is_https(pr) ? "http/1.1" :
+	    pr->p.direct_tls ? (pr->p.service == XCV_SERVICE_S2S ?
+	    "xmpp-server" : "xmpp-client") : NULL) < 0) {
 		fail(pr, "%s", xcv_error_last());
 		return;
 	}
@@ -327,6 +338,16 @@ handshake(struct xcv_probe *pr)
 		pr->alpn[0] = '\0';
 	if (xcv_tls_chain(pr->tls, &pr->chain) < 0) {
 		fail(pr, "%s", xcv_error_last());
+		return;
+	}
+	if (is_https(pr)) {
+		/* A certificate alone does not say an HTTP server is there. */
+		put(pr, "HEAD / HTTP/1.1\r\nHost: ");
+		put(pr, pr->to);
+		put(pr, "\r\nUser-Agent: xmppcv/" XCV_VERSION "\r\n"
+			"Connection: close\r\n\r\n");
+		pr->tls_want = XCV_TLS_WANT_WRITE;
+		enter(pr, ST_HTTP);
 		return;
 	}
 	if (!pr->p.direct_tls) {
@@ -393,6 +414,31 @@ plain_io(struct xcv_probe *pr, short revents)
 	feed(pr, buf, (size_t)n);
 }
 
+/* HTTPS: the status line of the answer to HEAD / (RFC 9112 §4). */
+static void
+http_answer(struct xcv_probe *pr, const char *buf, size_t n, bool closed)
+{
+	size_t room = sizeof(pr->http) - 1 - pr->httplen;
+	char *eol;
+
+	memcpy(pr->http + pr->httplen, buf, n < room ? n : room);
+	pr->httplen += n < room ? n : room;
+	pr->http[pr->httplen] = '\0';
+	eol = strstr(pr->http, "\r\n");
+	if (eol == NULL && !closed && pr->httplen < sizeof(pr->http) - 1)
+		return;
+	if (eol)
+		*eol = '\0';
+	if (strncmp(pr->http, "HTTP/", 5) != 0) {
+		pr->http[0] = '\0';
+		fail(pr, "no HTTP server answered over TLS: %s", closed ?
+			"the server closed TLS without an answer to HEAD /" :
+			"the answer to HEAD / is not HTTP");
+		return;
+	}
+	enter(pr, ST_DONE);
+}
+
 static void
 tls_io(struct xcv_probe *pr)
 {
@@ -415,11 +461,17 @@ tls_io(struct xcv_probe *pr)
 			return;
 		}
 	}
-	for (int i = 0; i < 64 && pr->state == ST_CONFIRM; i++) {
+	for (int i = 0; i < 64 && (pr->state == ST_CONFIRM ||
+	     pr->state == ST_HTTP); i++) {
 		rc = xcv_tls_read(pr->tls, buf, sizeof(buf), &got);
 		if (rc == XCV_TLS_WANT_READ || rc == XCV_TLS_WANT_WRITE) {
 			pr->tls_want = rc;
 			return;
+		}
+		if (pr->state == ST_HTTP) {
+			http_answer(pr, buf, rc == XCV_TLS_DONE ? got : 0,
+				rc != XCV_TLS_DONE);
+			continue;
 		}
 		if (rc == XCV_TLS_CLOSED) {
 			fail(pr, "no XMPP stream opened over TLS: the server "
@@ -444,6 +496,7 @@ events(const struct xcv_probe *pr)
 		return POLLOUT;
 	case ST_HANDSHAKE:
 	case ST_CONFIRM:
+	case ST_HTTP:
 		return pr->tls_want == XCV_TLS_WANT_WRITE ? POLLOUT : POLLIN;
 	case ST_DONE:
 	case ST_FAILED:
@@ -473,6 +526,7 @@ step(struct xcv_probe *pr, short revents)
 		handshake(pr);
 		break;
 	case ST_CONFIRM:
+	case ST_HTTP:
 		tls_io(pr);
 		break;
 	case ST_HEADER:
@@ -491,51 +545,147 @@ active(const struct xcv_probe *pr)
 	return pr->state != ST_DONE && pr->state != ST_FAILED;
 }
 
+struct xcv_loop {
+	size_t parallel;
+	struct job {
+		struct xcv_probe *pr;
+		xcv_probe_done done;
+		void *ud;
+	} *queued, *running;
+	size_t n_queued, cap_queued, head, n_running;
+	struct pollfd *pfd;
+};
+
+int
+xcv_loop_new(struct xcv_loop **out, size_t parallel)
+{
+	struct xcv_loop *l = calloc(1, sizeof(*l));
+
+	*out = NULL;
+	if (l == NULL)
+		return xcv_oom();
+	l->parallel = parallel ? parallel : 1;
+	l->running = calloc(l->parallel, sizeof(*l->running));
+	l->pfd = calloc(l->parallel, sizeof(*l->pfd));
+	if (l->running == NULL || l->pfd == NULL) {
+		xcv_loop_free(l);
+		return xcv_oom();
+	}
+	*out = l;
+	return 0;
+}
+
+void
+xcv_loop_free(struct xcv_loop *l)
+{
+	if (l == NULL)
+		return;
+	free(l->queued);
+	free(l->running);
+	free(l->pfd);
+	free(l);
+}
+
+int
+xcv_loop_add(struct xcv_loop *l, struct xcv_probe *pr, xcv_probe_done done,
+	void *ud)
+{
+	if (l->n_queued == l->cap_queued) {
+		size_t cap = l->cap_queued ? l->cap_queued * 2 : 16;
+		struct job *v = realloc(l->queued, cap * sizeof(*v));
+		if (v == NULL)
+			return xcv_oom();
+		l->queued = v;
+		l->cap_queued = cap;
+	}
+	l->queued[l->n_queued++] = (struct job){ pr, done, ud };
+	return 0;
+}
+
+size_t
+xcv_loop_pending(const struct xcv_loop *l)
+{
+	return l->n_queued - l->head + l->n_running;
+}
+
+/* Finished jobs leave the running set; their callbacks may queue more. */
+static int
+reap(struct xcv_loop *l)
+{
+	for (size_t i = 0; i < l->n_running;) {
+		struct job j = l->running[i];
+		if (active(j.pr)) {
+			i++;
+			continue;
+		}
+		l->running[i] = l->running[--l->n_running];
+		if (j.done && j.done(j.ud, j.pr) < 0)
+			return XCV_ENOMEM;
+	}
+	return 0;
+}
+
+int
+xcv_loop_run(struct xcv_loop *l)
+{
+	int rc = 0;
+
+	for (;;) {
+		int64_t now, next = INT64_MAX;
+		int r;
+
+		/* Start what fits; a start may finish at once (a refusal). */
+		while (l->n_running < l->parallel && l->head < l->n_queued) {
+			l->running[l->n_running++] = l->queued[l->head++];
+			start(l->running[l->n_running - 1].pr);
+		}
+		if (l->head == l->n_queued)
+			l->head = l->n_queued = 0;
+		if ((rc = reap(l)) < 0)
+			return rc;
+		if (l->n_running == 0 && l->head == l->n_queued)
+			return 0;
+		if (l->n_running < l->parallel && l->head < l->n_queued)
+			continue;
+		now = xcv_now_ms();
+		for (size_t i = 0; i < l->n_running; i++) {
+			struct xcv_probe *pr = l->running[i].pr;
+			if (now >= pr->deadline) {
+				pr->timed_out = true;
+				fail(pr, "timed out after %d s waiting for %s",
+					pr->p.timeout_ms / 1000, waiting_for(pr->state));
+			}
+			l->pfd[i].fd = active(pr) ? pr->fd : -1;
+			l->pfd[i].events = active(pr) ? events(pr) : 0;
+			l->pfd[i].revents = 0;
+			if (active(pr) && pr->deadline < next)
+				next = pr->deadline;
+		}
+		if (next != INT64_MAX) {
+			r = poll(l->pfd, (nfds_t)l->n_running, (int)(next - now));
+			if (r < 0 && errno != EINTR)
+				return xcv_set_error(XCV_ERROR, "poll: %s",
+					strerror(errno));
+			for (size_t i = 0; r > 0 && i < l->n_running; i++)
+				if (l->pfd[i].fd >= 0 && l->pfd[i].revents &&
+				    active(l->running[i].pr))
+					step(l->running[i].pr, l->pfd[i].revents);
+		}
+	}
+}
+
 int
 xcv_probes_run(struct xcv_probe **v, size_t n)
 {
-	struct pollfd *pfd = calloc(n ? n : 1, sizeof(*pfd));
+	struct xcv_loop *l = NULL;
+	int rc = xcv_loop_new(&l, n);
 
-	if (pfd == NULL)
-		return xcv_oom();
-	for (size_t i = 0; i < n; i++)
-		start(v[i]);
-	for (;;) {
-		int64_t now = xcv_now_ms(), next = INT64_MAX;
-		size_t live = 0;
-		int r;
-
-		for (size_t i = 0; i < n; i++) {
-			pfd[i].fd = -1;
-			pfd[i].events = 0;
-			pfd[i].revents = 0;
-			if (!active(v[i]))
-				continue;
-			if (now >= v[i]->deadline) {
-				v[i]->timed_out = true;
-				fail(v[i], "timed out after %d s waiting for %s",
-					v[i]->p.timeout_ms / 1000, waiting_for(v[i]->state));
-				continue;
-			}
-			pfd[i].fd = v[i]->fd;
-			pfd[i].events = events(v[i]);
-			if (v[i]->deadline < next)
-				next = v[i]->deadline;
-			live++;
-		}
-		if (live == 0)
-			break;
-		r = poll(pfd, (nfds_t)n, (int)(next - now));
-		if (r < 0 && errno != EINTR) {
-			free(pfd);
-			return xcv_set_error(XCV_ERROR, "poll: %s", strerror(errno));
-		}
-		for (size_t i = 0; r > 0 && i < n; i++)
-			if (pfd[i].fd >= 0 && pfd[i].revents && active(v[i]))
-				step(v[i], pfd[i].revents);
-	}
-	free(pfd);
-	return 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = xcv_loop_add(l, v[i], NULL, NULL);
+	if (rc == 0)
+		rc = xcv_loop_run(l);
+	xcv_loop_free(l);
+	return rc;
 }
 
 const struct xcv_stream_state *
@@ -599,6 +749,12 @@ const char *
 xcv_probe_tls_alpn(const struct xcv_probe *pr)
 {
 	return pr->alpn[0] ? pr->alpn : NULL;
+}
+
+const char *
+xcv_probe_http_status(const struct xcv_probe *pr)
+{
+	return pr->http[0] ? pr->http : NULL;
 }
 
 const char *

@@ -14,7 +14,7 @@ struct xcv_probe_params {
 	const struct xcv_endpoint *ep;
 	const char *to;              /* the candidate domain */
 	const char *from;            /* s2s: our own name */
-	enum xcv_service service;
+	enum xcv_service service;    /* https: TLS, then HEAD / */
 	bool direct_tls;
 	int timeout_ms;              /* for each phase */
 };
@@ -27,6 +27,23 @@ void xcv_probe_free(struct xcv_probe *pr);
 /* Run probes to completion in one poll() loop. */
 int xcv_probes_run(struct xcv_probe **v, size_t n);
 
+/*
+ * A poll loop that runs queued probes, at most `parallel` at a time (each
+ * an open connection). When one finishes, done(ud, pr) is called; it may
+ * queue more probes; the loop does not free probes. done returns 0, or
+ * XCV_ENOMEM to stop the loop.
+ */
+struct xcv_loop;
+typedef int (*xcv_probe_done)(void *ud, struct xcv_probe *pr);
+int xcv_loop_new(struct xcv_loop **out, size_t parallel);
+void xcv_loop_free(struct xcv_loop *l);
+int xcv_loop_add(struct xcv_loop *l, struct xcv_probe *pr,
+	xcv_probe_done done, void *ud);
+/* Run until nothing is queued or running. */
+int xcv_loop_run(struct xcv_loop *l);
+/* Probes queued or running. */
+size_t xcv_loop_pending(const struct xcv_loop *l);
+
 /* The reply stream (before TLS for STARTTLS, over TLS for direct TLS). */
 const struct xcv_stream_state *xcv_probe_stream(const struct xcv_probe *pr);
 bool xcv_probe_failed(const struct xcv_probe *pr);
@@ -34,6 +51,8 @@ bool xcv_probe_failed(const struct xcv_probe *pr);
 enum xcv_phase xcv_probe_fail_phase(const struct xcv_probe *pr);
 const char *xcv_probe_fail_message(const struct xcv_probe *pr);
 bool xcv_probe_timed_out(const struct xcv_probe *pr);
+/* HTTPS: the status line of the answer to HEAD /, or NULL. */
+const char *xcv_probe_http_status(const struct xcv_probe *pr);
 /* After a handshake: the chain (ownership passes to the caller). */
 struct xcv_chain *xcv_probe_take_chain(struct xcv_probe *pr);
 bool xcv_probe_tls_done(const struct xcv_probe *pr);

@@ -422,9 +422,12 @@ xcv_check_to_json(const struct xcv_check *c)
 	json_t *o, *tls, *r;
 
 	tls = c->tls_done ? json_pack("{s:s,s:o,s:o,s:o,s:o}", "mode",
-		c->direct_tls ? "direct" : "starttls", "version", jstr(c->version),
+		c->service == XCV_SERVICE_HTTPS ? "https" : c->direct_tls ?
+		"direct" : "starttls", "version", jstr(c->version),
 		"cipher", jstr(c->cipher), "sni", jstr(c->sni), "alpn",
 		jstr(c->alpn)) : json_null();
+	if (tls && c->service == XCV_SERVICE_HTTPS)
+		json_object_set_new(tls, "http", jstr(c->http_status));
 	o = json_pack("{s:o,s:o,s:o,s:s,s:s,s:b,s:{s:o,s:o,s:o},s:o}",
 		"target", jlabel(c->target_text),
 		"address", jstr(xcv_check_address(c)),
@@ -474,7 +477,9 @@ context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
 {
 	const struct xcv_discovery *d = &c->disc;
 
-	if (d->domain && d->source == XCV_DOMAIN_GIVEN)
+	if (c->service == XCV_SERVICE_HTTPS && d->domain)
+		xcv_strv_pushf(ctx, "  host       %s", d->domain);
+	else if (d->domain && d->source == XCV_DOMAIN_GIVEN)
 		xcv_strv_pushf(ctx, "  domain     %s (given%s%s)", d->domain,
 			c->domain_input ? " with " : "",
 			c->domain_input ? c->domain_input : "");
@@ -500,9 +505,12 @@ context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
 			c->eps.records.v[i]);
 	if (c->tls_done)
 		xcv_strv_pushf(ctx, "  tls        %s, %s, %s, SNI %s%s%s",
-			c->direct_tls ? "direct TLS" : "STARTTLS", c->version,
-			c->cipher, c->sni ? c->sni : "(none)",
-			c->alpn ? ", ALPN " : "", c->alpn ? c->alpn : "");
+			c->service == XCV_SERVICE_HTTPS ? "HTTPS" : c->direct_tls ?
+			"direct TLS" : "STARTTLS", c->version, c->cipher,
+			c->sni ? c->sni : "(none)", c->alpn ? ", ALPN " : "",
+			c->alpn ? c->alpn : "");
+	if (c->http_status)
+		xcv_strv_pushf(ctx, "  http       HEAD / -> %s", c->http_status);
 }
 
 static void

@@ -39,22 +39,34 @@ ai_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 	l->ai = res;
 }
 
-/* Drive c-ares until the lookup is answered or the deadline passes. */
-static void
-wait_for(ares_channel ch, struct lookup *l, int64_t deadline)
+static bool
+all_done(struct lookup *const *ls, size_t n)
 {
-	while (!l->done) {
+	for (size_t i = 0; i < n; i++)
+		if (!ls[i]->done)
+			return false;
+	return true;
+}
+
+/* Drive c-ares until every lookup is answered or the deadline passes;
+ * the unanswered ones are then marked timed out. */
+static void
+wait_all(ares_channel ch, struct lookup *const *ls, size_t n, int64_t deadline)
+{
+	while (!all_done(ls, n)) {
 		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
 		struct timeval maxtv, tv, *tvp;
-		int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), n = 0, r;
+		int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), k = 0, r;
 		int64_t left = deadline - xcv_now_ms();
 
 		if (left <= 0) {
 			ares_cancel(ch);   /* calls back with ARES_ECANCELLED */
-			if (!l->done) {
-				l->done = true;
-				l->status = ARES_ETIMEOUT;
+			for (size_t i = 0; i < n; i++) {
+				if (!ls[i]->done || ls[i]->status == ARES_ECANCELLED) {
+					ls[i]->done = true;
+					ls[i]->status = ARES_ETIMEOUT;
+				}
 			}
 			return;
 		}
@@ -68,21 +80,22 @@ wait_for(ares_channel ch, struct lookup *l, int64_t deadline)
 			if (ubits & (1u << (i + ARES_GETSOCK_MAXNUM)))
 				ev |= POLLOUT;
 			if (ev) {
-				pfd[n].fd = socks[i];
-				pfd[n].events = ev;
-				pfd[n].revents = 0;
-				n++;
+				pfd[k].fd = socks[i];
+				pfd[k].events = ev;
+				pfd[k].revents = 0;
+				k++;
 			}
 		}
 		maxtv.tv_sec = (time_t)(left / 1000);
 		maxtv.tv_usec = (suseconds_t)(left % 1000) * 1000;
 		tvp = ares_timeout(ch, &maxtv, &tv);
-		r = poll(pfd, (nfds_t)n, (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000));
+		r = poll(pfd, (nfds_t)k, (int)(tvp->tv_sec * 1000 +
+			tvp->tv_usec / 1000));
 		if (r <= 0) {
 			ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 			continue;
 		}
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < k; i++) {
 			if (pfd[i].revents == 0)
 				continue;
 			ares_process_fd(ch,
@@ -91,6 +104,12 @@ wait_for(ares_channel ch, struct lookup *l, int64_t deadline)
 				pfd[i].revents & POLLOUT ? pfd[i].fd : ARES_SOCKET_BAD);
 		}
 	}
+}
+
+static void
+wait_for(ares_channel ch, struct lookup *l, int64_t deadline)
+{
+	wait_all(ch, &l, 1, deadline);
 }
 
 static int
@@ -229,9 +248,50 @@ srv_order(struct srv *v, size_t n)
 	}
 }
 
+/* A c-ares channel for one run of lookups, asking dns_server (or the
+ * system's servers). */
+static int
+open_channel(ares_channel *ch, const char *dns_server, int timeout_ms)
+{
+	struct ares_options opts = {0};
+
+	*ch = NULL;
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+		return xcv_set_error(XCV_ERROR, "cannot initialise c-ares");
+	opts.timeout = timeout_ms < 2000 ? timeout_ms : 2000;
+	opts.tries = 2;
+	if (ares_init_options(ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
+	    ARES_SUCCESS) {
+		ares_library_cleanup();
+		*ch = NULL;
+		return xcv_set_error(XCV_ECONNECT, "cannot set up DNS resolution "
+			"(is /etc/resolv.conf readable?)");
+	}
+	if (dns_server != NULL &&
+	    ares_set_servers_ports_csv(*ch, dns_server) != ARES_SUCCESS) {
+		ares_destroy(*ch);
+		ares_library_cleanup();
+		*ch = NULL;
+		return xcv_set_error(XCV_EINPUT, "DNS server '%s': expected "
+			"ADDRESS or ADDRESS:PORT", dns_server);
+	}
+	return 0;
+}
+
+static void
+close_channel(ares_channel ch)
+{
+	if (ch == NULL)
+		return;
+	ares_destroy(ch);
+	ares_library_cleanup();
+}
+
 static int
 default_port(const struct xcv_resolve_params *p)
 {
+	if (p->service == XCV_SERVICE_HTTPS)
+		return 443;
 	if (p->service == XCV_SERVICE_S2S)
 		return p->direct_tls ? 5270 : 5269;
 	return p->direct_tls ? 5223 : 5222;
@@ -316,7 +376,6 @@ xcv_resolve(struct xcv_endpoints *out, const struct xcv_resolve_params *p)
 {
 	const struct xcv_target *t = p->target;
 	const struct xcv_pin *pin = find_pin(p, t->host, t->port);
-	struct ares_options opts = {0};
 	ares_channel ch = NULL;
 	int64_t deadline = xcv_now_ms() + p->timeout_ms;
 	int port = t->port ? t->port : default_port(p), rc = 0;
@@ -335,32 +394,189 @@ xcv_resolve(struct xcv_endpoints *out, const struct xcv_resolve_params *p)
 		return push(out, t->host, pin->port,
 			(const struct sockaddr *)&pin->addr, pin->addrlen,
 			"pinned");
-	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
-		return xcv_set_error(XCV_ERROR, "cannot initialise c-ares");
-	opts.timeout = p->timeout_ms < 2000 ? p->timeout_ms : 2000;
-	opts.tries = 2;
-	if (ares_init_options(&ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
-	    ARES_SUCCESS) {
-		rc = xcv_set_error(XCV_ECONNECT, "cannot set up DNS resolution "
-			"(is /etc/resolv.conf readable?)");
-		goto out;
-	}
-	if (p->dns_server != NULL &&
-	    ares_set_servers_ports_csv(ch, p->dns_server) != ARES_SUCCESS) {
-		rc = xcv_set_error(XCV_EINPUT, "DNS server '%s': expected ADDRESS "
-			"or ADDRESS:PORT", p->dns_server);
-		goto out;
-	}
-	/* A port given with the target means no SRV lookup. */
-	rc = t->port ? lookup_host(out, ch, p, t->host, port, "A/AAAA",
-		deadline) : by_srv(out, ch, p, port, deadline);
+	if ((rc = open_channel(&ch, p->dns_server, p->timeout_ms)) < 0)
+		return rc;
+	/* A port given with the target means no SRV lookup; HTTPS has none
+	 * (RFC 9110 §4.3.2 uses the host's addresses). */
+	rc = t->port || p->service == XCV_SERVICE_HTTPS ?
+		lookup_host(out, ch, p, t->host, port, "A/AAAA", deadline) :
+		by_srv(out, ch, p, port, deadline);
 	if (rc == 0 && out->n == 0)
 		rc = xcv_set_error(XCV_ECONNECT, "could not resolve %s: %s",
 			t->host, out->records.n ?
 			out->records.v[out->records.n - 1] : "no answer");
-out:
-	if (ch)
-		ares_destroy(ch);
-	ares_library_cleanup();
+	close_channel(ch);
+	return rc;
+}
+
+static const char *const srv_services[XCV_SRV_COUNT] = {
+	"_xmpp-client", "_xmpp-server", "_xmpps-client", "_xmpps-server",
+};
+
+void
+xcv_srv_set_clear(struct xcv_srv_set *set)
+{
+	for (size_t k = 0; k < XCV_SRV_COUNT; k++) {
+		for (size_t i = 0; i < set->n[k]; i++)
+			free(set->v[k][i].host);
+		free(set->v[k]);
+	}
+	memset(set, 0, sizeof(*set));
+}
+
+/* One SRV answer into set->v[k], in RFC 2782 order. */
+static int
+take_srv(struct xcv_srv_set *set, size_t k, struct lookup *l,
+	struct xcv_strv *records, const char *name)
+{
+	struct srv *srv = NULL;
+	size_t n = 0, i = 0;
+	int rc = 0;
+
+	for (struct ares_srv_reply *r = l->srv; r; r = r->next)
+		n++;
+	if (n == 0) {
+		xcv_strv_pushf(records, "SRV %s: %s", name,
+			l->status == ARES_ETIMEOUT ? "timed out" :
+			l->status == ARES_SUCCESS ? "no records" :
+			ares_strerror(l->status));
+		return xcv_strv_ok(records);
+	}
+	srv = calloc(n, sizeof(*srv));
+	set->v[k] = calloc(n, sizeof(*set->v[k]));
+	if (srv == NULL || set->v[k] == NULL) {
+		free(srv);
+		return xcv_oom();
+	}
+	for (struct ares_srv_reply *r = l->srv; r && i < n; r = r->next, i++) {
+		srv[i] = (struct srv){ .target = r->host, .prio = r->priority,
+			.weight = r->weight, .port = r->port };
+		xcv_strv_pushf(records, "SRV %s: priority %d weight %d port %d "
+			"target %s", name, r->priority, r->weight, r->port, r->host);
+	}
+	/* RFC 2782: a single "." target means no such service. */
+	if (n == 1 && (srv[0].target[0] == '\0' ||
+	    strcmp(srv[0].target, ".") == 0)) {
+		set->none[k] = true;
+		n = 0;
+	}
+	srv_order(srv, n);
+	for (i = 0; i < n; i++) {
+		char *h = xcv_strdup(srv[i].target);
+		if (h == NULL) {
+			rc = xcv_oom();
+			break;
+		}
+		for (char *c = h; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		set->v[k][set->n[k]++] = (struct xcv_srv_target){ h, srv[i].port };
+	}
+	free(srv);
+	return rc ? rc : xcv_strv_ok(records);
+}
+
+int
+xcv_resolve_srv_set(struct xcv_srv_set *set, struct xcv_strv *records,
+	const char *domain, const char *dns_server, int timeout_ms)
+{
+	struct lookup l[XCV_SRV_COUNT] = {{0}};
+	struct lookup *ls[XCV_SRV_COUNT];
+	char names[XCV_SRV_COUNT][300];
+	ares_channel ch = NULL;
+	int rc;
+
+	memset(set, 0, sizeof(*set));
+	if ((rc = open_channel(&ch, dns_server, timeout_ms)) < 0)
+		return rc;
+	/* All four at once: the answers take one round trip, not four. */
+	for (size_t k = 0; k < XCV_SRV_COUNT; k++) {
+		snprintf(names[k], sizeof(names[k]), "%s._tcp.%s",
+			srv_services[k], domain);
+		ls[k] = &l[k];
+		ares_query(ch, names[k], ns_c_in, ns_t_srv, srv_cb, &l[k]);
+	}
+	wait_all(ch, ls, XCV_SRV_COUNT, xcv_now_ms() + timeout_ms);
+	for (size_t k = 0; rc == 0 && k < XCV_SRV_COUNT; k++)
+		rc = take_srv(set, k, &l[k], records, names[k]);
+	for (size_t k = 0; k < XCV_SRV_COUNT; k++)
+		if (l[k].srv)
+			ares_free_data(l[k].srv);
+	close_channel(ch);
+	if (rc < 0)
+		xcv_srv_set_clear(set);
+	return rc;
+}
+
+int
+xcv_resolve_hosts(struct xcv_endpoints *out, const char *const *hosts,
+	size_t n, const struct xcv_pin *pins, size_t n_pins,
+	const char *dns_server, int timeout_ms)
+{
+	struct xcv_resolve_params p = { .pins = pins, .n_pins = n_pins };
+	struct ares_addrinfo_hints hints = { .ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM };
+	struct lookup *l = calloc(n ? n : 1, sizeof(*l));
+	struct lookup **ls = calloc(n ? n : 1, sizeof(*ls));
+	ares_channel ch = NULL;
+	size_t asked = 0;
+	int rc = l && ls ? 0 : xcv_oom();
+
+	memset(out, 0, n * sizeof(*out));
+	/* Literal addresses and pins first: they need no DNS. */
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct xcv_pin *pin = find_pin(&p, hosts[i], 0);
+		struct sockaddr_storage ss;
+		socklen_t len;
+		if (pin != NULL)
+			rc = push(&out[i], hosts[i], 0,
+				(const struct sockaddr *)&pin->addr, pin->addrlen,
+				"pinned");
+		else if (xcv_addr_parse(&ss, &len, hosts[i], 0) == 0)
+			rc = push(&out[i], hosts[i], 0, (struct sockaddr *)&ss, len,
+				"address");
+		else
+			asked++;
+	}
+	if (rc == 0 && asked > 0)
+		rc = open_channel(&ch, dns_server, timeout_ms);
+	for (size_t i = 0; rc == 0 && ch && i < n; i++) {
+		ls[i] = &l[i];
+		if (out[i].n > 0)
+			l[i].done = true;
+		else
+			ares_getaddrinfo(ch, hosts[i], NULL, &hints, ai_cb, &l[i]);
+	}
+	if (rc == 0 && ch)
+		wait_all(ch, ls, n, xcv_now_ms() + timeout_ms);
+	for (size_t i = 0; rc == 0 && ch && i < n; i++) {
+		if (out[i].n > 0)
+			continue;
+		if (l[i].status != ARES_SUCCESS || l[i].ai == NULL) {
+			xcv_strv_pushf(&out[i].records, "A/AAAA %s: %s", hosts[i],
+				l[i].status == ARES_ETIMEOUT ? "timed out" :
+				ares_strerror(l[i].status));
+			rc = xcv_strv_ok(&out[i].records);
+			continue;
+		}
+		for (struct ares_addrinfo_node *a = l[i].ai->nodes; a && rc == 0;
+		     a = a->ai_next) {
+			char text[INET6_ADDRSTRLEN + 8];
+			xcv_addr_format(a->ai_addr, text, sizeof(text));
+			rc = push(&out[i], hosts[i], 0, a->ai_addr,
+				(socklen_t)a->ai_addrlen, "A/AAAA");
+			if (rc == 0)
+				rc = xcv_strv_pushf(&out[i].records, "A/AAAA %s: %s",
+					hosts[i], text);
+		}
+	}
+	for (size_t i = 0; l && i < n; i++)
+		if (l[i].ai)
+			ares_freeaddrinfo(l[i].ai);
+	close_channel(ch);
+	free(l);
+	free(ls);
+	if (rc < 0)
+		for (size_t i = 0; i < n; i++)
+			xcv_endpoints_clear(&out[i]);
 	return rc;
 }

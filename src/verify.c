@@ -471,6 +471,14 @@ int
 xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
 	const struct xcv_chain *chain, const char *domain)
 {
+	return xcv_verify_as(out, cfg, chain, domain, cfg->service);
+}
+
+int
+xcv_verify_as(struct xcv_result **out, struct xcv_config *cfg,
+	const struct xcv_chain *chain, const char *domain,
+	enum xcv_service service)
+{
 	struct xcv_result *res = NULL;
 	int rc;
 
@@ -480,14 +488,14 @@ xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
 	res = calloc(1, sizeof(*res));
 	if (res == NULL)
 		return xcv_oom();
-	res->service = cfg->service;
+	res->service = service;
 	res->at = cfg->have_time ? cfg->at : (int64_t)time(NULL);
 	if (domain == NULL) {
 		rc = xcv_set_error(XCV_EINPUT, "no domain to verify against");
 		goto out;
 	}
 	rc = xcv_identity_check(&res->id, sk_X509_value(chain->certs, 0),
-		domain, cfg->service, cfg->policy);
+		domain, service, cfg->policy);
 	if (rc == 0)
 		rc = describe(&res->presented, &res->n_presented, chain->certs);
 	if (rc == 0)

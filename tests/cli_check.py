@@ -414,8 +414,11 @@ class Options(unittest.TestCase):
         self.usage("--resolve", "cup1:5222:nothere", "cup1.corp.example",
                    message="not an IP address")
 
-    def test_https_is_for_verify(self):
-        self.usage("--service", "https", "corp.example", message="does not apply")
+    def test_https_takes_no_xmpp_options(self):
+        self.usage("--service", "https", "--login", "a@corp.example", "corp.example",
+                   message="--login does not apply to HTTPS")
+        self.usage("--service", "https", "--direct-tls", "corp.example",
+                   message="--direct-tls does not apply to HTTPS")
 
     def test_verify_only_options_and_bad_numbers(self):
         self.usage("--timeout", "0", "corp.example", message="--timeout")

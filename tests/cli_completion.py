@@ -45,7 +45,7 @@ class Completion(unittest.TestCase):
                 self.assertIn("--help", offered)
 
     def test_values(self):
-        self.assertEqual(complete("check", "--service", ""), ["c2s", "s2s"])
+        self.assertEqual(complete("check", "--service", ""), ["c2s", "https", "s2s"])
         self.assertEqual(complete("verify", "--service", ""), ["c2s", "https", "s2s"])
         self.assertEqual(complete("verify", "--policy", ""), ["rfc6125", "rfc9525"])
         self.assertEqual(complete("replay", "--at", ""), ["captured", "now"])

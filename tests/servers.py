@@ -244,3 +244,69 @@ class Tmux:
                 break
             time.sleep(0.1)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Nginx:
+    """nginx from Debian on loopback, the HTTPS (Tomcat) port of nodes:
+    one server block per (address, port, fixture certificate). Stopped by
+    its master's PID."""
+
+    def __init__(self, sites, workers=1):
+        self.dir = tempfile.mkdtemp(prefix="xmppcv-nginx-")
+        os.chmod(self.dir, 0o755)  # workers run as an unprivileged user
+        blocks = []
+        for i, (ip, port, certname) in enumerate(sites):
+            chain = os.path.join(self.dir, "%d.crt" % i)
+            key = os.path.join(self.dir, "%d.key" % i)
+            shutil.copy(cert(certname + ".chain.pem"), chain)
+            shutil.copy(cert(certname + ".key"), key)
+            os.chmod(key, 0o644)
+            host = "[%s]" % ip if ":" in ip else ip
+            blocks.append("""
+    server {
+        listen %s:%d ssl;
+        ssl_certificate %s;
+        ssl_certificate_key %s;
+        location / { return 200 "xmppcv test\\n"; }
+    }""" % (host, port, chain, key))
+        temp = os.path.join(self.dir, "temp")
+        os.makedirs(temp)
+        os.chmod(temp, 0o777)
+        self.config = os.path.join(self.dir, "nginx.conf")
+        with open(self.config, "w") as f:
+            f.write("""
+daemon off;
+master_process on;
+worker_processes %d;
+pid %s/nginx.pid;
+error_log %s/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path %s/body;
+    proxy_temp_path %s/proxy;
+    fastcgi_temp_path %s/fastcgi;
+    uwsgi_temp_path %s/uwsgi;
+    scgi_temp_path %s/scgi;
+%s
+}
+""" % (workers, self.dir, self.dir, temp, temp, temp, temp, temp, "".join(blocks)))
+        self.proc = subprocess.Popen(["nginx", "-c", self.config, "-p", self.dir],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ip, port, _ = sites[0]
+        if not wait_listening(ip, port, self.proc):
+            log = self.log()
+            self.stop()
+            raise RuntimeError("nginx did not start on %s:%d\n%s" % (ip, port, log))
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "error.log")) as f:
+                return f.read()[-3000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if getattr(self, "proc", None) is not None:
+            stop_pid(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)

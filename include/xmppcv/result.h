@@ -21,6 +21,12 @@ struct xcv_result;
 int xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
 	const struct xcv_chain *chain, const char *domain);
 
+/* The same for a service other than the configuration's (a scan verifies
+ * c2s, s2s and https endpoints with one configuration). */
+int xcv_verify_as(struct xcv_result **out, struct xcv_config *cfg,
+	const struct xcv_chain *chain, const char *domain,
+	enum xcv_service service);
+
 void xcv_result_free(struct xcv_result *res);
 
 /* The verdict (common.h); xcv_result_ok() is verdict == verified. */

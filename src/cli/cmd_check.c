@@ -12,8 +12,9 @@
 static const struct cmd_opt options[] = {
 	{ .id = OPT_DOMAIN, .help = "the XMPP domain; the server must serve "
 	  "it (default: learned from the server)" },
-	{ .id = OPT_SERVICE, .arg = "c2s|s2s", .help = "client (c2s, port "
-	  "5222) or federation (s2s, port 5269); default c2s" },
+	{ .id = OPT_SERVICE, .help = "client (c2s, port 5222), federation (s2s, "
+	  "port 5269), or a node's HTTPS (https, port 443: TLS, then HEAD /, "
+	  "checked for the host name); default c2s" },
 	{ .id = OPT_DIRECT_TLS }, { .id = OPT_RESOLVE }, { .id = OPT_DNS_SERVER },
 	{ .id = OPT_TIMEOUT }, { .id = OPT_MAX_ATTEMPTS }, { .id = OPT_FROM },
 	{ .id = OPT_POLICY }, { .id = OPT_CA_FILE }, { .id = OPT_CA_PATH },
@@ -71,7 +72,12 @@ hint(const struct run *r, const struct xcv_check *check, const char *target,
 		fprintf(stderr, "xmppcv: %s: you accepted this certificate for %s, "
 			"so a client would connect, but it is not verified: "
 			"accepting does not fix the server.\n", target, d);
-	if (p & XCV_PROBLEM_MISMATCH)
+	if ((p & XCV_PROBLEM_MISMATCH) &&
+	    xcv_result_service(res) == XCV_SERVICE_HTTPS)
+		fprintf(stderr, "xmppcv: %s: the HTTPS certificate does not name "
+			"the host %s; the node needs its own certificate (see 'what "
+			"to do').\n", target, d);
+	else if (p & XCV_PROBLEM_MISMATCH)
 		fprintf(stderr, "xmppcv: %s: the certificate does not name the "
 			"XMPP domain %s; the server needs one that does (see "
 			"'what to do': the SAN-domain setting, then re-sign).\n",
@@ -208,10 +214,9 @@ run(struct opts *o, int argc, char **argv)
 	if (argc == 0)
 		return cli_usage_error(&cmd_check, "check: no TARGET given: name a "
 			"server (host, host:port, JID or domain)");
-	if (o->service == XCV_SERVICE_HTTPS)
-		return cli_usage_error(&cmd_check, "check: --service https does not "
-			"apply: check speaks XMPP (c2s or s2s); use verify for HTTPS "
-			"certificates");
+	if (o->service == XCV_SERVICE_HTTPS && (o->login || o->direct_tls))
+		return cli_usage_error(&cmd_check, "check --service https: %s does "
+			"not apply to HTTPS", o->login ? "--login" : "--direct-tls");
 	r.cfg = cli_config(o, &status);
 	if (r.cfg == NULL)
 		return status;
