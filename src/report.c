@@ -9,6 +9,7 @@
 
 #include "check_internal.h"
 #include "report.h"
+#include "scan_internal.h"
 #include "xmppcv/login.h"
 #include "xmppcv/store.h"
 
@@ -608,4 +609,210 @@ xcv_store_to_json(const struct xcv_store *s)
 		json_array_append_new(notes, jstr(xcv_store_note(s, i)));
 	return dump(json_pack("{s:o,s:o,s:o}", "store",
 		jlabel(xcv_store_path(s)), "certificates", certs, "notes", notes));
+}
+
+/* A scan: one object per endpoint, a summary; a matrix for people. */
+
+char *
+xcv_scan_endpoint_to_json(const struct xcv_scan *s, size_t i)
+{
+	const struct xcv_scan_ep *e;
+	const struct xcv_scan_endpoint *v;
+	json_t *o, *r;
+
+	if (i >= s->n_eps)
+		return NULL;
+	e = &s->eps[i];
+	v = &e->view;
+	o = json_pack("{s:o,s:o,s:s,s:i,s:s,s:b,s:o,s:o}",
+		"node", jlabel(v->node), "address", jstr(v->address),
+		"service", xcv_scan_service_name(v->service), "port", v->port,
+		"verdict", xcv_verdict_name(v->verdict), "required", v->required,
+		"domain", jstr(v->domain), "expected_name", jstr(v->expected));
+	if (o == NULL)
+		return NULL;
+	if (e->res) {
+		const struct xcv_cert_info *leaf = xcv_result_cert(e->res, 0);
+		r = xcv_report_json(e->res);
+		/* The scan's own service name and domain stay. */
+		json_object_del(r, "domain");
+		json_object_del(r, "service");
+		json_object_del(r, "verdict");
+		if (r == NULL || json_object_update(o, r) < 0) {
+			json_decref(r);
+			json_decref(o);
+			return NULL;
+		}
+		json_decref(r);
+		json_object_set_new(o, "sha256", jstr(leaf->sha256));
+		json_object_set_new(o, "not_after", jstr(leaf->not_after));
+		json_object_set_new(o, "days_left", json_integer(
+			(leaf->not_after_time - s->at) / 86400));
+		json_object_set_new(o, "tls", json_pack("{s:o,s:o,s:o}",
+			"version", jstr(e->tls_version), "cipher", jstr(e->cipher),
+			"http", jstr(e->http)));
+	} else {
+		json_object_set_new(o, "ok", json_false());
+		json_object_set_new(o, "error", v->verdict == XCV_VERDICT_CLOSED &&
+			v->message == NULL ? json_null() : json_pack("{s:s,s:o}",
+			"phase", xcv_phase_name(v->phase), "message",
+			jstr(v->message)));
+	}
+	json_object_set_new(o, "notes", jstrv(&e->notes));
+	return dump(o);
+}
+
+/* Endpoints by verdict: [verified, accepted, not, none, closed]. */
+static void
+count_verdicts(const struct xcv_scan *s, size_t n[5])
+{
+	memset(n, 0, 5 * sizeof(*n));
+	for (size_t i = 0; i < s->n_eps; i++)
+		n[s->eps[i].view.verdict]++;
+}
+
+char *
+xcv_scan_summary_to_json(const struct xcv_scan *s)
+{
+	json_t *findings = json_array();
+	size_t n[5];
+
+	count_verdicts(s, n);
+	for (size_t i = 0; findings && i < s->n_findings; i++) {
+		const struct xcv_scan_fnd *f = &s->findings[i];
+		json_array_append_new(findings, json_pack("{s:s,s:s,s:o,s:o,s:o}",
+			"code", f->code, "severity", f->severity, "nodes",
+			jstrv(&f->nodes), "services", jstrv(&f->services),
+			"message", jstr(f->message)));
+	}
+	return dump(json_pack("{s:{s:o,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i},s:o}",
+		"summary", "domain", jstr(s->domain),
+		"nodes", (json_int_t)s->n_nodes, "endpoints", (json_int_t)s->n_eps,
+		"verified", (json_int_t)n[XCV_VERDICT_VERIFIED],
+		"accepted", (json_int_t)n[XCV_VERDICT_ACCEPTED],
+		"not_verified", (json_int_t)n[XCV_VERDICT_NOT_VERIFIED],
+		"no_certificate", (json_int_t)n[XCV_VERDICT_NO_CERTIFICATE],
+		"closed", (json_int_t)n[XCV_VERDICT_CLOSED],
+		"status", xcv_scan_status(s),
+		"findings", findings));
+}
+
+/* A matrix cell: the verdict in a few words. */
+static void
+cell(char *buf, size_t len, const struct xcv_scan_endpoint *e)
+{
+	unsigned p;
+	size_t n;
+
+	switch (e->verdict) {
+	case XCV_VERDICT_VERIFIED:
+		snprintf(buf, len, "VERIFIED");
+		return;
+	case XCV_VERDICT_CLOSED:
+		snprintf(buf, len, "closed");
+		return;
+	case XCV_VERDICT_NO_CERTIFICATE:
+		snprintf(buf, len, "NO CERT (%s)", xcv_phase_name(e->phase));
+		return;
+	default:
+		break;
+	}
+	n = (size_t)snprintf(buf, len, "%s (", e->verdict ==
+		XCV_VERDICT_ACCEPTED ? "ACCEPTED" : "NOT VERIFIED");
+	p = xcv_result_problems(e->result);
+	for (unsigned b = 1; b <= XCV_PROBLEM_PROFILE && n < len; b <<= 1)
+		if (p & b)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+				buf[n - 1] == '(' ? "" : ",", xcv_problem_name(b));
+	if (n < len)
+		snprintf(buf + n, len - n, ")");
+}
+
+static const char *
+scan_name(const struct xcv_scan *s)
+{
+	return s->domain ? s->domain : "scan";
+}
+
+char *
+xcv_scan_to_text(const struct xcv_scan *s, bool verbose)
+{
+	struct xcv_text t = {0};
+	size_t width[XCV_SCAN_SERVICES] = {0}, namew = 4, n[5];
+	int last = 0;
+	char buf[96];
+
+	count_verdicts(s, n);
+	for (size_t i = 0; i < s->n_nodes; i++)
+		if (strlen(s->nodes[i].name) > namew)
+			namew = strlen(s->nodes[i].name);
+	for (int k = 0; k < XCV_SCAN_SERVICES; k++)
+		width[k] = strlen(xcv_scan_service_name(1u << k));
+	for (size_t i = 0; i < s->n_eps; i++) {
+		int k = xcv_scan_index(s->eps[i].service);
+		cell(buf, sizeof(buf), &s->eps[i].view);
+		if (strlen(buf) > width[k])
+			width[k] = strlen(buf);
+	}
+	/* The last column is not padded: no trailing blanks. */
+	for (int k = 0; k < XCV_SCAN_SERVICES; k++)
+		if (s->services & (1u << k))
+			last = k;
+	put(&t, "%-*s", (int)namew, "node");
+	for (int k = 0; k < XCV_SCAN_SERVICES; k++)
+		if (s->services & (1u << k))
+			put(&t, "  %-*s", k == last ? 0 : (int)width[k],
+				xcv_scan_service_name(1u << k));
+	put(&t, "\n");
+	for (size_t r = 0; r < s->n_nodes; r++) {
+		put(&t, "%-*s", (int)namew, s->nodes[r].name);
+		for (int k = 0; k < XCV_SCAN_SERVICES; k++) {
+			const char *shown = "-";
+			if (!(s->services & (1u << k)))
+				continue;
+			for (size_t i = 0; i < s->n_eps; i++) {
+				if (s->eps[i].node == r && s->eps[i].service ==
+				    1u << k) {
+					cell(buf, sizeof(buf), &s->eps[i].view);
+					shown = buf;
+				}
+			}
+			put(&t, "  %-*s", k == last ? 0 : (int)width[k], shown);
+		}
+		put(&t, "\n");
+	}
+	if (s->n_findings)
+		put(&t, "findings:\n");
+	for (size_t i = 0; i < s->n_findings; i++)
+		put(&t, "  %-7s  %s: %s\n", strcmp(s->findings[i].severity,
+			"error") == 0 ? "ERROR" : "WARNING", s->findings[i].code,
+			s->findings[i].message);
+	for (size_t i = 0; verbose && i < s->n_eps; i++) {
+		const struct xcv_scan_ep *e = &s->eps[i];
+		const struct xcv_scan_endpoint *v = &e->view;
+		snprintf(buf, sizeof(buf), "%s %s", v->node,
+			xcv_scan_service_name(v->service));
+		put(&t, "\n");
+		if (e->res)
+			xcv_report_text(&t, e->res, buf, NULL);
+		else
+			put(&t, "%s: %s (%s): %s\n", buf, v->verdict ==
+				XCV_VERDICT_CLOSED ? "CLOSED" : "NO CERTIFICATE",
+				xcv_phase_name(v->phase), v->message ? v->message :
+				"no answer");
+		if (v->address)
+			put(&t, "  address    %s\n", v->address);
+		if (e->http)
+			put(&t, "  http       HEAD / -> %s\n", e->http);
+		for (size_t k = 0; k < e->notes.n; k++)
+			put(&t, "  note       %s\n", e->notes.v[k]);
+	}
+	put(&t, "%s%s: %zu of %zu endpoints verified, %zu finding%s\n",
+		verbose ? "\n" : "", scan_name(s), n[XCV_VERDICT_VERIFIED],
+		s->n_eps, s->n_findings, s->n_findings == 1 ? "" : "s");
+	if (t.oom) {
+		free(t.s);
+		return NULL;
+	}
+	return t.s;
 }

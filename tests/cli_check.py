@@ -233,6 +233,14 @@ class ProsodyLive(unittest.TestCase):
                               a + ":15222", b + ":15222")
         self.assertEqual(code, 1)
         self.assertEqual([json.loads(l)["ok"] for l in out.splitlines()], [True, False])
+        # In text, the reports end with the line scan ends with.
+        code, out, _, _ = run("check", *TRUST, "--domain", "corp.example",
+                              a + ":15222", b + ":15222")
+        self.assertEqual(code, 1)
+        self.assertIn("ERROR    domain-san-missing: the XMPP certificate of %s:15222 "
+                      "does not name the XMPP domain" % b, out)
+        self.assertEqual(out.splitlines()[-1],
+                         "corp.example: 1 of 2 endpoints verified, 1 finding")
 
 
 class Peers(unittest.TestCase):

@@ -12,7 +12,7 @@ import unittest
 XMPPCV = os.path.abspath(os.environ.get("XMPPCV", "build/src/xmppcv"))
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "completions", "xmppcv")
-COMMANDS = ["check", "verify", "capture", "replay", "trust"]
+COMMANDS = ["check", "scan", "verify", "capture", "replay", "trust"]
 
 
 def complete(*words):
@@ -50,6 +50,8 @@ class Completion(unittest.TestCase):
         self.assertEqual(complete("verify", "--policy", ""), ["rfc6125", "rfc9525"])
         self.assertEqual(complete("replay", "--at", ""), ["captured", "now"])
         self.assertEqual(complete("check", "--domain", ""), [])
+        self.assertEqual(complete("scan", "--services", ""), [])
+        self.assertEqual(complete("scan", "--nodes-file", "/nonexistent/x"), [])
         self.assertEqual(complete("trust", ""), ["add", "list", "remove", "show"])
 
     def test_files_for_file_options(self):

@@ -84,7 +84,7 @@ log = {{ error = "{self.dir}/prosody.log"; info = "{self.dir}/prosody.log" }}
 modules_enabled = {{ "tls"; "saslauth"; "dialback"; "disco"; "posix"; "roster" }}
 interfaces = {{ "{ip}" }}
 c2s_ports = {{ {c2s} }}
-s2s_ports = {{ {s2s} }}
+s2s_ports = {{ {s2s or ""} }}
 c2s_direct_tls_ports = {{ {direct} }}
 certificates = "{certs}"
 authentication = "internal_hashed"
@@ -305,6 +305,49 @@ http {
                 return f.read()[-3000:]
         except OSError:
             return ""
+
+    def stop(self):
+        if getattr(self, "proc", None) is not None:
+            stop_pid(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Dnsmasq:
+    """dnsmasq from Debian on a loopback address: SRV and address records
+    for the tests' names only, nothing forwarded. Stopped by its PID.
+
+    srv: (name, target, port, priority, weight); hosts: (name, address)."""
+
+    def __init__(self, ip, port, srv=(), hosts=()):
+        self.dir = tempfile.mkdtemp(prefix="xmppcv-dnsmasq-")
+        args = ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
+                "--conf-file=/dev/null", "--listen-address=" + ip,
+                "--bind-interfaces", "--port=%d" % port,
+                "--pid-file=" + os.path.join(self.dir, "pid"),
+                "--log-facility=" + os.path.join(self.dir, "log")]
+        if os.geteuid() == 0:
+            args.append("--user=root")
+        for name, target, tport, prio, weight in srv:
+            args.append("--srv-host=%s,%s,%d,%d,%d" % (name, target, tport, prio, weight))
+        for name, address in hosts:
+            args.append("--host-record=%s,%s" % (name, address))
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        self.server = "%s:%d" % (ip, port)
+        # Ready once the log says so (UDP has no listening socket to try).
+        log = os.path.join(self.dir, "log")
+        for _ in range(100):
+            if self.proc.poll() is not None:
+                break
+            try:
+                with open(log) as f:
+                    if "started" in f.read():
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("dnsmasq did not start on %s" % self.server)
 
     def stop(self):
         if getattr(self, "proc", None) is not None:

@@ -28,6 +28,7 @@ enum opt_id {
 	OPT_DIRECT_TLS, OPT_RESOLVE, OPT_TIMEOUT, OPT_MAX_ATTEMPTS, OPT_FROM,
 	OPT_DNS_SERVER, OPT_STORE, OPT_NO_PROMPT, OPT_LOGIN, OPT_OUT,
 	OPT_FROM_FILE, OPT_TAP, OPT_HOST, OPT_STRICT, OPT_NO_STORE,
+	OPT_SERVICES, OPT_PORT, OPT_PARALLEL, OPT_NODES_FILE, OPT_VERBOSE,
 };
 
 /* An option a command takes; help (and arg, the value's name) NULL mean
@@ -70,6 +71,11 @@ struct opts {
 	const char *from_file;
 	const char *host;
 	bool tap;
+	unsigned services;           /* scan: XCV_SCAN_* bits, 0 default */
+	int ports[XCV_SCAN_SERVICES];
+	int parallel;
+	const char *nodes_file;
+	bool verbose;
 };
 
 struct cli_cmd {
@@ -83,7 +89,7 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cmd_verify, cmd_check, cmd_capture, cmd_replay,
-	cmd_trust;
+	cmd_trust, cmd_scan;
 
 /* Parse argv (argv[0] is the command's name) into o; on success the
  * positional arguments are left in *argc and *argv. Returns -1 to go on, or

@@ -31,6 +31,13 @@ struct run {
 	struct xcv_config *cfg;
 	struct xcv_store *store;     /* accepted certificates, or NULL */
 	char *password;              /* for --login, asked once */
+	/* Across targets, for the last line: verified ones, the domains
+	 * settled, and which certificates named their domain. */
+	size_t verified, targets;
+	char *domain;                /* the first domain settled */
+	bool domains_differ;
+	struct { const char *target; bool named; } *named;
+	size_t n_named;
 };
 
 static int
@@ -129,6 +136,63 @@ ask(struct run *r, struct xcv_check *check, const char *target, FILE *tty)
 	return 0;
 }
 
+/* What the last line needs of one target. */
+static void
+tally(struct run *r, const struct xcv_check *check, const char *target)
+{
+	const struct xcv_result *res = xcv_check_result(check);
+	const char *d = xcv_check_domain(check);
+	void *v;
+
+	r->targets++;
+	r->verified += xcv_check_verdict(check) == XCV_VERDICT_VERIFIED;
+	if (d != NULL && r->domain == NULL)
+		r->domain = strdup(d);
+	else if (d != NULL && strcmp(d, r->domain) != 0)
+		r->domains_differ = true;
+	if (res == NULL || xcv_result_service(res) == XCV_SERVICE_HTTPS)
+		return;
+	v = realloc(r->named, (r->n_named + 1) * sizeof(*r->named));
+	if (v == NULL)
+		return;
+	r->named = v;
+	r->named[r->n_named].target = target;
+	r->named[r->n_named++].named = xcv_result_identity_matched(res);
+}
+
+/*
+ * After several targets, as scan ends: what differs between them (some
+ * certificates name the domain and others not; different domains), and
+ * one line.
+ */
+static void
+summary(const struct run *r)
+{
+	size_t findings = 0, named = 0;
+
+	for (size_t i = 0; i < r->n_named; i++)
+		named += r->named[i].named;
+	if (named > 0 && named < r->n_named) {
+		printf("\nfindings:\n  ERROR    domain-san-missing: the XMPP "
+			"certificate of");
+		for (size_t i = 0, k = 0; i < r->n_named; i++)
+			if (!r->named[i].named)
+				printf("%s %s", k++ ? "," : "", r->named[i].target);
+		printf(" does not name the XMPP domain, as that of the others "
+			"does: the SAN-domain setting was not applied there\n");
+		findings++;
+	}
+	if (r->domains_differ) {
+		printf("%s  ERROR    domain-differs: the targets serve different "
+			"XMPP domains\n", findings ? "" : "\nfindings:\n");
+		findings++;
+	}
+	printf("%s%s: %zu of %zu endpoints verified, %zu finding%s\n",
+		findings ? "" : "\n", r->domain && !r->domains_differ ?
+		r->domain : "check", r->verified, r->targets, findings,
+		findings == 1 ? "" : "s");
+}
+
 static int
 check_one(struct run *r, const char *target, bool first)
 {
@@ -182,6 +246,7 @@ check_one(struct run *r, const char *target, bool first)
 			o->login, declined ? "the certificate was not accepted" :
 			"a client would not take this certificate");
 	}
+	tally(r, check, target);
 	/* Rendered once, from everything the check now knows. */
 	out = o->json ? xcv_check_to_json(check) : xcv_check_to_text(check);
 	if (out == NULL) {
@@ -233,6 +298,10 @@ run(struct opts *o, int argc, char **argv)
 		if (s > status)
 			status = s;
 	}
+	if (argc > 1 && !o->json)
+		summary(&r);
+	free(r.domain);
+	free(r.named);
 	xcv_config_free(r.cfg);
 	xcv_store_free(r.store);
 	if (r.password) {

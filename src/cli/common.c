@@ -62,6 +62,17 @@ static const struct opt_def {
 	  "profile defects, which are otherwise warnings" },
 	{ OPT_NO_STORE, "no-store", NULL, "ignore the accepted certificates "
 	  "(for validation runs and CI); never prompt" },
+	{ OPT_SERVICES, "services", "LIST", "the services to scan, of c2s, s2s, "
+	  "xmpps, https (default c2s,s2s,https, and xmpps where an SRV record "
+	  "has it)" },
+	{ OPT_PORT, "port", "SERVICE=PORT", "the port of a service (default: "
+	  "the SRV record's, else 5222, 5269, 5223, 8443); repeatable" },
+	{ OPT_PARALLEL, "parallel", "N", "open connections at most (default "
+	  "100)" },
+	{ OPT_NODES_FILE, "nodes-file", "FILE", "the nodes, one per line (# "
+	  "starts a comment)" },
+	{ OPT_VERBOSE, "verbose", NULL, "every endpoint's report after the "
+	  "matrix" },
 	{ OPT_HELP, "help", NULL, "this help" },
 };
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -239,6 +250,30 @@ cli_opts_clear(struct opts *o)
 	memset(&o->resolve, 0, sizeof(o->resolve));
 }
 
+/* --port SERVICE=PORT */
+static int
+take_port(struct opts *o, const struct cli_cmd *cmd, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	unsigned svc;
+	char name[16];
+	int port;
+
+	if (eq == NULL || (size_t)(eq - arg) >= sizeof(name) ||
+	    parse_int(eq + 1, 1, 65535, &port) < 0)
+		return cli_usage_error(cmd, "--port wants SERVICE=PORT (e.g. "
+			"https=443), not '%s'", arg);
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	if (xcv_scan_services_parse(&svc, name) < 0 || (svc & (svc - 1)) != 0)
+		return cli_usage_error(cmd, "--port: unknown service '%s': use "
+			"c2s, s2s, xmpps or https", name);
+	for (int i = 0; i < XCV_SCAN_SERVICES; i++)
+		if (svc == 1u << i)
+			o->ports[i] = port;
+	return -1;
+}
+
 /* One option's value into o; -1 to go on, or an exit status. */
 static int
 take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
@@ -301,6 +336,20 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 	case OPT_OUT: o->out = arg; break;
 	case OPT_FROM_FILE: o->from_file = arg; break;
 	case OPT_HOST: o->host = arg; break;
+	case OPT_SERVICES:
+		if (xcv_scan_services_parse(&o->services, arg) < 0)
+			return cli_usage_error(cmd, "--services: %s",
+				xcv_error_last());
+		break;
+	case OPT_PORT:
+		return take_port(o, cmd, arg);
+	case OPT_PARALLEL:
+		if (parse_int(arg, 1, 10000, &o->parallel) < 0)
+			return cli_usage_error(cmd, "--parallel wants a number "
+				"(1-10000), not '%s'", arg);
+		break;
+	case OPT_NODES_FILE: o->nodes_file = arg; break;
+	case OPT_VERBOSE: o->verbose = true; break;
 	case OPT_TAP: o->tap = true; break;
 	case OPT_HELP:
 		cli_help(cmd, stdout);

@@ -9,7 +9,8 @@
 #include "cli.h"
 
 static const struct cli_cmd *const commands[] = {
-	&cmd_check, &cmd_verify, &cmd_capture, &cmd_replay, &cmd_trust,
+	&cmd_check, &cmd_scan, &cmd_verify, &cmd_capture, &cmd_replay,
+	&cmd_trust,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

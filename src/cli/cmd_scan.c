@@ -1,0 +1,186 @@
+/*
+ * xmppcv scan: every node of a cluster, on every service, at once; a
+ * matrix, the findings across nodes, one last line.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const struct cmd_opt options[] = {
+	{ .id = OPT_DOMAIN, .help = "the XMPP domain the nodes serve; the "
+	  "arguments are then the nodes (none: the domain's SRV targets)" },
+	{ .id = OPT_NODES_FILE }, { .id = OPT_SERVICES }, { .id = OPT_PORT },
+	{ .id = OPT_PARALLEL }, { .id = OPT_RESOLVE }, { .id = OPT_DNS_SERVER },
+	{ .id = OPT_TIMEOUT }, { .id = OPT_MAX_ATTEMPTS }, { .id = OPT_FROM },
+	{ .id = OPT_POLICY }, { .id = OPT_CA_FILE }, { .id = OPT_CA_PATH },
+	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT }, { .id = OPT_WARN_DAYS },
+	{ .id = OPT_STRICT }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
+	{ .id = OPT_VERBOSE },
+	{ .id = OPT_JSON, .help = "one JSON object per endpoint, then a summary "
+	  "object, one per line" },
+	{ .id = OPT_END },
+};
+
+/* Progress on a terminal, for scans that take more than a second. */
+struct meter {
+	struct timespec start;
+	bool shown;
+};
+
+static void
+show_progress(void *ud, size_t done, size_t total, size_t open)
+{
+	struct meter *m = ud;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - m->start.tv_sec < 1 || done == total)
+		return;
+	fprintf(stderr, "\rscan: %zu of %zu endpoints done, %zu in flight ",
+		done, total, open);
+	m->shown = true;
+}
+
+/* The nodes of --nodes-file: one per line, '#' starts a comment. */
+static int
+read_nodes(const char *file, char ***out, size_t *n)
+{
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+	char line[1024];
+	int status = -1;
+
+	if (f == NULL) {
+		fprintf(stderr, "xmppcv: --nodes-file %s: cannot read it\n", file);
+		return EXIT_USAGE;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, **v;
+		line[strcspn(line, "#\r\n")] = '\0';
+		p += strspn(p, " \t");
+		p[strcspn(p, " \t")] = '\0';
+		if (*p == '\0')
+			continue;
+		if ((v = realloc(*out, (*n + 1) * sizeof(*v))) == NULL ||
+		    (v[*n] = strdup(p)) == NULL) {
+			if (v)
+				*out = v;
+			status = cli_oom();
+			break;
+		}
+		*out = v;
+		(*n)++;
+	}
+	if (f != stdin)
+		fclose(f);
+	return status;
+}
+
+static int
+run(struct opts *o, int argc, char **argv)
+{
+	struct xcv_scan_params p = XCV_SCAN_PARAMS_INIT;
+	struct meter meter = {0};
+	struct xcv_config *cfg = NULL;
+	struct xcv_store *store = NULL;
+	struct xcv_scan *scan = NULL;
+	char **nodes = NULL, *out;
+	size_t n = 0;
+	int status = -1, rc;
+
+	if (argc == 0 && o->domain == NULL && o->nodes_file == NULL)
+		return cli_usage_error(&cmd_scan, "scan: name the XMPP domain (its "
+			"SRV records say the nodes), or --domain D and the nodes");
+	for (int i = 0; i < argc; i++) {
+		char **v = realloc(nodes, (n + 1) * sizeof(*v));
+		if (v == NULL || (v[n] = strdup(argv[i])) == NULL) {
+			nodes = v ? v : nodes;
+			status = cli_oom();
+			goto out;
+		}
+		nodes = v;
+		n++;
+	}
+	if (o->nodes_file && (status = read_nodes(o->nodes_file, &nodes, &n)) >= 0)
+		goto out;
+	if ((cfg = cli_config(o, &status)) == NULL)
+		goto out;
+	rc = o->no_store ? 0 : xcv_store_open(&store, o->store);
+	if (rc < 0)
+		fprintf(stderr, "xmppcv: accepted certificates are not available: "
+			"%s\n", xcv_error_last());
+	else if (store != NULL)
+		xcv_config_set_store(cfg, store);
+	p.domain = o->domain;
+	p.nodes = (const char *const *)nodes;
+	p.n_nodes = n;
+	p.services = o->services;
+	memcpy(p.ports, o->ports, sizeof(p.ports));
+	p.resolve = o->resolve.v;
+	p.n_resolve = o->resolve.n;
+	p.dns_server = o->dns_server;
+	p.from = o->from;
+	p.timeout_ms = o->timeout_s * 1000;
+	p.max_attempts = o->max_attempts;
+	p.parallel = (size_t)o->parallel;
+	if (isatty(STDERR_FILENO)) {
+		clock_gettime(CLOCK_MONOTONIC, &meter.start);
+		p.progress = show_progress;
+		p.progress_ud = &meter;
+	}
+	rc = xcv_scan_run(&scan, cfg, &p);
+	if (meter.shown)
+		fprintf(stderr, "\r%*s\r", 60, "");
+	if (rc < 0) {
+		status = cli_fail(rc, "scan: ");
+		goto out;
+	}
+	status = xcv_scan_status(scan);
+	for (size_t i = 0; o->json && i < xcv_scan_endpoint_count(scan); i++) {
+		if ((out = xcv_scan_endpoint_to_json(scan, i)) == NULL) {
+			status = cli_oom();
+			goto out;
+		}
+		printf("%s\n", out);
+		free(out);
+	}
+	out = o->json ? xcv_scan_summary_to_json(scan) :
+		xcv_scan_to_text(scan, o->verbose);
+	if (out == NULL) {
+		status = cli_oom();
+		goto out;
+	}
+	printf(o->json ? "%s\n" : "%s", out);
+	free(out);
+out:
+	fflush(stdout);
+	xcv_scan_free(scan);
+	xcv_config_free(cfg);
+	xcv_store_free(store);
+	for (size_t i = 0; i < n; i++)
+		free(nodes[i]);
+	free(nodes);
+	return status;
+}
+
+const struct cli_cmd cmd_scan = {
+	.name = "scan",
+	.synopsis = "[options] DOMAIN | [--domain D] [options] NODE...",
+	.summary = "check every node of a cluster on every service at once",
+	.description =
+		"Check every node of a cluster, on every service (c2s, s2s,\n"
+		"direct TLS, and the HTTPS port of each node), at once: the nodes\n"
+		"are the targets of DOMAIN's SRV records, or given (or in\n"
+		"--nodes-file); without --domain, each node's XMPP domain is\n"
+		"learned from it. XMPP services are verified for the XMPP domain,\n"
+		"HTTPS for each node's own name. Prints a matrix of the\n"
+		"verdicts, then what differs between nodes (the node where the\n"
+		"SAN-domain setting was not applied, a copied HTTPS certificate,\n"
+		"mixed issuers...), then one line. Exits 1 when an endpoint is not\n"
+		"verified, a required service is closed, or a finding is an\n"
+		"error; else 3 when an endpoint gave no certificate.",
+	.opts = options,
+	.run = run,
+};

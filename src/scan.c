@@ -1,0 +1,1092 @@
+/*
+ * A scan: nodes (given, or the targets of the domain's SRV records) x
+ * services (c2s, s2s, xmpps, https), every probe in one poll loop at most
+ * `parallel` connections at a time, each endpoint verified as check does,
+ * then findings across the nodes.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "identity.h"
+#include "scan_internal.h"
+
+static const char *const service_names[XCV_SCAN_SERVICES] = {
+	"c2s", "s2s", "xmpps", "https",
+};
+static const int default_ports[XCV_SCAN_SERVICES] = { 5222, 5269, 5223, 8443 };
+/* The SRV names that advertise each service (net.h). */
+static const int srv_of[XCV_SCAN_SERVICES] = {
+	XCV_SRV_C2S, XCV_SRV_S2S, XCV_SRV_C2S_TLS, -1,
+};
+
+int
+xcv_scan_index(unsigned service)
+{
+	for (int i = 0; i < XCV_SCAN_SERVICES; i++)
+		if (service == 1u << i)
+			return i;
+	return 0;
+}
+
+const char *
+xcv_scan_service_name(enum xcv_scan_service s)
+{
+	for (int i = 0; i < XCV_SCAN_SERVICES; i++)
+		if ((unsigned)s == 1u << i)
+			return service_names[i];
+	return "?";
+}
+
+int
+xcv_scan_services_parse(unsigned *out, const char *list)
+{
+	const char *p = list;
+
+	*out = 0;
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+		int i;
+		for (i = 0; i < XCV_SCAN_SERVICES; i++)
+			if (strlen(service_names[i]) == n &&
+			    strncmp(p, service_names[i], n) == 0)
+				break;
+		if (i == XCV_SCAN_SERVICES)
+			return xcv_set_error(XCV_EINPUT, "unknown service '%.*s' in "
+				"'%s': use c2s, s2s, xmpps and https", (int)n, p, list);
+		*out |= 1u << i;
+		p += n;
+		p += *p == ',';
+	}
+	if (*out == 0)
+		return xcv_set_error(XCV_EINPUT, "no service in '%s'", list);
+	return 0;
+}
+
+static enum xcv_service
+verify_service(unsigned svc)
+{
+	return svc == XCV_SCAN_S2S ? XCV_SERVICE_S2S : svc == XCV_SCAN_HTTPS ?
+		XCV_SERVICE_HTTPS : XCV_SERVICE_C2S;
+}
+
+static bool
+is_xmpp(unsigned svc)
+{
+	return svc != XCV_SCAN_HTTPS;
+}
+
+/* --- nodes --- */
+
+static int
+add_node(struct xcv_scan *s, const char *name, size_t *index)
+{
+	struct xcv_scan_node *v;
+	char *norm = NULL;
+	bool ip;
+	int rc;
+
+	if ((rc = xcv_reference_normalize(&norm, &ip, name)) < 0)
+		return rc == XCV_EINPUT ? xcv_wrap_error(rc, "node '%s'", name) :
+			rc;
+	for (size_t i = 0; i < s->n_nodes; i++) {
+		if (strcmp(s->nodes[i].name, norm) == 0) {
+			free(norm);
+			*index = i;
+			return 0;
+		}
+	}
+	v = realloc(s->nodes, (s->n_nodes + 1) * sizeof(*v));
+	if (v == NULL) {
+		free(norm);
+		return xcv_oom();
+	}
+	s->nodes = v;
+	memset(&v[s->n_nodes], 0, sizeof(*v));
+	v[s->n_nodes].name = norm;
+	v[s->n_nodes].is_ip = ip;
+	*index = s->n_nodes++;
+	return 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct xcv_scan_node *)a)->name,
+		((const struct xcv_scan_node *)b)->name);
+}
+
+/* The nodes of domain: every SRV target, once, with the ports of its
+ * records. *any says whether there was a record. */
+static int
+nodes_from_srv(struct xcv_scan *s, const struct xcv_scan_params *p,
+	const char *domain, bool *any)
+{
+	struct xcv_srv_set set;
+	int rc = xcv_resolve_srv_set(&set, &s->records, domain, p->dns_server,
+		p->timeout_ms);
+
+	*any = false;
+	for (int i = 0; rc == 0 && i < XCV_SCAN_SERVICES; i++) {
+		if (srv_of[i] < 0)
+			continue;
+		for (size_t k = 0; rc == 0 && k < set.n[srv_of[i]]; k++) {
+			size_t n;
+			rc = add_node(s, set.v[srv_of[i]][k].host, &n);
+			if (rc == 0 && s->nodes[n].srv_port[i] == 0)
+				s->nodes[n].srv_port[i] = set.v[srv_of[i]][k].port;
+			*any = true;
+		}
+	}
+	/* _xmpps-server: direct-TLS federation, not a column of its own;
+	 * its targets are nodes too. */
+	for (size_t k = 0; rc == 0 && k < set.n[XCV_SRV_S2S_TLS]; k++) {
+		size_t n;
+		rc = add_node(s, set.v[XCV_SRV_S2S_TLS][k].host, &n);
+		*any = true;
+	}
+	xcv_srv_set_clear(&set);
+	/* By name: the same cluster gives the same matrix every time (SRV
+	 * order within a priority is random). */
+	if (rc == 0 && s->n_nodes > 1)
+		qsort(s->nodes, s->n_nodes, sizeof(*s->nodes), by_name);
+	return rc;
+}
+
+/* --- endpoints --- */
+
+static int
+add_ep(struct xcv_scan *s, size_t node, unsigned svc,
+	const struct xcv_scan_params *p)
+{
+	struct xcv_scan_node *n = &s->nodes[node];
+	int i = xcv_scan_index(svc);
+	struct xcv_scan_ep *v = realloc(s->eps, (s->n_eps + 1) * sizeof(*v)), *e;
+
+	if (v == NULL)
+		return xcv_oom();
+	s->eps = v;
+	e = &v[s->n_eps++];
+	memset(e, 0, sizeof(*e));
+	e->node = node;
+	e->service = svc;
+	e->port = p->ports[i] ? p->ports[i] : n->srv_port[i] ? n->srv_port[i] :
+		default_ports[i];
+	/* A closed client or HTTPS port is a failure; s2s and direct TLS
+	 * only when an SRV record says the node offers them. */
+	e->required = svc == XCV_SCAN_C2S || svc == XCV_SCAN_HTTPS ||
+		n->srv_port[i] != 0;
+	if (n->addrs.n > 0) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&e->where.addr;
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&e->where.addr;
+		e->where = n->addrs.v[0];
+		e->where.host = n->name;
+		if (e->where.addr.ss_family == AF_INET6)
+			s6->sin6_port = htons((uint16_t)e->port);
+		else
+			s4->sin_port = htons((uint16_t)e->port);
+		e->where.port = e->port;
+		xcv_addr_format((struct sockaddr *)&e->where.addr, e->address,
+			sizeof(e->address));
+		snprintf(e->where.addrtext, sizeof(e->where.addrtext), "%s",
+			e->address);
+		e->have_address = true;
+	}
+	return 0;
+}
+
+static void
+progress(struct xcv_scan *s)
+{
+	if (s->p->progress)
+		s->p->progress(s->p->progress_ud, s->done, s->n_eps,
+			xcv_loop_pending(s->loop));
+}
+
+static bool
+refused(const struct xcv_probe *pr)
+{
+	return xcv_probe_failed(pr) &&
+		xcv_probe_fail_phase(pr) == XCV_PHASE_CONNECT &&
+		strstr(xcv_probe_fail_message(pr), "refused") != NULL;
+}
+
+/* What TLS gave the endpoint. */
+static int
+take_tls(struct xcv_scan_ep *e, struct xcv_probe *pr)
+{
+	if (!xcv_probe_tls_done(pr))
+		return 0;
+	e->tls_version = xcv_strdup(xcv_probe_tls_version(pr));
+	e->cipher = xcv_strdup(xcv_probe_tls_cipher(pr));
+	e->chain = xcv_probe_take_chain(pr);
+	if (e->service == XCV_SCAN_HTTPS && xcv_probe_http_status(pr))
+		e->http = xcv_strdup(xcv_probe_http_status(pr));
+	return e->tls_version && e->cipher ? 0 : xcv_oom();
+}
+
+/* An XMPP endpoint's probe, read as discovery reads one attempt for the
+ * node's domain. */
+static int
+read_xmpp(struct xcv_scan *s, struct xcv_scan_ep *e, struct xcv_probe *pr)
+{
+	struct xcv_scan_node *n = &s->nodes[e->node];
+	struct xcv_target none = {0};
+	struct xcv_discovery d;
+	enum xcv_next next;
+	int rc = xcv_discovery_init(&d, &none, n->domain);
+
+	if (rc == 0)
+		rc = xcv_discovery_record(&d, pr, d.given, e->address,
+			verify_service(e->service), e->service == XCV_SCAN_XMPPS);
+	if (rc == 0)
+		rc = xcv_discovery_judge(&d, 0, &next);
+	if (rc == 0 && d.v[0].answer == XCV_ANSWER_ANNOUNCED && !n->answered)
+		n->answered = xcv_asprintf("%s answers as %s", n->name,
+			d.v[0].from);
+	if (rc == 0 && d.v[0].answer == XCV_ANSWER_NOT_SERVED && !n->answered)
+		n->answered = xcv_asprintf("%s does not serve %s (%s)", n->name,
+			n->domain, d.v[0].outcome);
+	if (rc == 0 && d.why.phase != XCV_PHASE_NONE)
+		rc = xcv_failure_set(&e->failure, d.why.phase, "%s",
+			d.why.message);
+	for (size_t i = 0; rc == 0 && i < d.warnings.n; i++)
+		rc = xcv_strv_push(&e->notes, d.warnings.v[i]);
+	if (rc == 0 && d.v[0].answer != XCV_ANSWER_STREAM_ERROR &&
+	    d.v[0].answer != XCV_ANSWER_NOT_SERVED)
+		rc = take_tls(e, pr);
+	xcv_discovery_clear(&d);
+	return rc;
+}
+
+static int ep_done(void *ud, struct xcv_probe *pr);
+
+static int
+queue_ep(struct xcv_scan *s, struct xcv_scan_ep *e)
+{
+	struct xcv_scan_node *n = &s->nodes[e->node];
+	struct xcv_probe_params pp = {
+		.ep = &e->where, .service = verify_service(e->service),
+		.direct_tls = e->service == XCV_SCAN_XMPPS,
+		.to = is_xmpp(e->service) ? n->domain : n->name,
+		.from = s->p->from, .timeout_ms = s->p->timeout_ms,
+	};
+	int rc = xcv_probe_new(&e->pr, &pp);
+
+	return rc < 0 ? rc : xcv_loop_add(s->loop, e->pr, ep_done, e);
+}
+
+static struct xcv_scan *current;
+
+static int
+ep_done(void *ud, struct xcv_probe *pr)
+{
+	struct xcv_scan_ep *e = ud;
+	struct xcv_scan *s = current;
+	int rc = 0;
+
+	if (refused(pr)) {
+		e->closed = true;
+		rc = xcv_failure_set(&e->failure, XCV_PHASE_CONNECT, "%s",
+			xcv_probe_fail_message(pr));
+	} else if (is_xmpp(e->service)) {
+		rc = read_xmpp(s, e, pr);
+	} else {
+		rc = take_tls(e, pr);
+		if (rc == 0 && xcv_probe_failed(pr) && e->chain)
+			rc = xcv_strv_push(&e->notes, xcv_probe_fail_message(pr));
+		else if (rc == 0 && xcv_probe_failed(pr))
+			rc = xcv_failure_set(&e->failure, xcv_probe_fail_phase(pr),
+				"%s", xcv_probe_fail_message(pr));
+	}
+	xcv_probe_free(pr);
+	e->pr = NULL;
+	s->done++;
+	progress(s);
+	return rc;
+}
+
+/* --- learning a node's domain: its candidates at once --- */
+
+static int
+disc_done(void *ud, struct xcv_probe *pr)
+{
+	struct xcv_scan_node *n = ud;
+	struct xcv_scan *s = current;
+	struct xcv_discovery *d = &n->disc;
+	struct xcv_scan_ep *c2s = NULL;
+	size_t k;
+	int rc = 0;
+
+	(void)pr;
+	if (--n->disc_open > 0)
+		return 0;
+	for (size_t i = 0; i < s->n_eps; i++)
+		if (&s->nodes[s->eps[i].node] == n && is_xmpp(s->eps[i].service) &&
+		    c2s == NULL)
+			c2s = &s->eps[i];
+	/* Judge in the candidates' order: the first to settle wins. */
+	for (k = 0; rc == 0 && k < d->candidates.n; k++) {
+		struct xcv_probe *p = n->disc_probes[k];
+		enum xcv_next next = XCV_NEXT_STOP;
+		if (p == NULL)
+			break;
+		if (refused(p)) {
+			rc = xcv_discovery_record_refused(d, d->candidates.v[k],
+				c2s->address, xcv_probe_fail_message(p));
+			break;
+		}
+		rc = xcv_discovery_record(d, p, d->candidates.v[k], c2s->address,
+			verify_service(c2s->service),
+			c2s->service == XCV_SCAN_XMPPS);
+		if (rc == 0)
+			rc = xcv_discovery_judge(d, d->n - 1, &next);
+		if (rc == 0 && next == XCV_NEXT_STOP) {
+			if (d->domain && d->v[d->n - 1].answer !=
+			    XCV_ANSWER_STREAM_ERROR)
+				rc = take_tls(c2s, p);
+			break;
+		}
+	}
+	if (rc == 0 && d->domain != NULL)
+		n->domain = xcv_strdup(d->domain);
+	/* The probe that settled is the endpoint's answer; the node's other
+	 * XMPP services follow, now that its domain is known. */
+	for (size_t i = 0; rc == 0 && i < s->n_eps; i++) {
+		struct xcv_scan_ep *e = &s->eps[i];
+		if (&s->nodes[e->node] != n || !is_xmpp(e->service))
+			continue;
+		if (e == c2s && (d->domain == NULL || c2s->chain != NULL ||
+		    d->why.phase != XCV_PHASE_NONE)) {
+			if (d->why.phase != XCV_PHASE_NONE)
+				rc = xcv_failure_set(&e->failure, d->why.phase,
+					"%s", d->why.message);
+			if (d->why.phase == XCV_PHASE_CONNECT)
+				e->closed = strstr(d->why.message, "refused") !=
+					NULL;
+			s->done++;
+		} else if (d->domain == NULL) {
+			rc = xcv_failure_set(&e->failure, XCV_PHASE_DISCOVERY,
+				"the node's XMPP domain is not known: %s",
+				d->why.message ? d->why.message : "no answer");
+			s->done++;
+		} else {
+			rc = queue_ep(s, e);
+		}
+	}
+	for (k = 0; k < d->candidates.n; k++) {
+		xcv_probe_free(n->disc_probes[k]);
+		n->disc_probes[k] = NULL;
+	}
+	progress(s);
+	return rc;
+}
+
+static int
+queue_discovery(struct xcv_scan *s, struct xcv_scan_node *n,
+	const struct xcv_scan_ep *first)
+{
+	struct xcv_target t;
+	size_t max;
+	int rc = xcv_target_parse(&t, n->name);
+
+	if (rc == 0)
+		rc = xcv_discovery_init(&n->disc, &t, NULL);
+	xcv_target_clear(&t);
+	if (rc < 0)
+		return rc;
+	max = n->disc.candidates.n < (size_t)s->p->max_attempts ?
+		n->disc.candidates.n : (size_t)s->p->max_attempts;
+	n->disc.candidates.n = max;   /* the rest is never tried */
+	n->disc_probes = calloc(max ? max : 1, sizeof(*n->disc_probes));
+	if (n->disc_probes == NULL)
+		return xcv_oom();
+	for (size_t k = 0; rc == 0 && k < max; k++) {
+		struct xcv_probe_params pp = {
+			.ep = &first->where, .to = n->disc.candidates.v[k],
+			.service = verify_service(first->service),
+			.direct_tls = first->service == XCV_SCAN_XMPPS,
+			.from = s->p->from, .timeout_ms = s->p->timeout_ms,
+		};
+		rc = xcv_probe_new(&n->disc_probes[k], &pp);
+		if (rc == 0)
+			rc = xcv_loop_add(s->loop, n->disc_probes[k], disc_done, n);
+		if (rc == 0)
+			n->disc_open++;
+	}
+	return rc;
+}
+
+/* --- verification and findings --- */
+
+static int
+verify_eps(struct xcv_scan *s)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < s->n_eps; i++) {
+		struct xcv_scan_ep *e = &s->eps[i];
+		struct xcv_scan_node *n = &s->nodes[e->node];
+		const char *expected = is_xmpp(e->service) ? n->domain : n->name;
+		if (e->chain == NULL || expected == NULL)
+			continue;
+		rc = xcv_verify_as(&e->res, s->cfg, e->chain, expected,
+			verify_service(e->service));
+		if (rc == 0 && is_xmpp(e->service) && n->is_ip == false &&
+		    e->failure.phase != XCV_PHASE_NONE)
+			xcv_failure_clear(&e->failure);
+	}
+	return rc;
+}
+
+XCV_PRINTF(4, 5) static struct xcv_scan_fnd *
+finding(struct xcv_scan *s, const char *code, const char *severity,
+	const char *fmt, ...)
+{
+	struct xcv_scan_fnd *v = realloc(s->findings,
+		(s->n_findings + 1) * sizeof(*v)), *f;
+	va_list ap;
+
+	if (v == NULL)
+		return NULL;
+	s->findings = v;
+	f = &v[s->n_findings];
+	memset(f, 0, sizeof(*f));
+	f->code = code;
+	f->severity = severity;
+	va_start(ap, fmt);
+	f->message = xcv_vasprintf(fmt, ap);
+	va_end(ap);
+	if (f->message == NULL)
+		return NULL;
+	s->n_findings++;
+	return f;
+}
+
+static void
+add_unique(struct xcv_strv *v, const char *s)
+{
+	if (!xcv_strv_contains(v, s))
+		xcv_strv_push(v, s);
+}
+
+/* "a, b and c" of v, in a static buffer (findings are few). */
+static const char *
+listed(const struct xcv_strv *v)
+{
+	static _Thread_local char buf[1024];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < v->n && len < sizeof(buf) - 1; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+			i == 0 ? "" : i + 1 == v->n ? " and " : ", ", v->v[i]);
+	return buf;
+}
+
+static const struct xcv_cert_info *
+leaf(const struct xcv_scan_ep *e)
+{
+	return e->res ? xcv_result_cert(e->res, 0) : NULL;
+}
+
+/* The XMPP certificate of some nodes names the domain, of others not. */
+static int
+find_domain_san(struct xcv_scan *s)
+{
+	struct xcv_strv bad = {0}, good = {0}, svcs = {0};
+	struct xcv_scan_fnd *f;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n_eps; i++) {
+		const struct xcv_scan_ep *e = &s->eps[i];
+		if (!is_xmpp(e->service) || e->res == NULL)
+			continue;
+		if (xcv_result_identity_matched(e->res)) {
+			add_unique(&good, s->nodes[e->node].name);
+			continue;
+		}
+		add_unique(&bad, s->nodes[e->node].name);
+		add_unique(&svcs, xcv_scan_service_name(e->service));
+	}
+	if (bad.n > 0) {
+		bool s2s = xcv_strv_contains(&svcs, "s2s");
+		f = finding(s, "domain-san-missing", "error", "the XMPP "
+			"certificate of %s does not name the XMPP domain%s%s: "
+			"enable 'Use Domain Name for XMPP Certificate Subject "
+			"Alternative Name' (System > Security > Settings on Cisco "
+			"IM and Presence), then regenerate and re-sign %s on %s",
+			listed(&bad), good.n ? ", as that of " : "",
+			good.n ? "other nodes does" : "",
+			s2s ? "cup-xmpp and cup-xmpp-s2s" : "cup-xmpp", bad.n == 1 ?
+			"that node" : "those nodes");
+		rc = f ? 0 : xcv_oom();
+		if (f) {
+			for (size_t i = 0; i < bad.n; i++)
+				xcv_strv_push(&f->nodes, bad.v[i]);
+			for (size_t i = 0; i < svcs.n; i++)
+				xcv_strv_push(&f->services, svcs.v[i]);
+		}
+	}
+	xcv_strv_clear(&bad);
+	xcv_strv_clear(&good);
+	xcv_strv_clear(&svcs);
+	return rc;
+}
+
+/* Nodes that serve (or answer as) different XMPP domains. */
+static int
+find_domain_differs(struct xcv_scan *s)
+{
+	struct xcv_strv domains = {0}, odd = {0};
+	struct xcv_scan_fnd *f;
+
+	for (size_t i = 0; i < s->n_nodes; i++) {
+		const struct xcv_scan_node *n = &s->nodes[i];
+		if (n->answered)
+			add_unique(&odd, n->name);
+		if (n->domain && !(s->domain && n->answered))
+			add_unique(&domains, n->domain);
+	}
+	if (odd.n == 0 && domains.n <= 1) {
+		xcv_strv_clear(&domains);
+		xcv_strv_clear(&odd);
+		return 0;
+	}
+	if (odd.n > 0 && s->domain) {
+		struct xcv_strv what = {0};
+		for (size_t i = 0; i < s->n_nodes; i++)
+			if (s->nodes[i].answered)
+				xcv_strv_push(&what, s->nodes[i].answered);
+		f = finding(s, "domain-differs", "error", "%s, unlike the other "
+			"nodes: check the XMPP domain each node is configured for",
+			listed(&what));
+		xcv_strv_clear(&what);
+	} else {
+		f = finding(s, "domain-differs", "error", "the nodes serve "
+			"different XMPP domains (%s): a cluster serves one",
+			listed(&domains));
+	}
+	for (size_t i = 0; f && i < s->n_nodes; i++)
+		if (s->nodes[i].answered || (!s->domain && s->nodes[i].domain))
+			xcv_strv_push(&f->nodes, s->nodes[i].name);
+	xcv_strv_clear(&domains);
+	xcv_strv_clear(&odd);
+	return f ? 0 : xcv_oom();
+}
+
+/* A service whose certificates come from different issuers. */
+static int
+find_issuers(struct xcv_scan *s)
+{
+	for (int k = 0; k < XCV_SCAN_SERVICES; k++) {
+		struct xcv_strv issuers = {0}, nodes = {0};
+		struct xcv_scan_fnd *f = NULL;
+		bool many;
+		for (size_t i = 0; i < s->n_eps; i++) {
+			const struct xcv_scan_ep *e = &s->eps[i];
+			const struct xcv_cert_info *l = leaf(e);
+			if (e->service != 1u << k || l == NULL)
+				continue;
+			add_unique(&issuers, l->issuer);
+			add_unique(&nodes, s->nodes[e->node].name);
+		}
+		many = issuers.n > 1;
+		if (many) {
+			f = finding(s, "issuer-differs", "warning", "the %s "
+				"certificates come from %zu issuers (%s): nodes of "
+				"one cluster are usually signed alike; one may still "
+				"be self-signed", service_names[k], issuers.n,
+				listed(&issuers));
+			for (size_t i = 0; f && i < nodes.n; i++)
+				xcv_strv_push(&f->nodes, nodes.v[i]);
+			if (f)
+				xcv_strv_push(&f->services, service_names[k]);
+		}
+		xcv_strv_clear(&issuers);
+		xcv_strv_clear(&nodes);
+		if (many && f == NULL)
+			return xcv_oom();
+	}
+	return 0;
+}
+
+/* Which node, if any, an HTTPS certificate names instead. */
+static const char *
+named_node(const struct xcv_scan *s, const struct xcv_result *res,
+	size_t except)
+{
+	for (size_t i = 0; i < s->n_nodes; i++) {
+		if (i == except)
+			continue;
+		for (size_t k = 0; k < xcv_result_presented_count(res); k++) {
+			const struct xcv_presented_id *p = xcv_result_presented(res,
+				k);
+			if (p->valid && strcasecmp(p->value, s->nodes[i].name) == 0)
+				return s->nodes[i].name;
+		}
+	}
+	return NULL;
+}
+
+static int
+find_https(struct xcv_scan *s)
+{
+	for (size_t i = 0; i < s->n_eps; i++) {
+		const struct xcv_scan_ep *e = &s->eps[i];
+		const struct xcv_scan_node *n = &s->nodes[e->node];
+		struct xcv_scan_fnd *f;
+		const char *other;
+		if (e->service != XCV_SCAN_HTTPS || e->res == NULL ||
+		    xcv_result_identity_matched(e->res))
+			continue;
+		other = named_node(s, e->res, e->node);
+		if (n->is_ip)
+			f = finding(s, "https-name-mismatch", "error", "the HTTPS "
+				"certificate of %s does not name that address; "
+				"clients reach nodes by name: use the node's FQDN "
+				"throughout your environment", n->name);
+		else
+			f = finding(s, "https-name-mismatch", "error", "the HTTPS "
+				"certificate of %s does not name it%s%s%s: "
+				"generate the tomcat certificate on %s itself and "
+				"have it signed for %s", n->name, other ?
+				"; it names " : "", other ? other : "", other ?
+				", as if copied from that node" : "", n->name,
+				n->name);
+		if (f == NULL)
+			return xcv_oom();
+		xcv_strv_push(&f->nodes, n->name);
+		xcv_strv_push(&f->services, "https");
+	}
+	return 0;
+}
+
+/* Self-signed XMPP and HTTPS certificates of one node with one CN: some
+ * clients cannot tell them apart. */
+static int
+find_same_cn(struct xcv_scan *s)
+{
+	for (size_t n = 0; n < s->n_nodes; n++) {
+		const struct xcv_cert_info *x = NULL, *h = NULL;
+		for (size_t i = 0; i < s->n_eps; i++) {
+			const struct xcv_scan_ep *e = &s->eps[i];
+			const struct xcv_cert_info *l = leaf(e);
+			if (e->node != n || l == NULL ||
+			    strcmp(l->subject, l->issuer) != 0)
+				continue;
+			if (e->service == XCV_SCAN_HTTPS)
+				h = l;
+			else if (x == NULL)
+				x = l;
+		}
+		if (x && h && strcmp(x->subject, h->subject) == 0) {
+			struct xcv_scan_fnd *f = finding(s, "self-signed-same-cn",
+				"warning", "the self-signed XMPP and HTTPS "
+				"certificates of %s carry the same subject (%s); some "
+				"clients cannot tell them apart: regenerate one with "
+				"a different CN, or have both signed by a CA",
+				s->nodes[n].name, x->subject);
+			if (f == NULL)
+				return xcv_oom();
+			xcv_strv_push(&f->nodes, s->nodes[n].name);
+		}
+	}
+	return 0;
+}
+
+static int
+find_expiry(struct xcv_scan *s)
+{
+	for (size_t i = 0; i < s->n_eps; i++) {
+		const struct xcv_scan_ep *e = &s->eps[i];
+		size_t n = e->res ? xcv_result_cert_count(e->res) : 0;
+		for (size_t k = 0; k < n; k++) {
+			const struct xcv_cert_info *c = xcv_result_cert(e->res, k);
+			int64_t left = c->not_after_time - s->at;
+			struct xcv_scan_fnd *f;
+			if (left < 0 || left > (int64_t)s->warn_days * 86400)
+				continue;
+			f = finding(s, "expiry-soon", "warning", "\"%s\" of %s %s "
+				"expires in %lld day%s, on %s: renew it", c->subject,
+				s->nodes[e->node].name, service_names[
+				xcv_scan_index(e->service)], (long long)(left / 86400),
+				left / 86400 == 1 ? "" : "s", c->not_after);
+			if (f == NULL)
+				return xcv_oom();
+			xcv_strv_push(&f->nodes, s->nodes[e->node].name);
+			xcv_strv_push(&f->services,
+				service_names[xcv_scan_index(e->service)]);
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
+find_unreachable(struct xcv_scan *s)
+{
+	for (size_t n = 0; n < s->n_nodes; n++) {
+		bool any = false, none = true;
+		for (size_t i = 0; i < s->n_eps; i++) {
+			if (s->eps[i].node != n)
+				continue;
+			none = false;
+			any |= s->eps[i].chain != NULL;
+		}
+		if (!any && !none) {
+			struct xcv_scan_fnd *f = finding(s, "node-unreachable",
+				"error", "no service of %s gave a certificate (all "
+				"closed, silent or failing): check that the node is "
+				"up and reachable from here", s->nodes[n].name);
+			if (f == NULL)
+				return xcv_oom();
+			xcv_strv_push(&f->nodes, s->nodes[n].name);
+		}
+	}
+	return 0;
+}
+
+static int
+findings(struct xcv_scan *s)
+{
+	int rc = find_domain_san(s);
+
+	if (rc == 0)
+		rc = find_domain_differs(s);
+	if (rc == 0)
+		rc = find_https(s);
+	if (rc == 0)
+		rc = find_unreachable(s);
+	if (rc == 0)
+		rc = find_issuers(s);
+	if (rc == 0)
+		rc = find_same_cn(s);
+	if (rc == 0)
+		rc = find_expiry(s);
+	for (size_t i = 0; rc == 0 && i < s->n_findings; i++) {
+		struct xcv_scan_fnd *f = &s->findings[i];
+		if ((rc = xcv_strv_ok(&f->nodes)) < 0 ||
+		    (rc = xcv_strv_ok(&f->services)) < 0)
+			break;
+		f->view = (struct xcv_scan_finding){ .code = f->code,
+			.severity = f->severity, .message = f->message,
+			.nodes = (const char *const *)f->nodes.v,
+			.n_nodes = f->nodes.n,
+			.services = (const char *const *)f->services.v,
+			.n_services = f->services.n };
+	}
+	return rc;
+}
+
+static void
+views(struct xcv_scan *s)
+{
+	for (size_t i = 0; i < s->n_eps; i++) {
+		struct xcv_scan_ep *e = &s->eps[i];
+		const struct xcv_scan_node *n = &s->nodes[e->node];
+		enum xcv_verdict v = e->res ? xcv_result_verdict(e->res) :
+			e->closed ? XCV_VERDICT_CLOSED : XCV_VERDICT_NO_CERTIFICATE;
+		e->view = (struct xcv_scan_endpoint){ .node = n->name,
+			.address = e->have_address ? e->address : NULL,
+			.service = e->service, .port = e->port, .verdict = v,
+			.required = e->required,
+			.domain = is_xmpp(e->service) ? n->domain : NULL,
+			.expected = is_xmpp(e->service) ? n->domain : n->name,
+			.phase = e->res ? XCV_PHASE_NONE : e->failure.phase,
+			.message = e->res ? NULL : e->failure.message,
+			.result = e->res };
+	}
+}
+
+/* --- the run --- */
+
+/*
+ * The nodes and the domain: a domain given is the domain, and its SRV
+ * targets the nodes unless they are given; one name alone is a domain
+ * when it has SRV records, else a node; several names are nodes, each
+ * with the domain it serves.
+ */
+static int
+plan(struct xcv_scan *s, const struct xcv_scan_params *p)
+{
+	bool any = false, ip = false;
+	size_t n;
+	int rc = 0;
+
+	if (p->domain != NULL) {
+		rc = xcv_reference_normalize(&s->domain, &ip, p->domain);
+		if (rc == 0 && ip)
+			rc = xcv_set_error(XCV_EINPUT, "the XMPP domain '%s' is an "
+				"address: name the domain", p->domain);
+		if (rc < 0)
+			return rc;
+		if (p->n_nodes == 0) {
+			rc = nodes_from_srv(s, p, s->domain, &any);
+			if (rc == 0 && !any)
+				rc = add_node(s, s->domain, &n);
+			return rc;
+		}
+	} else if (p->n_nodes == 1) {
+		char *name = NULL;
+		rc = xcv_reference_normalize(&name, &ip, p->nodes[0]);
+		if (rc == 0 && !ip)
+			rc = nodes_from_srv(s, p, name, &any);
+		if (rc == 0 && any)
+			s->domain = name;
+		else
+			free(name);
+		if (rc < 0 || any)
+			return rc;
+	} else if (p->n_nodes == 0) {
+		return xcv_set_error(XCV_EINPUT, "no node and no domain to scan");
+	}
+	for (size_t i = 0; rc == 0 && i < p->n_nodes; i++)
+		rc = add_node(s, p->nodes[i], &n);
+	return rc;
+}
+
+static int
+resolve_nodes(struct xcv_scan *s, const struct xcv_scan_params *p)
+{
+	const char **names = calloc(s->n_nodes ? s->n_nodes : 1, sizeof(*names));
+	struct xcv_endpoints *addrs = calloc(s->n_nodes ? s->n_nodes : 1,
+		sizeof(*addrs));
+	struct xcv_pin *pins = calloc(p->n_resolve ? p->n_resolve : 1,
+		sizeof(*pins));
+	int rc = names && addrs && pins ? 0 : xcv_oom();
+
+	for (size_t i = 0; rc == 0 && i < p->n_resolve; i++)
+		rc = xcv_pin_parse(&pins[i], p->resolve[i]);
+	for (size_t i = 0; rc == 0 && i < s->n_nodes; i++)
+		names[i] = s->nodes[i].name;
+	if (rc == 0)
+		rc = xcv_resolve_hosts(addrs, names, s->n_nodes, pins,
+			p->n_resolve, p->dns_server, p->timeout_ms);
+	for (size_t i = 0; rc == 0 && i < s->n_nodes; i++) {
+		struct xcv_scan_node *n = &s->nodes[i];
+		n->addrs = addrs[i];
+		for (size_t k = 0; k < addrs[i].records.n; k++)
+			xcv_strv_push(&s->records, addrs[i].records.v[k]);
+		if (n->addrs.n == 0)
+			n->no_address = xcv_strdup(addrs[i].records.n ?
+				addrs[i].records.v[addrs[i].records.n - 1] :
+				"no address");
+		memset(&addrs[i], 0, sizeof(addrs[i]));
+	}
+	free(names);
+	free(addrs);
+	free(pins);
+	return rc ? rc : xcv_strv_ok(&s->records);
+}
+
+static int
+run(struct xcv_scan *s, const struct xcv_scan_params *p)
+{
+	int rc;
+
+	/* The endpoints, node by node in the order of the services. */
+	for (size_t n = 0; n < s->n_nodes; n++) {
+		if (s->domain && !s->nodes[n].domain &&
+		    (s->nodes[n].domain = xcv_strdup(s->domain)) == NULL)
+			return xcv_oom();
+		for (int k = 0; k < XCV_SCAN_SERVICES; k++) {
+			unsigned svc = 1u << k;
+			bool want = p->services ? (p->services & svc) != 0 :
+				svc != XCV_SCAN_XMPPS || s->nodes[n].srv_port[k];
+			if (want && (rc = add_ep(s, n, svc, p)) < 0)
+				return rc;
+			if (want)
+				s->services |= svc;
+		}
+	}
+	if ((rc = xcv_loop_new(&s->loop, p->parallel)) < 0)
+		return rc;
+	current = s;
+	for (size_t n = 0; rc == 0 && n < s->n_nodes; n++) {
+		struct xcv_scan_node *node = &s->nodes[n];
+		const struct xcv_scan_ep *first_xmpp = NULL;
+		for (size_t i = 0; rc == 0 && i < s->n_eps; i++) {
+			struct xcv_scan_ep *e = &s->eps[i];
+			if (e->node != n)
+				continue;
+			if (!e->have_address) {
+				rc = xcv_failure_set(&e->failure, XCV_PHASE_DNS,
+					"%s", node->no_address ? node->no_address :
+					"no address");
+				s->done++;
+			} else if (is_xmpp(e->service) && node->domain == NULL) {
+				if (node->is_ip)
+					rc = xcv_failure_set(&e->failure,
+						XCV_PHASE_DISCOVERY, "%s is an "
+						"address, so it has no XMPP domain "
+						"to try: name the domain", node->name);
+				else if (first_xmpp == NULL)
+					first_xmpp = e;
+				if (node->is_ip)
+					s->done++;
+			} else {
+				rc = queue_ep(s, e);
+			}
+		}
+		if (rc == 0 && first_xmpp)
+			rc = queue_discovery(s, node, first_xmpp);
+	}
+	if (rc == 0)
+		rc = xcv_loop_run(s->loop);
+	current = NULL;
+	return rc;
+}
+
+/* Nodes that each learned the same domain are that domain's cluster. */
+static int
+common_domain(struct xcv_scan *s)
+{
+	for (size_t i = 0; i < s->n_nodes; i++)
+		if (s->nodes[i].domain == NULL ||
+		    strcmp(s->nodes[i].domain, s->nodes[0].domain) != 0)
+			return 0;
+	s->domain = xcv_strdup(s->nodes[0].domain);
+	return s->domain ? 0 : xcv_oom();
+}
+
+int
+xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
+	const struct xcv_scan_params *params)
+{
+	struct xcv_scan_params p = *params;
+	struct xcv_scan *s;
+	int rc;
+
+	*out = NULL;
+	if (p.version != XCV_SCAN_PARAMS_VERSION)
+		return xcv_set_error(XCV_EINPUT, "scan parameters of version %u; "
+			"this library knows version %d (use XCV_SCAN_PARAMS_INIT)",
+			p.version, XCV_SCAN_PARAMS_VERSION);
+	if (p.timeout_ms <= 0)
+		p.timeout_ms = 10000;
+	if (p.max_attempts <= 0)
+		p.max_attempts = 5;
+	if (p.parallel == 0)
+		p.parallel = 100;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return xcv_oom();
+	s->p = &p;
+	s->cfg = cfg;
+	s->at = cfg->have_time ? cfg->at : (int64_t)time(NULL);
+	s->warn_days = cfg->warn_days;
+	rc = plan(s, &p);
+	if (rc == 0 && s->n_nodes == 0)
+		rc = xcv_set_error(XCV_ECONNECT, "no node to scan");
+	if (rc == 0)
+		rc = resolve_nodes(s, &p);
+	if (rc == 0)
+		rc = run(s, &p);
+	if (rc == 0 && s->domain == NULL)
+		rc = common_domain(s);
+	if (rc == 0)
+		rc = verify_eps(s);
+	if (rc == 0)
+		rc = findings(s);
+	xcv_loop_free(s->loop);
+	s->loop = NULL;
+	s->p = NULL;
+	if (rc < 0) {
+		xcv_scan_free(s);
+		return rc;
+	}
+	views(s);
+	*out = s;
+	return 0;
+}
+
+void
+xcv_scan_free(struct xcv_scan *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->n_nodes; i++) {
+		struct xcv_scan_node *n = &s->nodes[i];
+		for (size_t k = 0; n->disc_probes && k < n->disc.candidates.n; k++)
+			xcv_probe_free(n->disc_probes[k]);
+		free(n->disc_probes);
+		xcv_discovery_clear(&n->disc);
+		xcv_endpoints_clear(&n->addrs);
+		free(n->name);
+		free(n->domain);
+		free(n->answered);
+		free(n->no_address);
+	}
+	free(s->nodes);
+	for (size_t i = 0; i < s->n_eps; i++) {
+		struct xcv_scan_ep *e = &s->eps[i];
+		xcv_probe_free(e->pr);
+		xcv_failure_clear(&e->failure);
+		xcv_chain_free(e->chain);
+		xcv_result_free(e->res);
+		free(e->tls_version);
+		free(e->cipher);
+		free(e->http);
+		xcv_strv_clear(&e->notes);
+	}
+	free(s->eps);
+	for (size_t i = 0; i < s->n_findings; i++) {
+		free(s->findings[i].message);
+		xcv_strv_clear(&s->findings[i].nodes);
+		xcv_strv_clear(&s->findings[i].services);
+	}
+	free(s->findings);
+	xcv_strv_clear(&s->records);
+	xcv_loop_free(s->loop);
+	free(s->domain);
+	free(s);
+}
+
+const char *
+xcv_scan_domain(const struct xcv_scan *s)
+{
+	return s->domain;
+}
+
+size_t
+xcv_scan_endpoint_count(const struct xcv_scan *s)
+{
+	return s->n_eps;
+}
+
+const struct xcv_scan_endpoint *
+xcv_scan_endpoint(const struct xcv_scan *s, size_t i)
+{
+	return i < s->n_eps ? &s->eps[i].view : NULL;
+}
+
+size_t
+xcv_scan_finding_count(const struct xcv_scan *s)
+{
+	return s->n_findings;
+}
+
+const struct xcv_scan_finding *
+xcv_scan_finding(const struct xcv_scan *s, size_t i)
+{
+	return i < s->n_findings ? &s->findings[i].view : NULL;
+}
+
+int
+xcv_scan_status(const struct xcv_scan *s)
+{
+	bool failed = false, nocert = false;
+
+	for (size_t i = 0; i < s->n_eps; i++) {
+		const struct xcv_scan_endpoint *e = &s->eps[i].view;
+		failed |= e->verdict == XCV_VERDICT_NOT_VERIFIED ||
+			e->verdict == XCV_VERDICT_ACCEPTED ||
+			(e->verdict == XCV_VERDICT_CLOSED && e->required);
+		nocert |= e->verdict == XCV_VERDICT_NO_CERTIFICATE;
+	}
+	for (size_t i = 0; i < s->n_findings; i++)
+		failed |= strcmp(s->findings[i].severity, "error") == 0;
+	return failed ? 1 : nocert ? 3 : 0;
+}
