@@ -21,5 +21,6 @@
 #include <xmppcv/store.h>
 #include <xmppcv/login.h>
 #include <xmppcv/case.h>
+#include <xmppcv/csr.h>
 
 #endif
