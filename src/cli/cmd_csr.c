@@ -109,37 +109,59 @@ print(char *s, bool json)
 	return true;
 }
 
+/* One line or report per argument, in their order: a CSR, or why its
+ * file could not be read (JSON; stderr had it already). */
+static int
+lint_output(const struct opts *o, struct xcv_csr *const *byarg,
+	char *const *why, int argc, char **argv)
+{
+	bool first = true;
+	char *s;
+
+	for (int i = 0; i < argc; i++) {
+		if (byarg[i] == NULL && !o->json)
+			continue;
+		if (byarg[i] == NULL)
+			s = xcv_input_error_to_json("file", argv[i], why[i]);
+		else
+			s = o->json ? xcv_csr_to_json(byarg[i]) :
+				xcv_csr_to_text(byarg[i]);
+		if (!o->json && !first)
+			printf("\n");
+		if (!print(s, o->json))
+			return cli_oom();
+		first = false;
+	}
+	if (!o->json && !first)
+		printf("\n");
+	return -1;
+}
+
 static int
 lint(const struct opts *o, const struct xcv_csr_params *params, int argc,
 	char **argv)
 {
+	struct xcv_csr **byarg = calloc((size_t)argc, sizeof(*byarg));
 	struct xcv_csr **csrs = calloc((size_t)argc, sizeof(*csrs));
 	char **why = calloc((size_t)argc, sizeof(*why));  /* unreadable: why */
 	struct xcv_csr_summary *s = NULL;
 	size_t n = 0;
 	int status = EXIT_VERIFIED, rc;
 
-	if (csrs == NULL || why == NULL) {
+	if (byarg == NULL || csrs == NULL || why == NULL) {
 		status = cli_oom();
 		goto out;
 	}
 	for (int i = 0; i < argc; i++) {
-		rc = xcv_csr_load_file(&csrs[n], argv[i]);
-		if (rc == XCV_ENOMEM) {
-			status = cli_fail(rc, NULL);
-			goto out;
-		}
+		rc = xcv_csr_load_file(&byarg[i], argv[i]);
 		if (rc == 0) {
-			n++;
+			csrs[n++] = byarg[i];
 			continue;
 		}
 		/* Named on stderr (and in the JSON); the others go on. */
 		status = cli_fail(rc, NULL);
-		if (o->json && !print(xcv_input_error_to_json("file", argv[i],
-		    xcv_error_last()), true)) {
-			status = cli_oom();
+		if (rc == XCV_ENOMEM)
 			goto out;
-		}
 		if ((why[i] = strdup(xcv_error_last())) == NULL) {
 			status = cli_oom();
 			goto out;
@@ -155,31 +177,24 @@ lint(const struct opts *o, const struct xcv_csr_params *params, int argc,
 			status = cli_fail(rc, NULL);
 			goto out;
 		}
-	for (size_t i = 0; i < n; i++) {
-		if (!o->json && i > 0)
-			printf("\n");
-		if (!print(o->json ? xcv_csr_to_json(csrs[i]) :
-		    xcv_csr_to_text(csrs[i]), o->json)) {
-			status = cli_oom();
-			goto out;
-		}
-		if (!xcv_csr_ok(csrs[i]) && status < EXIT_NOT_VERIFIED)
-			status = EXIT_NOT_VERIFIED;
+	if ((rc = lint_output(o, byarg, why, argc, argv)) >= 0) {
+		status = rc;
+		goto out;
 	}
-	if (!o->json && n > 0)
-		printf("\n");
 	if (!print(o->json ? xcv_csr_summary_to_json(s) :
 	    xcv_csr_summary_to_text(s), o->json)) {
 		status = cli_oom();
 		goto out;
 	}
+	/* Any error finding, in a CSR or across them. */
 	if (!xcv_csr_summary_ok(s) && status < EXIT_NOT_VERIFIED)
 		status = EXIT_NOT_VERIFIED;
 out:
 	fflush(stdout);
 	xcv_csr_summary_free(s);
-	for (size_t i = 0; i < n; i++)
-		xcv_csr_free(csrs[i]);
+	for (int i = 0; byarg && i < argc; i++)
+		xcv_csr_free(byarg[i]);
+	free(byarg);
 	free(csrs);
 	for (int i = 0; why && i < argc; i++)
 		free(why[i]);
