@@ -823,65 +823,68 @@ forbidden_in(const char *s, const char *forbid)
 	return text;
 }
 
+/* One attribute of the subject. */
+static void
+lint_entry(struct lint *l, const X509_NAME_ENTRY *e)
+{
+	int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+	const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : "an attribute";
+	unsigned char *utf8 = NULL;
+	int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+	char *field = xcv_asprintf("subject %s", sn), *shown = NULL;
+	char *bad = NULL;
+	bool ascii = true;
+
+	ERR_clear_error();
+	if (field == NULL || (len >= 0 && (shown = xcv_escape(utf8,
+	    (size_t)len)) == NULL)) {
+		l->c->findings.oom = true;
+		goto out;
+	}
+	if (len < 0) {
+		FIND(l, "non-ascii", XCV_SEVERITY_WARNING, field, "the subject's "
+			"%s cannot be decoded as text; CAs refuse it: enter it "
+			"again in plain ASCII", sn);
+		goto out;
+	}
+	for (int k = 0; k < len; k++)
+		ascii &= utf8[k] >= 0x20 && utf8[k] <= 0x7e;
+	/* The seed: public CAs refuse characters such as @&! in the
+	 * Organization, OU and other fields. */
+	if (memchr(utf8, '\0', (size_t)len) == NULL &&
+	    (bad = forbidden_in((const char *)utf8, l->p->forbid)) != NULL)
+		FIND(l, "forbidden-char", XCV_SEVERITY_ERROR, field, "the "
+			"subject's %s \"%s\" has %s, which public CAs refuse in "
+			"subject fields: enter it without %s%s", sn, shown, bad,
+			strstr(bad, " and ") ? "them" : "it",
+			nid == NID_pkcs9_emailAddress ? " (better, leave "
+			"emailAddress out: TLS certificates do not carry it)" : "");
+	if (!ascii)
+		FIND(l, "non-ascii", XCV_SEVERITY_WARNING, field, "the subject's "
+			"%s \"%s\" has characters outside printable ASCII; many "
+			"CAs refuse them or write them otherwise: spell it in "
+			"plain ASCII", sn, shown);
+	/* CA/Browser Forum ballot SC47: no OU in TLS certificates since
+	 * 1 September 2022. */
+	if (nid == NID_organizationalUnitName)
+		FIND(l, "ou-present", XCV_SEVERITY_WARNING, field, "the subject "
+			"has OU \"%s\"; public CAs have put no OU in TLS "
+			"certificates since September 2022 (CA/Browser Forum ballot "
+			"SC47) and refuse or drop it: leave OU empty", shown);
+out:
+	free(bad);
+	free(shown);
+	free(field);
+	OPENSSL_free(utf8);
+}
+
 static void
 lint_subject(struct lint *l)
 {
 	const X509_NAME *name = X509_REQ_get_subject_name(l->c->req);
 
-	for (int i = 0; i < X509_NAME_entry_count(name); i++) {
-		const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
-		int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
-		const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : "an attribute";
-		unsigned char *utf8 = NULL;
-		int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
-		char *field = xcv_asprintf("subject %s", sn), *shown = NULL;
-		char *bad = NULL;
-		bool ascii = true;
-
-		ERR_clear_error();
-		if (field == NULL || (len >= 0 && (shown = xcv_escape(utf8,
-		    (size_t)len)) == NULL)) {
-			l->c->findings.oom = true;
-			goto next;
-		}
-		if (len < 0) {
-			FIND(l, "non-ascii", XCV_SEVERITY_WARNING, field, "the "
-				"subject's %s cannot be decoded as text; CAs refuse "
-				"it: enter it again in plain ASCII", sn);
-			goto next;
-		}
-		for (int k = 0; k < len; k++)
-			ascii &= utf8[k] >= 0x20 && utf8[k] <= 0x7e;
-		/* The seed: public CAs refuse characters such as @&! in
-		 * the Organization, OU and other fields. */
-		if (memchr(utf8, '\0', (size_t)len) == NULL &&
-		    (bad = forbidden_in((const char *)utf8, l->p->forbid)) != NULL)
-			FIND(l, "forbidden-char", XCV_SEVERITY_ERROR, field, "the "
-				"subject's %s \"%s\" has %s, which public CAs refuse "
-				"in subject fields: enter it without %s%s", sn, shown,
-				bad, strchr(bad, ',') || strstr(bad, " and ") ?
-				"them" : "it", nid == NID_pkcs9_emailAddress ?
-				" (better, leave emailAddress out: TLS certificates "
-				"do not carry it)" : "");
-		if (!ascii)
-			FIND(l, "non-ascii", XCV_SEVERITY_WARNING, field, "the "
-				"subject's %s \"%s\" has characters outside printable "
-				"ASCII; many CAs refuse them or write them otherwise: "
-				"spell it in plain ASCII", sn, shown);
-		/* CA/Browser Forum ballot SC47: no OU in TLS certificates
-		 * since 1 September 2022. */
-		if (nid == NID_organizationalUnitName)
-			FIND(l, "ou-present", XCV_SEVERITY_WARNING, field, "the "
-				"subject has OU \"%s\"; public CAs have put no OU in "
-				"TLS certificates since September 2022 (CA/Browser "
-				"Forum ballot SC47) and refuse or drop it: leave OU "
-				"empty", shown);
-next:
-		free(bad);
-		free(shown);
-		free(field);
-		OPENSSL_free(utf8);
-	}
+	for (int i = 0; i < X509_NAME_entry_count(name); i++)
+		lint_entry(l, X509_NAME_get_entry(name, i));
 }
 
 /* The CN, and whether it is the one fully qualified name it should be;

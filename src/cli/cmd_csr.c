@@ -59,35 +59,37 @@ static const char *const opt_names[] = {
 	[OPT_STRICT - OPT_DOMAIN] = "--strict",
 };
 
-/* The node names of every --nodes, split at commas; NULL on memory. */
-static char **
-split_nodes(const struct list *l, size_t *n)
+/* The node names of every --nodes, split at commas, into *out; false
+ * when out of memory. */
+static bool
+split_nodes(char ***out, size_t *n, const struct list *l)
 {
-	char **v = NULL, **nv = NULL;
+	char **v = calloc(1, sizeof(*v)), **nv;
+	bool ok = v != NULL;
 
 	*n = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		const char *p = l->v[i];
-		while (*p) {
+	for (size_t i = 0; ok && i < l->n; i++) {
+		for (const char *p = l->v[i]; ok && *p; ) {
 			size_t len = strcspn(p, ",");
 			if (len > 0) {
-				nv = realloc(v, (*n + 1) * sizeof(*v));
-				if (nv == NULL || (nv[*n] = strndup(p, len)) == NULL)
-					goto fail;
-				v = nv;
-				(*n)++;
+				nv = realloc(v, (*n + 2) * sizeof(*v));
+				if (nv != NULL)
+					v = nv;
+				ok = nv != NULL && (v[*n] = strndup(p, len)) != NULL;
+				*n += ok;
 			}
 			p += len + (p[len] == ',');
 		}
 	}
-	return v ? v : calloc(1, sizeof(*v));
-fail:
-	if (nv != NULL)
-		v = nv;
-	for (size_t i = 0; i < *n; i++)
-		free(v[i]);
-	free(v);
-	return NULL;
+	if (!ok) {
+		for (size_t i = 0; v && i < *n; i++)
+			free(v[i]);
+		free(v);
+		v = NULL;
+		*n = 0;
+	}
+	*out = v;
+	return ok;
 }
 
 static void
@@ -300,7 +302,7 @@ run(struct opts *o, int argc, char **argv)
 	if (strcmp(sub, "match") == 0 && argc != 3)
 		return cli_usage_error(&cmd_csr, "csr match: give the CSR and "
 			"the certificate the CA issued for it, in that order");
-	if ((nodes = split_nodes(&o->nodes, &n_nodes)) == NULL)
+	if (!split_nodes(&nodes, &n_nodes, &o->nodes))
 		return cli_oom();
 	params.kind = o->kind;
 	params.domain = o->domain;
