@@ -22,5 +22,6 @@
 #include <xmppcv/login.h>
 #include <xmppcv/case.h>
 #include <xmppcv/scan.h>
+#include <xmppcv/csr.h>
 
 #endif

@@ -338,8 +338,8 @@ xcv_chain_load_file(struct xcv_chain **out, const char *path)
 	return rc;
 }
 
-static void
-hex(char *out, const unsigned char *md, unsigned n)
+void
+xcv_hex(char *out, const unsigned char *md, unsigned n)
 {
 	static const char digits[] = "0123456789abcdef";
 
@@ -358,7 +358,7 @@ cert_sha256(X509 *x, char buf[65])
 
 	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
 		return xcv_set_error(XCV_ERROR, "cannot hash certificate");
-	hex(buf, md, n);
+	xcv_hex(buf, md, n);
 	return 0;
 }
 
@@ -393,8 +393,8 @@ out:
 	return text;
 }
 
-static char *
-name_text(const X509_NAME *name)
+char *
+xcv_name_text(const X509_NAME *name)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *p, *text = NULL;
@@ -432,7 +432,7 @@ xcv_cert_short_name(X509 *x)
 		}
 	}
 	if (X509_NAME_entry_count(n) > 0)
-		return name_text(n);
+		return xcv_name_text(n);
 	/* An empty subject: the first dNSName says which certificate. */
 	sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (int k = 0; sans && text == NULL && k < sk_GENERAL_NAME_num(sans);
@@ -447,10 +447,9 @@ xcv_cert_short_name(X509 *x)
 	return text ? text : xcv_strdup("(empty subject)");
 }
 
-static char *
-key_text(X509 *x)
+char *
+xcv_key_text(const EVP_PKEY *pk)
 {
-	EVP_PKEY *pk = X509_get0_pubkey(x);
 	char group[64];
 	size_t glen = 0;
 	int id;
@@ -496,13 +495,13 @@ xcv_certinfo_fill(struct xcv_certinfo *ci, X509 *x)
 	memset(ci, 0, sizeof(*ci));
 	ci->nb = asn1_time(X509_get0_notBefore(x), nb);
 	ci->na = asn1_time(X509_get0_notAfter(x), na);
-	ci->subject = name_text(X509_get_subject_name(x));
-	ci->issuer = name_text(X509_get_issuer_name(x));
+	ci->subject = xcv_name_text(X509_get_subject_name(x));
+	ci->issuer = xcv_name_text(X509_get_issuer_name(x));
 	ci->name = xcv_cert_short_name(x);
 	ci->not_before = xcv_strdup(nb);
 	ci->not_after = xcv_strdup(na);
 	ci->sha256 = cert_sha256(x, fp) == 0 ? xcv_strdup(fp) : NULL;
-	ci->key = key_text(x);
+	ci->key = xcv_key_text(X509_get0_pubkey(x));
 	ci->signature = xcv_strdup(sig != NID_undef ? OBJ_nid2ln(sig) :
 		"unknown");
 	ci->self_issued = X509_check_issued(x, x) == X509_V_OK;

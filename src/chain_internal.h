@@ -26,4 +26,12 @@ int xcv_certinfo_fill(struct xcv_certinfo *ci, X509 *x);
 char *xcv_cert_short_name(X509 *x);
 void xcv_certinfo_clear(struct xcv_certinfo *ci);
 
+/* A name in RFC 2253 order and escaping, UTF-8 kept, escaped for display;
+ * NULL when out of memory. */
+char *xcv_name_text(const X509_NAME *name);
+/* "RSA 2048", "EC P-256", "Ed25519", ...; "unknown key" for NULL. */
+char *xcv_key_text(const EVP_PKEY *pk);
+/* Lower-case hex of n bytes into out (2n + 1 chars). */
+void xcv_hex(char *out, const unsigned char *md, unsigned n);
+
 #endif

@@ -398,22 +398,23 @@ add_uri(struct xcv_identity *id, const ASN1_IA5STRING *s)
 }
 
 static int
-collect_san(struct xcv_identity *id, X509 *cert)
+collect_san(struct xcv_identity *id, const STACK_OF(X509_EXTENSION) *exts)
 {
-	int loc = X509_get_ext_by_NID(cert, NID_subject_alt_name, -1);
+	int loc = X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1);
 	GENERAL_NAMES *names = NULL;
 	int rc = 0;
 
 	if (loc < 0)
 		return 0;
-	if (X509_get_ext_by_NID(cert, NID_subject_alt_name, loc) >= 0) {
+	id->has_san = true;
+	if (X509v3_get_ext_by_NID(exts, NID_subject_alt_name, loc) >= 0) {
 		id->san_broken = true;
 		return xcv_strv_push(&id->warnings,
 			"the certificate has more than one subjectAltName "
 			"extension, probably a malicious certificate; none of "
 			"its subjectAltNames are used");
 	}
-	names = X509V3_EXT_d2i(X509_get_ext(cert, loc));
+	names = X509V3_EXT_d2i(X509v3_get_ext(exts, loc));
 	if (names == NULL) {
 		id->san_broken = true;
 		return xcv_strv_push(&id->warnings,
@@ -451,9 +452,8 @@ collect_san(struct xcv_identity *id, X509 *cert)
 }
 
 static int
-collect_cn(struct xcv_identity *id, X509 *cert)
+collect_cn(struct xcv_identity *id, const X509_NAME *subject)
 {
-	X509_NAME *subject = X509_get_subject_name(cert);
 	int count = 0, i = -1;
 
 	while ((i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) >= 0)
@@ -493,6 +493,15 @@ collect_cn(struct xcv_identity *id, X509 *cert)
 			return rc;
 		p->valid = why == NULL;
 	}
+	return 0;
+}
+
+int
+xcv_identity_collect(struct xcv_identity *id,
+	const STACK_OF(X509_EXTENSION) *exts, const X509_NAME *subject)
+{
+	if (collect_san(id, exts) < 0 || collect_cn(id, subject) < 0)
+		return xcv_oom();
 	return 0;
 }
 
@@ -600,8 +609,8 @@ xcv_identity_check(struct xcv_identity *id, X509 *cert, const char *domain,
 	rc = xcv_reference_normalize(&id->reference, &id->reference_is_ip, domain);
 	if (rc < 0)
 		return rc;
-	if (collect_san(id, cert) < 0 || collect_cn(id, cert) < 0 ||
-	    explain(id) < 0) {
+	if (xcv_identity_collect(id, X509_get0_extensions(cert),
+	    X509_get_subject_name(cert)) < 0 || explain(id) < 0) {
 		xcv_identity_clear(id);
 		return xcv_oom();
 	}

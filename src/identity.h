@@ -31,6 +31,7 @@ struct xcv_identity {
 	bool matched;
 	size_t match;      /* index into presented when matched */
 	bool cn_used;      /* CN-ID was eligible under the policy */
+	bool has_san;      /* a subjectAltName extension is present */
 	bool san_broken;   /* subjectAltName could not be decoded */
 	struct xcv_strv warnings;
 };
@@ -50,6 +51,16 @@ int xcv_reference_normalize(char **out, bool *is_ip, const char *domain);
 int xcv_identity_check(struct xcv_identity *id, X509 *cert, const char *domain,
 	enum xcv_service service, enum xcv_policy policy);
 void xcv_identity_clear(struct xcv_identity *id);
+
+/*
+ * Only collect the identities of a subjectAltName extension among exts
+ * and the CNs of subject, each judged valid or not as a certificate's, into
+ * id (zeroed by the caller); no reference, no matching. A certificate
+ * signing request carries both without being a certificate. 0 or
+ * XCV_ENOMEM; free with xcv_identity_clear().
+ */
+int xcv_identity_collect(struct xcv_identity *id,
+	const STACK_OF(X509_EXTENSION) *exts, const X509_NAME *subject);
 
 /* The same domain, ignoring case, U-label/A-label form and one trailing
  * dot; texts that are not domains are compared as they are. */

@@ -12,7 +12,7 @@ import unittest
 XMPPCV = os.path.abspath(os.environ.get("XMPPCV", "build/src/xmppcv"))
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "completions", "xmppcv")
-COMMANDS = ["check", "scan", "verify", "capture", "replay", "trust"]
+COMMANDS = ["check", "scan", "verify", "capture", "replay", "trust", "csr"]
 
 
 def complete(*words):
@@ -53,6 +53,8 @@ class Completion(unittest.TestCase):
         self.assertEqual(complete("scan", "--services", ""), [])
         self.assertEqual(complete("scan", "--nodes-file", "/nonexistent/x"), [])
         self.assertEqual(complete("trust", ""), ["add", "list", "remove", "show"])
+        self.assertEqual(complete("csr", ""), ["lint", "match"])
+        self.assertEqual(complete("csr", "--kind", ""), ["https", "xmpp"])
 
     def test_files_for_file_options(self):
         fixtures = os.path.join(os.environ.get("FIXTURES", "fixtures"), "certs", "root-c")

@@ -29,6 +29,7 @@ enum opt_id {
 	OPT_DNS_SERVER, OPT_STORE, OPT_NO_PROMPT, OPT_LOGIN, OPT_OUT,
 	OPT_FROM_FILE, OPT_TAP, OPT_HOST, OPT_STRICT, OPT_NO_STORE,
 	OPT_SERVICES, OPT_PORT, OPT_PARALLEL, OPT_NODES_FILE, OPT_VERBOSE,
+	OPT_KIND, OPT_NODES, OPT_MIN_RSA_BITS, OPT_MAX_RSA_BITS, OPT_FORBID,
 };
 
 /* An option a command takes; help (and arg, the value's name) NULL mean
@@ -76,7 +77,15 @@ struct opts {
 	int parallel;
 	const char *nodes_file;
 	bool verbose;
+	enum xcv_csr_kind kind;
+	struct list nodes;        /* --nodes as given: comma lists */
+	int min_rsa_bits, max_rsa_bits;   /* 0: the library's default */
+	const char *forbid;
+	uint64_t given;           /* bit (id - OPT_DOMAIN): option given */
 };
+
+/* Was option id given on the command line? */
+bool cli_given(const struct opts *o, enum opt_id id);
 
 struct cli_cmd {
 	const char *name;
@@ -89,7 +98,7 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cmd_verify, cmd_check, cmd_capture, cmd_replay,
-	cmd_trust, cmd_scan;
+	cmd_trust, cmd_scan, cmd_csr;
 
 /* Parse argv (argv[0] is the command's name) into o; on success the
  * positional arguments are left in *argc and *argv. Returns -1 to go on, or

@@ -73,6 +73,17 @@ static const struct opt_def {
 	  "starts a comment)" },
 	{ OPT_VERBOSE, "verbose", NULL, "every endpoint's report after the "
 	  "matrix" },
+	{ OPT_KIND, "kind", "xmpp|https", "which certificate a CSR is for: xmpp "
+	  "(Cisco's cup-xmpp, cup-xmpp-s2s) or https (Cisco's tomcat); default "
+	  "xmpp" },
+	{ OPT_NODES, "nodes", "FQDN,...", "node FQDNs every CSR must name (a "
+	  "multi-server SAN CSR names them all); repeatable" },
+	{ OPT_MIN_RSA_BITS, "min-rsa-bits", "N", "the smallest RSA key accepted "
+	  "(default 2048)" },
+	{ OPT_MAX_RSA_BITS, "max-rsa-bits", "N", "the largest RSA key the "
+	  "servers take (default 4096)" },
+	{ OPT_FORBID, "forbid", "CHARS", "characters refused in subject fields "
+	  "(default @&!; '' refuses none)" },
 	{ OPT_HELP, "help", NULL, "this help" },
 };
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -245,6 +256,8 @@ cli_opts_clear(struct opts *o)
 	free(o->ca_files.v);
 	free(o->ca_paths.v);
 	free(o->resolve.v);
+	free(o->nodes.v);
+	memset(&o->nodes, 0, sizeof(o->nodes));
 	memset(&o->ca_files, 0, sizeof(o->ca_files));
 	memset(&o->ca_paths, 0, sizeof(o->ca_paths));
 	memset(&o->resolve, 0, sizeof(o->resolve));
@@ -351,6 +364,23 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 	case OPT_NODES_FILE: o->nodes_file = arg; break;
 	case OPT_VERBOSE: o->verbose = true; break;
 	case OPT_TAP: o->tap = true; break;
+	case OPT_KIND:
+		if (xcv_csr_kind_parse(&o->kind, arg) < 0)
+			return cli_usage_error(cmd, "%s", xcv_error_last());
+		break;
+	case OPT_NODES:
+		if (list_add(&o->nodes, arg) < 0)
+			return cli_oom();
+		break;
+	case OPT_MIN_RSA_BITS:
+	case OPT_MAX_RSA_BITS:
+		if (parse_int(arg, 512, 16384, id == OPT_MIN_RSA_BITS ?
+		    &o->min_rsa_bits : &o->max_rsa_bits) < 0)
+			return cli_usage_error(cmd, "--%s wants a number of bits "
+				"(512-16384), not '%s'", id == OPT_MIN_RSA_BITS ?
+				"min-rsa-bits" : "max-rsa-bits", arg);
+		break;
+	case OPT_FORBID: o->forbid = arg; break;
 	case OPT_HELP:
 		cli_help(cmd, stdout);
 		return EXIT_VERIFIED;
@@ -386,6 +416,7 @@ cli_parse(struct opts *o, const struct cli_cmd *cmd, int *argc, char ***argv)
 		if (cmd_takes(cmd, (enum opt_id)c) == NULL)
 			return cli_usage_error(cmd, "option '--%s' does not apply "
 				"to %s", longopts[idx].name, cmd->name);
+		o->given |= 1ull << (c - OPT_DOMAIN);
 		status = take(o, cmd, (enum opt_id)c, optarg);
 		if (status >= 0)
 			return status;
@@ -393,6 +424,12 @@ cli_parse(struct opts *o, const struct cli_cmd *cmd, int *argc, char ***argv)
 	*argc -= optind;
 	*argv += optind;
 	return -1;
+}
+
+bool
+cli_given(const struct opts *o, enum opt_id id)
+{
+	return id >= OPT_DOMAIN && (o->given & (1ull << (id - OPT_DOMAIN)));
 }
 
 struct xcv_config *
