@@ -3,6 +3,7 @@
  * -> the chain the last probe captured -> xcv_verify(), the same verdict
  * as for offline files. Rendering is report.c's; the login is login.c's.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +52,7 @@ discover_at(struct xcv_check *c, const struct xcv_check_params *p,
 		struct xcv_probe_params pp = {
 			.ep = ep, .to = d->candidates.v[i], .from = p->from,
 			.service = c->service, .direct_tls = c->direct_tls,
-			.timeout_ms = p->timeout_ms,
+			.timeout_ms = p->timeout_ms, .deadline = c->deadline,
 		};
 		rc = xcv_probe_new(&pr[i], &pp);
 	}
@@ -126,7 +127,7 @@ check_https(struct xcv_check *c, struct xcv_config *cfg,
 	for (size_t i = 0; rc == 0 && i < c->eps.n && c->used == NULL; i++) {
 		struct xcv_probe_params pp = { .ep = &c->eps.v[i],
 			.to = c->target.host, .service = XCV_SERVICE_HTTPS,
-			.timeout_ms = p->timeout_ms };
+			.timeout_ms = p->timeout_ms, .deadline = c->deadline };
 		struct xcv_probe *pr = NULL;
 
 		rc = xcv_probe_new(&pr, &pp);
@@ -164,16 +165,22 @@ int
 xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 	const struct xcv_check_params *params)
 {
-	struct xcv_check_params p = *params;
+	struct xcv_check_params p = {0};
 	struct xcv_pin *pins = NULL;
 	struct xcv_check *c = NULL;
 	int rc;
 
 	*out = NULL;
-	if (p.version != XCV_CHECK_PARAMS_VERSION)
+	/* Version 1 ends before total_timeout_ms. */
+	if (params->version == 1)
+		memcpy(&p, params, offsetof(struct xcv_check_params,
+			total_timeout_ms));
+	else if (params->version == XCV_CHECK_PARAMS_VERSION)
+		p = *params;
+	else
 		return xcv_set_error(XCV_EINPUT, "check parameters of version %u; "
-			"this library knows version %d (use "
-			"XCV_CHECK_PARAMS_INIT)", p.version,
+			"this library knows versions 1 to %d (use "
+			"XCV_CHECK_PARAMS_INIT)", params->version,
 			XCV_CHECK_PARAMS_VERSION);
 	if (p.timeout_ms <= 0)
 		p.timeout_ms = 10000;
@@ -185,6 +192,7 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		rc = xcv_oom();
 		goto out;
 	}
+	c->deadline = xcv_deadline_after(p.total_timeout_ms);
 	c->service = cfg->service;
 	c->direct_tls = p.direct_tls;
 	c->target_text = xcv_strdup(p.target);
@@ -217,7 +225,7 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 			.target = &c->target, .service = c->service,
 			.direct_tls = p.direct_tls, .pins = pins,
 			.n_pins = p.n_resolve, .dns_server = p.dns_server,
-			.timeout_ms = p.timeout_ms,
+			.timeout_ms = xcv_budget_ms(c->deadline, p.timeout_ms),
 		};
 		rc = xcv_resolve(&c->eps, &rp);
 		if (rc == XCV_ECONNECT) {

@@ -12,6 +12,7 @@ struct xcv_check {
 	struct xcv_target target;
 	enum xcv_service service;
 	bool direct_tls;
+	int64_t deadline;            /* the whole check's (xcv_now_ms()), or 0 */
 	char *domain_input;          /* the caller's name for a given domain */
 	struct xcv_endpoints eps;
 	const struct xcv_endpoint *used;

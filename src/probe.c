@@ -102,6 +102,8 @@ enter(struct xcv_probe *pr, enum state ph)
 {
 	pr->state = ph;
 	pr->deadline = xcv_now_ms() + pr->p.timeout_ms;
+	if (pr->p.deadline > 0 && pr->p.deadline < pr->deadline)
+		pr->deadline = pr->p.deadline;
 	if ((ph == ST_DONE) && pr->fd >= 0) {
 		close(pr->fd);
 		pr->fd = -1;
@@ -652,8 +654,14 @@ xcv_loop_run(struct xcv_loop *l)
 			struct xcv_probe *pr = l->running[i].pr;
 			if (now >= pr->deadline) {
 				pr->timed_out = true;
-				fail(pr, "timed out after %d s waiting for %s",
-					pr->p.timeout_ms / 1000, waiting_for(pr->state));
+				if (pr->p.deadline > 0 && now >= pr->p.deadline)
+					fail(pr, "the time allowed for the whole run "
+						"ran out waiting for %s",
+						waiting_for(pr->state));
+				else
+					fail(pr, "timed out after %d s waiting for %s",
+						pr->p.timeout_ms / 1000,
+						waiting_for(pr->state));
 			}
 			l->pfd[i].fd = active(pr) ? pr->fd : -1;
 			l->pfd[i].events = active(pr) ? events(pr) : 0;

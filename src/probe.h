@@ -17,6 +17,7 @@ struct xcv_probe_params {
 	enum xcv_service service;    /* https: TLS, then HEAD / */
 	bool direct_tls;
 	int timeout_ms;              /* for each phase */
+	int64_t deadline;            /* the whole run's (xcv_now_ms()), or 0 */
 };
 
 struct xcv_probe;

@@ -3,6 +3,7 @@
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,18 @@ srv_order(struct srv *v, size_t n)
 	}
 }
 
+/* c-ares' library state, set up once for the process: its reference
+ * count is not safe to change from several threads (the exporter's
+ * probes), and there is nothing to release on Linux. */
+static pthread_once_t ares_once = PTHREAD_ONCE_INIT;
+static int ares_init_status;
+
+static void
+init_ares(void)
+{
+	ares_init_status = ares_library_init(ARES_LIB_INIT_ALL);
+}
+
 /* A c-ares channel for one run of lookups, asking dns_server (or the
  * system's servers). */
 static int
@@ -256,13 +269,13 @@ open_channel(ares_channel *ch, const char *dns_server, int timeout_ms)
 	struct ares_options opts = {0};
 
 	*ch = NULL;
-	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+	pthread_once(&ares_once, init_ares);
+	if (ares_init_status != ARES_SUCCESS)
 		return xcv_set_error(XCV_ERROR, "cannot initialise c-ares");
 	opts.timeout = timeout_ms < 2000 ? timeout_ms : 2000;
 	opts.tries = 2;
 	if (ares_init_options(ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) !=
 	    ARES_SUCCESS) {
-		ares_library_cleanup();
 		*ch = NULL;
 		return xcv_set_error(XCV_ECONNECT, "cannot set up DNS resolution "
 			"(is /etc/resolv.conf readable?)");
@@ -270,7 +283,6 @@ open_channel(ares_channel *ch, const char *dns_server, int timeout_ms)
 	if (dns_server != NULL &&
 	    ares_set_servers_ports_csv(*ch, dns_server) != ARES_SUCCESS) {
 		ares_destroy(*ch);
-		ares_library_cleanup();
 		*ch = NULL;
 		return xcv_set_error(XCV_EINPUT, "DNS server '%s': expected "
 			"ADDRESS or ADDRESS:PORT", dns_server);
@@ -284,7 +296,6 @@ close_channel(ares_channel ch)
 	if (ch == NULL)
 		return;
 	ares_destroy(ch);
-	ares_library_cleanup();
 }
 
 static int

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -126,7 +127,7 @@ nodes_from_srv(struct xcv_scan *s, const struct xcv_scan_params *p,
 {
 	struct xcv_srv_set set;
 	int rc = xcv_resolve_srv_set(&set, &s->records, domain, p->dns_server,
-		p->timeout_ms);
+		xcv_budget_ms(s->deadline, p->timeout_ms));
 
 	*any = false;
 	for (int i = 0; rc == 0 && i < XCV_SCAN_SERVICES; i++) {
@@ -272,6 +273,7 @@ queue_ep(struct xcv_scan *s, struct xcv_scan_ep *e)
 		.direct_tls = e->service == XCV_SCAN_XMPPS,
 		.to = is_xmpp(e->service) ? n->domain : n->name,
 		.from = s->p->from, .timeout_ms = s->p->timeout_ms,
+		.deadline = s->deadline,
 	};
 	int rc = xcv_probe_new(&e->pr, &pp);
 
@@ -409,6 +411,7 @@ queue_discovery(struct xcv_scan *s, struct xcv_scan_node *n,
 			.service = verify_service(first->service),
 			.direct_tls = first->service == XCV_SCAN_XMPPS,
 			.from = s->p->from, .timeout_ms = s->p->timeout_ms,
+			.deadline = s->deadline,
 		};
 		rc = xcv_probe_new(&n->disc_probes[k], &pp);
 		if (rc == 0)
@@ -864,7 +867,8 @@ resolve_nodes(struct xcv_scan *s, const struct xcv_scan_params *p)
 		names[i] = s->nodes[i].name;
 	if (rc == 0)
 		rc = xcv_resolve_hosts(addrs, names, s->n_nodes, pins,
-			p->n_resolve, p->dns_server, p->timeout_ms);
+			p->n_resolve, p->dns_server,
+			xcv_budget_ms(s->deadline, p->timeout_ms));
 	for (size_t i = 0; rc == 0 && i < s->n_nodes; i++) {
 		struct xcv_scan_node *n = &s->nodes[i];
 		n->addrs = addrs[i];
@@ -956,15 +960,22 @@ int
 xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	const struct xcv_scan_params *params)
 {
-	struct xcv_scan_params p = *params;
+	struct xcv_scan_params p = {0};
 	struct xcv_scan *s;
 	int rc;
 
 	*out = NULL;
-	if (p.version != XCV_SCAN_PARAMS_VERSION)
+	/* Version 1 ends before total_timeout_ms. */
+	if (params->version == 1)
+		memcpy(&p, params, offsetof(struct xcv_scan_params,
+			total_timeout_ms));
+	else if (params->version == XCV_SCAN_PARAMS_VERSION)
+		p = *params;
+	else
 		return xcv_set_error(XCV_EINPUT, "scan parameters of version %u; "
-			"this library knows version %d (use XCV_SCAN_PARAMS_INIT)",
-			p.version, XCV_SCAN_PARAMS_VERSION);
+			"this library knows versions 1 to %d (use "
+			"XCV_SCAN_PARAMS_INIT)", params->version,
+			XCV_SCAN_PARAMS_VERSION);
 	if (p.timeout_ms <= 0)
 		p.timeout_ms = 10000;
 	if (p.max_attempts <= 0)
@@ -974,6 +985,7 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return xcv_oom();
 	s->p = &p;
+	s->deadline = xcv_deadline_after(p.total_timeout_ms);
 	s->cfg = cfg;
 	s->at = cfg->have_time ? cfg->at : (int64_t)time(NULL);
 	s->warn_days = cfg->warn_days;

@@ -15,7 +15,7 @@ extern "C" {
  * structure can grow without breaking callers: fields added later keep
  * their defaults. Zero values mean the defaults.
  */
-#define XCV_CHECK_PARAMS_VERSION 1
+#define XCV_CHECK_PARAMS_VERSION 2
 struct xcv_check_params {
 	unsigned version;        /* XCV_CHECK_PARAMS_VERSION */
 	const char *target;      /* host[:port], [v6]:port, address, JID, domain */
@@ -27,6 +27,9 @@ struct xcv_check_params {
 	const char *dns_server;  /* "ADDRESS[:PORT]" instead of the system's */
 	int timeout_ms;          /* each phase (default 10000) */
 	int max_attempts;        /* discovery connections (default 5) */
+	/* Version 2: */
+	int total_timeout_ms;    /* the whole check, DNS included, ends within
+				    this (default 0: only each phase's) */
 };
 #define XCV_CHECK_PARAMS_INIT { .version = XCV_CHECK_PARAMS_VERSION }
 

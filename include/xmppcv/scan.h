@@ -38,7 +38,7 @@ int xcv_scan_services_parse(unsigned *out, const char *list);
  *  - no domain, one node: that name is the domain, as above;
  *  - no domain, several nodes: each node's domain is learned from it.
  */
-#define XCV_SCAN_PARAMS_VERSION 1
+#define XCV_SCAN_PARAMS_VERSION 2
 struct xcv_scan_params {
 	unsigned version;            /* XCV_SCAN_PARAMS_VERSION */
 	const char *domain;
@@ -59,6 +59,9 @@ struct xcv_scan_params {
 	 * (connections in flight). May be NULL. */
 	void (*progress)(void *ud, size_t done, size_t total, size_t open);
 	void *progress_ud;
+	/* Version 2: */
+	int total_timeout_ms;        /* the whole scan ends within this
+					(default 0: only each phase's) */
 };
 #define XCV_SCAN_PARAMS_INIT { .version = XCV_SCAN_PARAMS_VERSION }
 
