@@ -23,5 +23,6 @@
 #include <xmppcv/case.h>
 #include <xmppcv/scan.h>
 #include <xmppcv/csr.h>
+#include <xmppcv/monitor.h>
 
 #endif

@@ -12,7 +12,7 @@ import unittest
 XMPPCV = os.path.abspath(os.environ.get("XMPPCV", "build/src/xmppcv"))
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "completions", "xmppcv")
-COMMANDS = ["check", "scan", "verify", "capture", "replay", "trust", "csr"]
+COMMANDS = ["check", "scan", "verify", "capture", "replay", "trust", "csr", "exporter"]
 
 
 def complete(*words):
@@ -55,11 +55,16 @@ class Completion(unittest.TestCase):
         self.assertEqual(complete("trust", ""), ["add", "list", "remove", "show"])
         self.assertEqual(complete("csr", ""), ["lint", "match"])
         self.assertEqual(complete("csr", "--kind", ""), ["https", "xmpp"])
+        self.assertEqual(complete("check", "--format", ""),
+                         ["json", "nagios", "prometheus", "text"])
+        self.assertEqual(complete("scan", "--format", "n"), ["nagios"])
+        self.assertEqual(complete("exporter", "--listen", ""), [])
 
     def test_files_for_file_options(self):
         fixtures = os.path.join(os.environ.get("FIXTURES", "fixtures"), "certs", "root-c")
         self.assertIn(fixtures + "a.crt", complete("verify", "--ca-file", fixtures))
         self.assertIn(fixtures + "a.crt", complete("verify", fixtures))
+        self.assertIn(fixtures + "a.crt", complete("exporter", "--config", fixtures))
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ class InstallDeps(unittest.TestCase):
     def test_nothing_missing_is_quiet_success(self):
         every = ("build-essential pkg-config meson ninja-build python3 openssl libssl-dev "
                  "libexpat1-dev libstrophe-dev libc-ares-dev libidn2-dev libjansson-dev "
-                 "libcmocka-dev scdoc prosody").split()
+                 "libcmocka-dev libmicrohttpd-dev scdoc prosody").split()
         p = self.run_script("demo", every)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("all packages present", p.stdout)

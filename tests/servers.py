@@ -23,6 +23,29 @@ def cert(name):
     return os.path.join(CERTS, name)
 
 
+# Every server started here, so that a SIGTERM (meson's timeout) stops
+# them too, by PID, instead of leaving them behind.
+_children = []
+
+
+def spawn(argv, **kw):
+    proc = subprocess.Popen(argv, **kw)
+    _children.append(proc)
+    return proc
+
+
+def _stop_children(signum, frame):
+    for proc in list(_children):
+        try:
+            stop_pid(proc, seconds=3)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    sys.exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _stop_children)
+
+
 def wait_listening(ip, port, proc, seconds=10.0):
     """Poll until ip:port accepts, the process dies, or time runs out."""
     deadline = time.monotonic() + seconds
@@ -42,6 +65,8 @@ def wait_listening(ip, port, proc, seconds=10.0):
 
 def stop_pid(proc, seconds=5.0):
     """SIGTERM the process by its PID, then SIGKILL if it lingers."""
+    if proc in _children:
+        _children.remove(proc)
     if proc.poll() is not None:
         return
     os.kill(proc.pid, signal.SIGTERM)
@@ -94,7 +119,7 @@ VirtualHost "{domain}"
 """)
         for user, password in users:
             self.register(user, password)
-        self.proc = subprocess.Popen(["prosody", "--config", self.config, "-F"],
+        self.proc = spawn(["prosody", "--config", self.config, "-F"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_listening(ip, c2s, self.proc):
             log = self.log()
@@ -123,7 +148,7 @@ class Peer:
     """A scripted peer (tests/peer.py MODE) on ip:port."""
 
     def __init__(self, mode, ip, port, *args):
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "peer.py"), mode,
+        self.proc = spawn([sys.executable, os.path.join(HERE, "peer.py"), mode,
                                       ip, str(port), *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         line = self.proc.stdout.readline()
@@ -291,7 +316,7 @@ http {
 %s
 }
 """ % (workers, self.dir, self.dir, temp, temp, temp, temp, temp, "".join(blocks)))
-        self.proc = subprocess.Popen(["nginx", "-c", self.config, "-p", self.dir],
+        self.proc = spawn(["nginx", "-c", self.config, "-p", self.dir],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ip, port, _ = sites[0]
         if not wait_listening(ip, port, self.proc):
@@ -331,7 +356,7 @@ class Dnsmasq:
             args.append("--srv-host=%s,%s,%d,%d,%d" % (name, target, tport, prio, weight))
         for name, address in hosts:
             args.append("--host-record=%s,%s" % (name, address))
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+        self.proc = spawn(args, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         self.server = "%s:%d" % (ip, port)
         # Ready once the log says so (UDP has no listening socket to try).
@@ -352,4 +377,100 @@ class Dnsmasq:
     def stop(self):
         if getattr(self, "proc", None) is not None:
             stop_pid(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def free_port(ip):
+    """A port nothing listens on at ip now: bound, read, closed."""
+    with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET) as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+class Exporter:
+    """`xmppcv exporter` with a generated configuration (a dict, written as
+    JSON), listening on ip at a free port. Stopped by its PID (SIGTERM,
+    which it handles)."""
+
+    def __init__(self, xmppcv, ip, config, args=()):
+        import json
+        self.dir = tempfile.mkdtemp(prefix="xmppcv-exporter-")
+        self.ip, self.port = ip, free_port(ip)
+        self.config = os.path.join(self.dir, "exporter.json")
+        with open(self.config, "w") as f:
+            json.dump(dict(config, listen="%s:%d" % (ip, self.port)), f)
+        self.err = open(os.path.join(self.dir, "stderr"), "w+")
+        self.proc = spawn([xmppcv, "exporter", "--config", self.config, *args],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=self.err)
+        if not wait_listening(ip, self.port, self.proc):
+            log = self.log()
+            self.stop()
+            raise RuntimeError("exporter did not start on %s:%d\n%s" % (ip, self.port, log))
+
+    def log(self):
+        self.err.flush()
+        with open(self.err.name) as f:
+            return f.read()
+
+    def stop(self):
+        """Stop it; returns its exit status and everything it logged."""
+        code = None
+        if getattr(self, "proc", None) is not None:
+            stop_pid(self.proc, seconds=20)
+            code = self.proc.returncode
+        log = self.log()
+        self.err.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return code, log
+
+
+class Prometheus:
+    """Prometheus from Debian on ip:port with the given scrape configs (a
+    list of dicts, written as YAML-compatible JSON), its storage in a
+    temporary directory. Stopped by its PID."""
+
+    def __init__(self, ip, scrape_configs, interval="1s"):
+        import json
+        self.dir = tempfile.mkdtemp(prefix="xmppcv-prometheus-")
+        self.ip, self.port = ip, free_port(ip)
+        config = os.path.join(self.dir, "prometheus.yml")
+        with open(config, "w") as f:
+            # JSON is YAML: Prometheus reads it as its configuration.
+            json.dump({"global": {"scrape_interval": interval,
+                                  "evaluation_interval": interval},
+                       "scrape_configs": scrape_configs}, f)
+        self.log_file = open(os.path.join(self.dir, "log"), "w+")
+        self.proc = spawn(
+            ["prometheus", "--config.file=" + config,
+             "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
+             "--web.listen-address=%s:%d" % (ip, self.port), "--log.level=warn"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log_file)
+        if not wait_listening(ip, self.port, self.proc, seconds=30):
+            log = self.log()
+            self.stop()
+            raise RuntimeError("prometheus did not start on %s:%d\n%s" % (ip, self.port, log))
+
+    def query(self, expr):
+        """The instant vector of expr: [(labels, float value)]."""
+        import json
+        import urllib.parse
+        import urllib.request
+        url = "http://%s:%d/api/v1/query?%s" % (self.ip, self.port,
+                                                urllib.parse.urlencode({"query": expr}))
+        with urllib.request.urlopen(url, timeout=10) as r:
+            body = json.load(r)
+        if body.get("status") != "success":
+            raise RuntimeError("query %s: %r" % (expr, body))
+        return [(s["metric"], float(s["value"][1])) for s in body["data"]["result"]]
+
+    def log(self):
+        self.log_file.flush()
+        with open(self.log_file.name) as f:
+            return f.read()[-3000:]
+
+    def stop(self):
+        if getattr(self, "proc", None) is not None:
+            stop_pid(self.proc, seconds=20)
+        self.log_file.close()
         shutil.rmtree(self.dir, ignore_errors=True)

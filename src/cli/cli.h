@@ -30,6 +30,12 @@ enum opt_id {
 	OPT_FROM_FILE, OPT_TAP, OPT_HOST, OPT_STRICT, OPT_NO_STORE,
 	OPT_SERVICES, OPT_PORT, OPT_PARALLEL, OPT_NODES_FILE, OPT_VERBOSE,
 	OPT_KIND, OPT_NODES, OPT_MIN_RSA_BITS, OPT_MAX_RSA_BITS, OPT_FORBID,
+	OPT_FORMAT, OPT_CRIT_DAYS, OPT_CONFIG, OPT_LISTEN, OPT_MAX_PROBES,
+};
+
+/* What --format asks for (--json is --format json). */
+enum format {
+	FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_NAGIOS, FORMAT_PROMETHEUS,
 };
 
 /* An option a command takes; help (and arg, the value's name) NULL mean
@@ -56,8 +62,9 @@ struct opts {
 	bool no_system_ca;
 	enum { AT_DEFAULT, AT_CAPTURED, AT_NOW, AT_TIME } at_mode;
 	int64_t at;
-	int warn_days;
-	bool json;
+	int warn_days, crit_days;
+	enum format format;
+	bool json;                /* format is FORMAT_JSON */
 	bool direct_tls;
 	int timeout_s;
 	int max_attempts;
@@ -81,8 +88,14 @@ struct opts {
 	struct list nodes;        /* --nodes as given: comma lists */
 	int min_rsa_bits, max_rsa_bits;   /* 0: the library's default */
 	const char *forbid;
+	const char *config;       /* exporter */
+	const char *listen;
+	int max_probes;
 	uint64_t given;           /* bit (id - OPT_DOMAIN): option given */
 };
+
+/* Add s (not copied) to l; -1 when out of memory. */
+int cli_list_add(struct list *l, const char *s);
 
 /* Was option id given on the command line? */
 bool cli_given(const struct opts *o, enum opt_id id);
@@ -98,7 +111,7 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cmd_verify, cmd_check, cmd_capture, cmd_replay,
-	cmd_trust, cmd_scan, cmd_csr;
+	cmd_trust, cmd_scan, cmd_csr, cmd_exporter;
 
 /* Parse argv (argv[0] is the command's name) into o; on success the
  * positional arguments are left in *argc and *argv. Returns -1 to go on, or
@@ -134,6 +147,21 @@ struct xcv_check_params cli_check_params(const struct opts *o,
 
 void cli_fingerprint(FILE *f, const char *hex);
 void cli_store_notes(const struct xcv_store *store);
+
+/*
+ * A monitoring plugin's run (--format nagios): whatever happens, stdout
+ * gets a status line and the exit status is the plugin's. cli_plugin_begin
+ * notes the format before the options are parsed (so that a usage error is
+ * reported as UNKNOWN too); a command that printed its plugin output says
+ * so with cli_plugin_printed; cli_plugin_end turns any other ending into
+ * "XMPPCV UNKNOWN - the last error" and status 3.
+ */
+void cli_plugin_begin(int argc, char **argv);
+void cli_plugin_printed(void);
+int cli_plugin_end(int status);
+
+/* The monitor parameters the options describe. */
+struct xcv_monitor_params cli_monitor_params(const struct opts *o);
 
 /* The exit status for a verdict: 0 verified, 3 no certificate, else 1. */
 int cli_exit_for_verdict(enum xcv_verdict verdict);

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -22,6 +23,7 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_STRICT }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
 	{ .id = OPT_NO_PROMPT }, { .id = OPT_LOGIN },
 	{ .id = OPT_JSON, .help = "one JSON object per target, one per line" },
+	{ .id = OPT_FORMAT }, { .id = OPT_CRIT_DAYS },
 	{ .id = OPT_END },
 };
 
@@ -38,6 +40,7 @@ struct run {
 	bool domains_differ;
 	struct { const char *target; bool named; } *named;
 	size_t n_named;
+	struct xcv_monitor *mon;     /* --format nagios or prometheus */
 };
 
 static int
@@ -206,6 +209,14 @@ check_one(struct run *r, const char *target, bool first)
 	int status, rc;
 
 	rc = xcv_check_run(&check, r->cfg, &p);
+	if (rc < 0 && r->mon != NULL && rc != XCV_ENOMEM) {
+		/* Reported with the others, as a target not checked. */
+		fprintf(stderr, "xmppcv: %s: %s\n", target, xcv_error_last());
+		if (xcv_monitor_add_error(r->mon, target, o->direct_tls ? "xmpps" :
+		    xcv_service_name(o->service), xcv_error_last()) < 0)
+			return cli_oom();
+		return cli_exit_for(rc);
+	}
 	if (rc < 0) {
 		status = cli_fail(rc, NULL);
 		if (o->json && status != EXIT_INTERNAL &&
@@ -221,7 +232,7 @@ check_one(struct run *r, const char *target, bool first)
 	if (res != NULL && xcv_result_verdict(res) == XCV_VERDICT_NOT_VERIFIED &&
 	    (xcv_result_problems(res) & (XCV_PROBLEM_MISMATCH |
 	    XCV_PROBLEM_UNTRUSTED)) && r->store != NULL && !o->no_prompt &&
-	    (tty = terminal()) != NULL) {
+	    r->mon == NULL && (tty = terminal()) != NULL) {
 		rc = ask(r, check, target, tty);
 		if (rc > 0) {
 			fclose(tty);
@@ -247,6 +258,13 @@ check_one(struct run *r, const char *target, bool first)
 			"a client would not take this certificate");
 	}
 	tally(r, check, target);
+	if (r->mon != NULL) {
+		/* Rendered with the others at the end. */
+		if (xcv_monitor_add_check(r->mon, check, target) < 0)
+			status = cli_oom();
+		xcv_check_free(check);
+		return status;
+	}
 	/* Rendered once, from everything the check now knows. */
 	out = o->json ? xcv_check_to_json(check) : xcv_check_to_text(check);
 	if (out == NULL) {
@@ -270,21 +288,60 @@ check_one(struct run *r, const char *target, bool first)
 	return status;
 }
 
+/*
+ * --format nagios or prometheus: every target's check, rendered at once.
+ * Nagios gets the plugin status; Prometheus the usual exit status.
+ */
+static int
+report_monitor(struct run *r, int status, const struct timespec *start)
+{
+	struct timespec end;
+	char *out;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	xcv_monitor_set_duration(r->mon, (double)(end.tv_sec - start->tv_sec) +
+		(double)(end.tv_nsec - start->tv_nsec) / 1e9);
+	out = r->o->format == FORMAT_NAGIOS ? xcv_monitor_to_nagios(r->mon) :
+		xcv_monitor_to_prometheus(r->mon);
+	if (out == NULL)
+		return cli_oom();
+	fputs(out, stdout);
+	free(out);
+	if (r->o->format != FORMAT_NAGIOS)
+		return status;
+	cli_plugin_printed();
+	return (int)xcv_monitor_status(r->mon);
+}
+
 static int
 run(struct opts *o, int argc, char **argv)
 {
 	struct run r = { .o = o };
 	int status = EXIT_VERIFIED, rc;
+	struct timespec start;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (argc == 0)
 		return cli_usage_error(&cmd_check, "check: no TARGET given: name a "
 			"server (host, host:port, JID or domain)");
 	if (o->service == XCV_SERVICE_HTTPS && (o->login || o->direct_tls))
 		return cli_usage_error(&cmd_check, "check --service https: %s does "
 			"not apply to HTTPS", o->login ? "--login" : "--direct-tls");
+	if (o->login && (o->format == FORMAT_NAGIOS ||
+	    o->format == FORMAT_PROMETHEUS))
+		return cli_usage_error(&cmd_check, "check --login does not apply "
+			"with --format %s", o->format == FORMAT_NAGIOS ? "nagios" :
+			"prometheus");
+	if (o->format == FORMAT_NAGIOS || o->format == FORMAT_PROMETHEUS) {
+		struct xcv_monitor_params mp = cli_monitor_params(o);
+		if (xcv_monitor_new(&r.mon, &mp) < 0)
+			return cli_fail(XCV_ENOMEM, NULL);
+	}
 	r.cfg = cli_config(o, &status);
-	if (r.cfg == NULL)
+	if (r.cfg == NULL) {
+		xcv_monitor_free(r.mon);
 		return status;
+	}
 	rc = o->no_store ? 0 : xcv_store_open(&r.store, o->store);
 	if (rc < 0) {
 		fprintf(stderr, "xmppcv: accepted certificates are not available: "
@@ -298,8 +355,11 @@ run(struct opts *o, int argc, char **argv)
 		if (s > status)
 			status = s;
 	}
-	if (argc > 1 && !o->json)
+	if (r.mon != NULL && status != EXIT_INTERNAL)
+		status = report_monitor(&r, status, &start);
+	else if (argc > 1 && !o->json)
 		summary(&r);
+	xcv_monitor_free(r.mon);
 	free(r.domain);
 	free(r.named);
 	xcv_config_free(r.cfg);

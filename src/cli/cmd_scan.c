@@ -21,6 +21,7 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_VERBOSE },
 	{ .id = OPT_JSON, .help = "one JSON object per endpoint, then a summary "
 	  "object, one per line" },
+	{ .id = OPT_FORMAT }, { .id = OPT_CRIT_DAYS },
 	{ .id = OPT_END },
 };
 
@@ -78,6 +79,54 @@ read_nodes(const char *file, char ***out, size_t *n)
 	return status;
 }
 
+static double
+seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+		(double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/*
+ * --format nagios or prometheus: the scan (or why there is none, rc < 0)
+ * for a monitoring system. Nagios gets the plugin status; Prometheus the
+ * usual exit status.
+ */
+static int
+report_monitor(const struct opts *o, const struct xcv_scan *scan, int rc,
+	int status, const struct timespec *start)
+{
+	struct xcv_monitor_params mp = cli_monitor_params(o);
+	struct xcv_monitor *m = NULL;
+	char *out = NULL;
+
+	if (xcv_monitor_new(&m, &mp) < 0)
+		return cli_oom();
+	if (scan != NULL)
+		rc = xcv_monitor_add_scan(m, scan);
+	else
+		rc = xcv_monitor_add_error(m, o->domain ? o->domain : "scan",
+			"scan", xcv_error_last());
+	xcv_monitor_set_duration(m, seconds_since(start));
+	if (rc == 0)
+		out = o->format == FORMAT_NAGIOS ? xcv_monitor_to_nagios(m) :
+			xcv_monitor_to_prometheus(m);
+	if (out == NULL) {
+		xcv_monitor_free(m);
+		return cli_oom();
+	}
+	fputs(out, stdout);
+	free(out);
+	if (o->format == FORMAT_NAGIOS) {
+		cli_plugin_printed();
+		status = (int)xcv_monitor_status(m);
+	}
+	xcv_monitor_free(m);
+	return status;
+}
+
 static int
 run(struct opts *o, int argc, char **argv)
 {
@@ -89,7 +138,11 @@ run(struct opts *o, int argc, char **argv)
 	char **nodes = NULL, *out;
 	size_t n = 0;
 	int status = -1, rc;
+	bool monitor = o->format == FORMAT_NAGIOS ||
+		o->format == FORMAT_PROMETHEUS;
+	struct timespec start;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (argc == 0 && o->domain == NULL && o->nodes_file == NULL)
 		return cli_usage_error(&cmd_scan, "scan: name the XMPP domain (its "
 			"SRV records say the nodes), or --domain D and the nodes");
@@ -125,7 +178,7 @@ run(struct opts *o, int argc, char **argv)
 	p.timeout_ms = o->timeout_s * 1000;
 	p.max_attempts = o->max_attempts;
 	p.parallel = (size_t)o->parallel;
-	if (isatty(STDERR_FILENO)) {
+	if (isatty(STDERR_FILENO) && !monitor) {
 		clock_gettime(CLOCK_MONOTONIC, &meter.start);
 		p.progress = show_progress;
 		p.progress_ud = &meter;
@@ -133,11 +186,20 @@ run(struct opts *o, int argc, char **argv)
 	rc = xcv_scan_run(&scan, cfg, &p);
 	if (meter.shown)
 		fprintf(stderr, "\r%*s\r", 60, "");
+	if (rc < 0 && monitor && rc != XCV_ENOMEM) {
+		fprintf(stderr, "xmppcv: scan: %s\n", xcv_error_last());
+		status = report_monitor(o, NULL, rc, cli_exit_for(rc), &start);
+		goto out;
+	}
 	if (rc < 0) {
 		status = cli_fail(rc, "scan: ");
 		goto out;
 	}
 	status = xcv_scan_status(scan);
+	if (monitor) {
+		status = report_monitor(o, scan, 0, status, &start);
+		goto out;
+	}
 	for (size_t i = 0; o->json && i < xcv_scan_endpoint_count(scan); i++) {
 		if ((out = xcv_scan_endpoint_to_json(scan, i)) == NULL) {
 			status = cli_oom();

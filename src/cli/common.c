@@ -32,8 +32,20 @@ static const struct opt_def {
 	{ OPT_AT, "at", "TIME", "verify as at TIME (ISO 8601 UTC, e.g. "
 	  "2026-06-01T00:00:00Z, or @unix-seconds)" },
 	{ OPT_WARN_DAYS, "warn-days", "N", "warn about expiry within N days "
-	  "(default 30)" },
-	{ OPT_JSON, "json", NULL, "one JSON object per line" },
+	  "(default 30; --format nagios: WARNING)" },
+	{ OPT_CRIT_DAYS, "crit-days", "N", "--format nagios: CRITICAL when a "
+	  "certificate expires within N days (default 14)" },
+	{ OPT_JSON, "json", NULL, "one JSON object per line (--format json)" },
+	{ OPT_FORMAT, "format", "text|json|nagios|prometheus", "text for people, "
+	  "json (as --json), nagios (a Nagios/Icinga plugin's output and exit "
+	  "status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or prometheus (text "
+	  "exposition, as for node_exporter's textfile collector)" },
+	{ OPT_CONFIG, "config", "FILE", "the exporter's configuration: the "
+	  "targets it may probe (JSON; see xmppcv(1))" },
+	{ OPT_LISTEN, "listen", "ADDRESS:PORT", "where to listen (default "
+	  "127.0.0.1:9577, or the configuration's)" },
+	{ OPT_MAX_PROBES, "max-probes", "N", "probes running at once at most; "
+	  "more wait their turn (default 4, or the configuration's)" },
 	{ OPT_DIRECT_TLS, "direct-tls", NULL, "TLS first (XEP-0368: port "
 	  "5223, _xmpps-client), not STARTTLS" },
 	{ OPT_RESOLVE, "resolve", "HOST:PORT:ADDRESS", "use ADDRESS for "
@@ -164,6 +176,56 @@ cli_help(const struct cli_cmd *cmd, FILE *f)
 	fprintf(f, "\nSee xmppcv(1) for the exit status and the JSON fields.\n");
 }
 
+/* A plugin run (--format nagios), and the last error said, for its
+ * status line. */
+static struct {
+	bool on, printed;
+	char error[512];
+} plugin;
+
+void
+cli_plugin_begin(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--format=nagios") == 0 ||
+		    (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
+		    strcmp(argv[i + 1], "nagios") == 0))
+			plugin.on = true;
+	}
+}
+
+void
+cli_plugin_printed(void)
+{
+	plugin.printed = true;
+}
+
+int
+cli_plugin_end(int status)
+{
+	if (!plugin.on || plugin.printed)
+		return status;
+	/* The guidelines keep '|' for performance data. */
+	for (char *p = plugin.error; *p; p++)
+		if (*p == '|' || *p == '\n')
+			*p = ' ';
+	printf("XMPPCV UNKNOWN - %s\n", plugin.error[0] ? plugin.error :
+		"no result");
+	fflush(stdout);
+	return 3;
+}
+
+static void
+note_error(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+static void
+note_error(const char *fmt, va_list ap)
+{
+	vsnprintf(plugin.error, sizeof(plugin.error), fmt, ap);
+}
+
 int
 cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 {
@@ -172,6 +234,9 @@ cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	fprintf(stderr, "xmppcv: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	note_error(fmt, ap);
 	va_end(ap);
 	if (cmd)
 		fprintf(stderr, "\nTry 'xmppcv %s --help'.\n", cmd->name);
@@ -213,6 +278,8 @@ cli_fail(int rc, const char *prefix)
 {
 	fprintf(stderr, "xmppcv: %s%s\n", prefix ? prefix : "",
 		xcv_error_last());
+	snprintf(plugin.error, sizeof(plugin.error), "%s%s", prefix ? prefix :
+		"", xcv_error_last());
 	return cli_exit_for(rc);
 }
 
@@ -220,6 +287,7 @@ int
 cli_oom(void)
 {
 	fprintf(stderr, "xmppcv: out of memory\n");
+	snprintf(plugin.error, sizeof(plugin.error), "out of memory");
 	return EXIT_INTERNAL;
 }
 
@@ -238,8 +306,8 @@ parse_int(const char *s, int min, int max, int *out)
 	return 0;
 }
 
-static int
-list_add(struct list *l, const char *s)
+int
+cli_list_add(struct list *l, const char *s)
 {
 	const char **v = realloc(l->v, (l->n + 1) * sizeof(*v));
 
@@ -306,8 +374,8 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 	case OPT_CA_FILE:
 	case OPT_CA_PATH:
 	case OPT_RESOLVE:
-		if (list_add(id == OPT_CA_FILE ? &o->ca_files : id == OPT_CA_PATH ?
-		    &o->ca_paths : &o->resolve, arg) < 0)
+		if (cli_list_add(id == OPT_CA_FILE ? &o->ca_files :
+		    id == OPT_CA_PATH ? &o->ca_paths : &o->resolve, arg) < 0)
 			return cli_oom();
 		break;
 	case OPT_NO_SYSTEM_CA: o->no_system_ca = true; break;
@@ -337,7 +405,35 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 			return cli_usage_error(cmd, "--max-attempts wants a number "
 				"(1-100), not '%s'", arg);
 		break;
-	case OPT_JSON: o->json = true; break;
+	case OPT_CRIT_DAYS:
+		if (parse_int(arg, 0, 36500, &o->crit_days) < 0)
+			return cli_usage_error(cmd, "--crit-days wants a number of "
+				"days (0-36500), not '%s'", arg);
+		break;
+	case OPT_JSON:
+		o->format = FORMAT_JSON;
+		o->json = true;
+		break;
+	case OPT_FORMAT: {
+		static const char *const names[] = { "text", "json", "nagios",
+			"prometheus" };
+		size_t i = 0;
+		while (i < 4 && strcmp(arg, names[i]) != 0)
+			i++;
+		if (i == 4)
+			return cli_usage_error(cmd, "--format wants text, json, "
+				"nagios or prometheus, not '%s'", arg);
+		o->format = (enum format)i;
+		o->json = o->format == FORMAT_JSON;
+		break;
+	}
+	case OPT_CONFIG: o->config = arg; break;
+	case OPT_LISTEN: o->listen = arg; break;
+	case OPT_MAX_PROBES:
+		if (parse_int(arg, 1, 1000, &o->max_probes) < 0)
+			return cli_usage_error(cmd, "--max-probes wants a number "
+				"(1-1000), not '%s'", arg);
+		break;
 	case OPT_DIRECT_TLS: o->direct_tls = true; break;
 	case OPT_FROM: o->from = arg; break;
 	case OPT_DNS_SERVER: o->dns_server = arg; break;
@@ -369,7 +465,7 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 			return cli_usage_error(cmd, "%s", xcv_error_last());
 		break;
 	case OPT_NODES:
-		if (list_add(&o->nodes, arg) < 0)
+		if (cli_list_add(&o->nodes, arg) < 0)
 			return cli_oom();
 		break;
 	case OPT_MIN_RSA_BITS:
@@ -383,6 +479,7 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 	case OPT_FORBID: o->forbid = arg; break;
 	case OPT_HELP:
 		cli_help(cmd, stdout);
+		cli_plugin_printed();
 		return EXIT_VERIFIED;
 	case OPT_END:
 		break;
@@ -396,8 +493,8 @@ cli_parse(struct opts *o, const struct cli_cmd *cmd, int *argc, char ***argv)
 	struct option longopts[N_DEFS + 1];
 	int c, idx, status;
 
-	*o = (struct opts){ .cmd = cmd, .warn_days = 30, .timeout_s = 10,
-		.max_attempts = 5 };
+	*o = (struct opts){ .cmd = cmd, .warn_days = 30, .crit_days = 14,
+		.timeout_s = 10, .max_attempts = 5 };
 	memset(longopts, 0, sizeof(longopts));
 	/* Every option is known, so that one another command takes is
 	 * named as such rather than as unknown. */
@@ -488,6 +585,18 @@ cli_check_params(const struct opts *o, const char *target)
 	p.dns_server = o->dns_server;
 	p.timeout_ms = o->timeout_s * 1000;
 	p.max_attempts = o->max_attempts;
+	return p;
+}
+
+struct xcv_monitor_params
+cli_monitor_params(const struct opts *o)
+{
+	struct xcv_monitor_params p = XCV_MONITOR_PARAMS_INIT;
+
+	p.warn_days = o->warn_days;
+	p.crit_days = o->crit_days;
+	if (o->at_mode == AT_TIME)
+		p.at = o->at;
 	return p;
 }
 

@@ -10,7 +10,7 @@
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_check, &cmd_scan, &cmd_verify, &cmd_capture, &cmd_replay,
-	&cmd_trust, &cmd_csr,
+	&cmd_trust, &cmd_csr, &cmd_exporter,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -50,7 +50,7 @@ run(const struct cli_cmd *cmd, int argc, char **argv)
 	if (status < 0)
 		status = cmd->run(&o, argc, argv);
 	cli_opts_clear(&o);
-	return status;
+	return cli_plugin_end(status);
 }
 
 int
@@ -78,5 +78,6 @@ main(int argc, char **argv)
 	}
 	if ((cmd = find(argv[1])) == NULL)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+	cli_plugin_begin(argc - 1, argv + 1);
 	return run(cmd, argc - 1, argv + 1);
 }
