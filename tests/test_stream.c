@@ -256,12 +256,43 @@ restart_after_starttls(void **state)
 	free(b);
 }
 
+/* The limits a check runs with: 8 KiB of header, 64 KiB per element. */
+static void
+default_limits(void **state)
+{
+	static const struct xcv_stream_limits lim = XCV_STREAM_LIMITS;
+	static const struct { const char *file, *fail; } cases[] = {
+		{ "element-past-64k.xml", "larger than 65536 bytes" },
+		{ "header-past-8k.xml", "stream header over the size limit" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		size_t len;
+		char *in = load(cases[i].file, &len);
+		for (size_t chunk = 4096; chunk <= len; chunk = len) {
+			struct xcv_stream *s;
+			int rc = 0;
+			assert_int_equal(xcv_stream_new(&s, &lim), 0);
+			for (size_t off = 0; off < len && rc == 0; off += chunk)
+				rc = xcv_stream_feed(s, in + off, len - off < chunk ?
+					len - off : chunk);
+			assert_int_equal(rc, XCV_EINPUT);
+			assert_non_null(strstr(xcv_error_last(), cases[i].fail));
+			xcv_stream_free(s);
+			if (chunk == len)
+				break;
+		}
+		free(in);
+	}
+}
+
 #define N_ROWS (sizeof(rows) / sizeof(rows[0]))
 
 int
 main(int argc, char **argv)
 {
-	static struct CMUnitTest tests[N_ROWS + 1];
+	static struct CMUnitTest tests[N_ROWS + 2];
 
 	fixtures = argc > 1 ? argv[1] : getenv("FIXTURES");
 	if (fixtures == NULL || *fixtures == '\0') {
@@ -276,5 +307,8 @@ main(int argc, char **argv)
 	}
 	tests[N_ROWS].name = "the stream restarts cleanly after STARTTLS";
 	tests[N_ROWS].test_func = restart_after_starttls;
+	tests[N_ROWS + 1].name = "the default limits: 64 KiB an element, 8 KiB "
+		"the header";
+	tests[N_ROWS + 1].test_func = default_limits;
 	return cmocka_run_group_tests_name("stream", tests, NULL, NULL);
 }
