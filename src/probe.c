@@ -237,7 +237,9 @@ start(struct xcv_probe *pr)
 		connected(pr);
 		return;
 	}
-	if (errno != EINPROGRESS)
+	/* Interrupted by a signal, the connection goes on in the background
+	 * (POSIX connect()): wait for it as for EINPROGRESS. */
+	if (errno != EINPROGRESS && errno != EINTR)
 		fail(pr, "cannot connect to %s: %s", ep->addrtext, strerror(errno));
 }
 
