@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Allocation failures on every path a user runs: verify, check against a
+scripted peer, capture, replay, trust add.
+
+Usage: cli_fault.py FAULT_RUN   (FIXTURES from the environment)
+
+FAULT_RUN (tests/fault) runs each command in one process, then again with
+its first allocation failing, then its second, ... to its last: every run
+must end as without the failure or with "out of memory" and exit 4, never
+a crash, another verdict or another message; the store must stay sound;
+LeakSanitizer checks for leaks when each harness process ends. The
+scripted peer runs on 127.0.160.1 and is stopped by its PID.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from servers import Peer, cert  # noqa: E402
+
+FAULT_RUN = None
+FIXTURES = os.environ.get("FIXTURES", "fixtures")
+AT = "2026-06-01T00:00:00Z"
+TRUST = ["--no-system-ca", "--ca-file", cert("root-ca.crt")]
+PEER = "127.0.160.1"
+
+
+class Fault(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="xmppcv-fault-")
+        cls.peer = Peer("announce", PEER, 15222, cert("domain-san.chain.pem"),
+                        cert("domain-san.key"))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.peer.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def harness(self, *args, options=()):
+        env = dict(os.environ, XMPPCV_STORE=os.path.join(self.dir, "no-store"))
+        p = subprocess.run([FAULT_RUN, *options, "--", *args], capture_output=True,
+                           text=True, timeout=3000, env=env)
+        summary = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
+        print(summary, flush=True)
+        self.assertEqual(p.returncode, 0, p.stdout[-6000:] + p.stderr[-6000:])
+        self.assertNotIn("Sanitizer", p.stderr)
+        # It did fail allocations, and found the path's end.
+        self.assertRegex(summary, r": [1-9][0-9]* allocations, [1-9][0-9]* failed")
+        return summary
+
+    def test_verify(self):
+        self.harness("verify", *TRUST, "--at", AT, "--domain", "corp.example",
+                     cert("domain-san.chain.pem"))
+
+    def test_verify_not_verified(self):
+        self.harness("verify", *TRUST, "--at", AT, "--json", "--domain", "corp.example",
+                     cert("fqdn-only.chain.pem"))
+
+    def test_check(self):
+        self.harness("check", *TRUST, "--at", AT, "--no-store", "--timeout", "10",
+                     "--domain", "corp.example", PEER + ":15222")
+
+    def test_check_discovery(self):
+        self.harness("check", *TRUST, "--at", AT, "--no-store", "--timeout", "10",
+                     "--resolve", "cup1.corp.example:15222:" + PEER,
+                     "cup1.corp.example:15222")
+
+    def test_capture(self):
+        out = os.path.join(self.dir, "case")
+        self.harness("capture", PEER + ":15222", "--domain", "corp.example", *TRUST,
+                     "--at", AT, "--out", out, options=["--fresh", out])
+
+    def test_replay(self):
+        self.harness("replay", "--no-system-ca",
+                     os.path.join(FIXTURES, "captures", "expiring-soon"))
+
+    def test_trust_add(self):
+        store = os.path.join(self.dir, "store")
+        self.harness("trust", "add", cert("self-signed.crt"), "--domain", "corp.example",
+                     "--store", store, options=["--fresh", store, "--store", store])
+
+
+if __name__ == "__main__":
+    FAULT_RUN = os.path.abspath(sys.argv[1])
+    result = unittest.TextTestRunner(verbosity=2).run(
+        unittest.TestLoader().loadTestsFromTestCase(Fault))
+    sys.exit(0 if result.wasSuccessful() and result.testsRun > 0 else 1)
