@@ -134,6 +134,8 @@ struct xcv_check_params cli_check_params(const struct opts *o,
 
 void cli_fingerprint(FILE *f, const char *hex);
 void cli_store_notes(const struct xcv_store *store);
+/* What the last add or remove did besides its change, on stderr. */
+void cli_store_actions(const struct xcv_store *store);
 
 /* The exit status for a verdict: 0 verified, 3 no certificate, else 1. */
 int cli_exit_for_verdict(enum xcv_verdict verdict);
