@@ -178,9 +178,18 @@ xcv_index_parse_json(struct xcv_index *idx, json_t **root,
 		return xcv_set_error(XCV_EINPUT, "%s is damaged (over %u bytes, "
 			"too large for an index)", name, XCV_INDEX_MAX);
 	r = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &err);
-	if (r == NULL)
-		return xcv_set_error(XCV_EINPUT, "%s is damaged (%s, line %d)",
-			name, err.text, err.line);
+	if (r == NULL) {
+		/* jansson quotes the bytes it stopped at: escape them, as
+		 * they may be anything a terminal acts on. */
+		char *why = xcv_escape((const unsigned char *)err.text,
+			strlen(err.text));
+		if (why == NULL)
+			return xcv_oom();
+		rc = xcv_set_error(XCV_EINPUT, "%s is damaged (%s, line %d)",
+			name, why, err.line);
+		free(why);
+		return rc;
+	}
 	fmt = json_object_get(r, "format");
 	certs = json_object_get(r, "certificates");
 	if (!json_is_string(fmt) || strcmp(json_string_value(fmt),
