@@ -281,14 +281,27 @@ class Store(unittest.TestCase):
         self.assertIn("index.json is damaged", err)
         self.assertIn("going on with the 0 certificates", err)
         self.assertEqual(listed["certificates"], [])
-        self.assertEqual(self.add("self-signed")[0], 0)
+        code, _, err = self.add("self-signed")
+        self.assertEqual(code, 0, err)
         aside = glob.glob(os.path.join(self.store, "index.json.damaged-*"))
         self.assertEqual(len(aside), 1)
+        # The writer says where it put the damaged index.
+        self.assertIn("xmppcv: store: moved the damaged index aside to %s (nothing deleted); "
+                      "its acceptances must be given again\n" % aside[0], err)
         with open(aside[0]) as f:
             self.assertIn("certificates", f.read())
         listed, err = store_list(self.store)
         self.assertEqual(len(listed["certificates"]), 1)
         self.assertIn("damaged index kept aside", err)
+        # The damaged index may name the certificate files it leaves
+        # unindexed: while it is kept aside, no writer removes them.
+        tomcat = self.fingerprint("tomcat") + ".pem"
+        self.assertIn("%s/%s is not in the index; ignored, and kept while a damaged index is "
+                      "kept aside" % (self.store, tomcat), err)
+        code, _, err = self.add("cn-only")
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("removed", err)
+        self.assertTrue(os.path.exists(os.path.join(self.store, tomcat)))
 
     def test_foreign_and_damaged_files_are_reported_and_kept(self):
         self.assertEqual(self.add("tomcat")[0], 0)
