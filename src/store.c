@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +12,17 @@
 
 #include "chain_internal.h"
 #include "identity.h"
+#include "store_internal.h"
 
 #define INDEX "index.json"
 #define LOCK ".lock"
-#define FORMAT "xmppcv-accepted/1"
+#define ASIDE INDEX ".damaged-"
+#define TMP ".tmp."
+#define PEM_MAX 65536
 
 struct entry {
-	char sha256[65];
-	char *subject, *host, *accepted, *pem;
-	struct xcv_strv domains;
+	struct xcv_index_entry ie;
+	char *pem;
 	struct xcv_store_entry view;   /* what xcv_store_entry() shows */
 };
 
@@ -29,7 +30,8 @@ struct xcv_store {
 	char *dir;
 	struct entry *v;
 	size_t n;
-	struct xcv_strv notes;
+	struct xcv_strv notes;     /* what the last read found */
+	struct xcv_strv actions;   /* what the last write did besides its change */
 };
 
 /*
@@ -45,42 +47,36 @@ fault(const char *point)
 		_exit(99);
 }
 
-static void
-clear_entries(struct xcv_store *s)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->v[i].subject);
-		free(s->v[i].host);
-		free(s->v[i].accepted);
-		free(s->v[i].pem);
-		xcv_strv_clear(&s->v[i].domains);
-	}
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
+/* Names in the store. */
 
-void
-xcv_store_free(struct xcv_store *s)
-{
-	if (s == NULL)
-		return;
-	clear_entries(s);
-	xcv_strv_clear(&s->notes);
-	free(s->dir);
-	free(s);
-}
-
+/* FP.pem: a certificate file. */
 static bool
 is_fp_name(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (n != 68 || strcmp(name + 64, ".pem") != 0)
+	return n == 68 && strcmp(name + 64, ".pem") == 0 && xcv_index_is_fp(name, 64);
+}
+
+/* FP.pem.tmp.PID or index.json.tmp.PID: what write_atomic() writes first. */
+static bool
+is_temp_name(const char *name)
+{
+	const char *t = strstr(name, TMP);
+	size_t k;
+
+	if (t == NULL)
 		return false;
-	for (size_t i = 0; i < 64; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') ||
-		    (name[i] >= 'a' && name[i] <= 'f')))
+	k = (size_t)(t - name);
+	if (!(k == strlen(INDEX) && strncmp(name, INDEX, k) == 0) &&
+	    !(k == 68 && strncmp(name + 64, ".pem", 4) == 0 &&
+	    xcv_index_is_fp(name, 64)))
+		return false;
+	t += strlen(TMP);
+	if (*t == '\0')
+		return false;
+	for (; *t; t++)
+		if (*t < '0' || *t > '9')
 			return false;
 	return true;
 }
@@ -91,209 +87,485 @@ path_of(const struct xcv_store *s, const char *name)
 	return xcv_asprintf("%s/%s", s->dir, name);
 }
 
-/* Read the index; NULL with *damaged set (and a note) if it is not ours. */
-static json_t *
-read_index(struct xcv_store *s, bool *damaged)
+static int
+by_name(const void *a, const void *b)
 {
-	char *path = path_of(s, INDEX);
-	json_error_t err;
-	json_t *root, *certs;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	*damaged = false;
+static void
+sort_strv(struct xcv_strv *sv)
+{
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), by_name);
+}
+
+/* Files. */
+
+/*
+ * Read dir/name whole, up to limit + 1 bytes (more than limit means too
+ * large), NUL-terminated. XCV_ENOTFOUND if it does not exist; XCV_ERROR
+ * with a message if it cannot be read: that is never damage.
+ */
+static int
+read_in(const struct xcv_store *s, const char *name, size_t limit,
+	unsigned char **out, size_t *len)
+{
+	char *path = path_of(s, name);
+	unsigned char *buf = NULL, *nb;
+	size_t cap = 0, n = 0;
+	int fd = -1, rc = 0;
+
+	*out = NULL;
+	*len = 0;
 	if (path == NULL)
-		return NULL;
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (root == NULL) {
-		if (access(path, F_OK) != 0 && errno == ENOENT) {
-			free(path);
-			return json_pack("{s:s,s:{}}", "format", FORMAT,
-				"certificates");
+		return xcv_oom();
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = errno == ENOENT ? XCV_ENOTFOUND : xcv_set_error(XCV_ERROR,
+			"cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t got;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			if (cap > limit + 1)
+				cap = limit + 1;
+			if (n == cap)
+				break;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				rc = xcv_oom();
+				goto out;
+			}
+			buf = nb;
 		}
-		*damaged = true;
-		xcv_strv_pushf(&s->notes, "%s is damaged (%s, line %d); its "
-			"entries are ignored and the file is kept", path,
-			err.text, err.line);
-		free(path);
-		return NULL;
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = xcv_set_error(XCV_ERROR, "cannot read %s: %s", path,
+				strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
 	}
-	certs = json_object_get(root, "certificates");
-	if (!json_is_object(certs) ||
-	    !json_is_string(json_object_get(root, "format")) ||
-	    strcmp(json_string_value(json_object_get(root, "format")), FORMAT)) {
-		*damaged = true;
-		xcv_strv_pushf(&s->notes, "%s is not an xmppcv index (%s); its "
-			"entries are ignored and the file is kept", path, FORMAT);
-		json_decref(root);
-		free(path);
-		return NULL;
+	if (buf == NULL && (buf = malloc(1)) == NULL) {
+		rc = xcv_oom();
+		goto out;
 	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
 	free(path);
-	return root;
+	return rc;
 }
 
-static char *
-jdup(json_t *o, const char *key)
+/* What the directory holds, by kind, each sorted. */
+struct listing {
+	struct xcv_strv pems, temps, asides, other;
+};
+
+static void
+listing_clear(struct listing *l)
 {
-	json_t *v = json_object_get(o, key);
-
-	return xcv_strdup(json_is_string(v) ? json_string_value(v) : "");
+	xcv_strv_clear(&l->pems);
+	xcv_strv_clear(&l->temps);
+	xcv_strv_clear(&l->asides);
+	xcv_strv_clear(&l->other);
 }
 
+/* XCV_ENOTFOUND if the directory does not exist; XCV_ERROR. */
 static int
-by_fp(const void *a, const void *b)
+list_dir(const struct xcv_store *s, struct listing *l)
 {
-	return strcmp(((const struct entry *)a)->sha256,
-		((const struct entry *)b)->sha256);
-}
-
-/* Load one certificate file; returns its PEM or NULL with a note. */
-static char *
-load_pem(struct xcv_store *s, const char *name)
-{
-	char *path = path_of(s, name), *text = NULL;
-	unsigned char *data = NULL;
-	size_t len = 0;
-	struct xcv_chain *c = NULL;
-	char fp[65];
-
-	if (path == NULL)
-		return NULL;
-	if (xcv_read_file(&data, &len, path, 65536) < 0) {
-		xcv_strv_pushf(&s->notes, "%s: ignored", xcv_error_last());
-	} else if (xcv_chain_load_mem(&c, data, len, path) < 0 ||
-	    xcv_chain_count(c) != 1) {
-		xcv_strv_pushf(&s->notes, "%s is damaged (%s); ignored and kept",
-			path, c ? "more than one certificate" : xcv_error_last());
-	} else if (xcv_chain_sha256(c, 0, fp) < 0 || strncmp(fp, name, 64) != 0) {
-		xcv_strv_pushf(&s->notes, "%s holds a certificate whose SHA-256 "
-			"is not its name; ignored and kept", path);
-	} else {
-		text = (char *)data;
-		data = NULL;
-	}
-	xcv_chain_free(c);
-	free(data);
-	free(path);
-	return text;
-}
-
-/* (Re)read the whole store from disk. */
-static int
-load(struct xcv_store *s)
-{
-	DIR *d;
+	DIR *d = opendir(s->dir);
 	struct dirent *de;
-	struct xcv_strv pems = {0};
-	json_t *root = NULL, *certs, *val;
-	const char *key;
-	bool damaged;
-	int rc = 0;
+	int rc;
 
-	clear_entries(s);
-	xcv_strv_clear(&s->notes);
-	d = opendir(s->dir);
-	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		return xcv_set_error(XCV_ERROR, "cannot read the store %s: %s",
-			s->dir, strerror(errno));
-	}
-	while ((de = readdir(d)) != NULL) {
-		const char *n = de->d_name;
+	memset(l, 0, sizeof(*l));
+	if (d == NULL)
+		return errno == ENOENT ? XCV_ENOTFOUND : xcv_set_error(XCV_ERROR,
+			"cannot read the store %s: %s", s->dir, strerror(errno));
+	for (;;) {
+		const char *n;
+		errno = 0;
+		if ((de = readdir(d)) == NULL)
+			break;
+		n = de->d_name;
 		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
 		    strcmp(n, INDEX) == 0 || strcmp(n, LOCK) == 0)
 			continue;
 		if (is_fp_name(n))
-			xcv_strv_push(&pems, n);
-		else if (strstr(n, ".tmp.") != NULL)
-			xcv_strv_pushf(&s->notes, "%s/%s is left over from an "
-				"interrupted write; ignored", s->dir, n);
-		else if (strncmp(n, INDEX ".damaged-", strlen(INDEX) + 9) == 0)
-			xcv_strv_pushf(&s->notes, "%s/%s is a damaged index kept "
-				"aside; ignored", s->dir, n);
+			xcv_strv_push(&l->pems, n);
+		else if (is_temp_name(n))
+			xcv_strv_push(&l->temps, n);
+		else if (strncmp(n, ASIDE, strlen(ASIDE)) == 0)
+			xcv_strv_push(&l->asides, n);
 		else
-			xcv_strv_pushf(&s->notes, "%s/%s is not part of the store; "
-				"ignored and kept", s->dir, n);
+			xcv_strv_push(&l->other, n);
 	}
+	rc = errno ? xcv_set_error(XCV_ERROR, "cannot read the store %s: %s",
+		s->dir, strerror(errno)) : 0;
 	closedir(d);
-	if ((rc = xcv_strv_ok(&pems)) < 0)
-		goto out;
-	root = read_index(s, &damaged);
-	certs = root ? json_object_get(root, "certificates") : NULL;
-	json_object_foreach(certs, key, val) {
-		char name[80];
-		struct entry *e, *v;
-		json_t *doms = json_object_get(val, "domains");
+	if (rc == 0 && (l->pems.oom || l->temps.oom || l->asides.oom ||
+	    l->other.oom))
+		rc = xcv_oom();
+	if (rc < 0) {
+		listing_clear(l);
+		return rc;
+	}
+	sort_strv(&l->pems);
+	sort_strv(&l->temps);
+	sort_strv(&l->asides);
+	sort_strv(&l->other);
+	return 0;
+}
 
-		snprintf(name, sizeof(name), "%s.pem", key);
-		if (!is_fp_name(name) || !json_is_object(val) ||
-		    !json_is_array(doms)) {
-			xcv_strv_pushf(&s->notes, "the index entry '%s' is not "
-				"valid; ignored", key);
+/* Make renames and new names in dir durable; -1 with errno. */
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+/*
+ * mkdir -p with mode 0700 for what it creates, each new directory's name
+ * made durable in its parent (fsync of the parent); -1 with errno.
+ */
+static int
+make_dirs(const char *dir)
+{
+	char *p = xcv_strdup(dir);
+	int rc = 0;
+
+	if (p == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (char *q = p + 1; rc == 0; q++) {
+		char c = *q, *slash;
+		if (c != '/' && c != '\0')
 			continue;
+		if (q[-1] != '/') {
+			*q = '\0';
+			if (mkdir(p, 0700) == 0) {
+				slash = strrchr(p, '/');
+				if (slash == NULL) {
+					rc = fsync_dir(".");
+				} else if (slash == p) {
+					rc = fsync_dir("/");
+				} else {
+					*slash = '\0';
+					rc = fsync_dir(p);
+					*slash = '/';
+				}
+			} else if (errno != EEXIST) {
+				rc = -1;
+			}
+			*q = c;
 		}
-		if (!xcv_strv_contains(&pems, name)) {
-			xcv_strv_pushf(&s->notes, "the index names %s but its "
-				"certificate file is missing; ignored", key);
-			continue;
-		}
-		v = realloc(s->v, (s->n + 1) * sizeof(*v));
-		if (v == NULL) {
-			rc = xcv_oom();
-			goto out;
-		}
-		s->v = v;
-		e = &v[s->n];
-		memset(e, 0, sizeof(*e));
-		e->pem = load_pem(s, name);
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+/* Locks. Readers share the lock, a writer holds it alone: no reader sees
+ * a write in progress, and what a writer finds in the store under its lock
+ * is left by writers that are gone. */
+
+static int
+flock_retry(int fd, int how)
+{
+	int rc;
+
+	while ((rc = flock(fd, how)) < 0 && errno == EINTR)
+		;
+	return rc;
+}
+
+/*
+ * A reader's lock: *fd, or -1 where no writer can be at work (the store
+ * has no lock file and this user cannot make one; the file system cannot
+ * lock, so no writer can either). XCV_ENOTFOUND if there is no store.
+ */
+static int
+lock_shared(const struct xcv_store *s, int *fd)
+{
+	char *path = path_of(s, LOCK);
+	int rc = 0;
+
+	*fd = -1;
+	if (path == NULL)
+		return xcv_oom();
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0 && errno == ENOENT)
+		*fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		if (errno == ENOENT)
+			rc = XCV_ENOTFOUND;
+		else if (errno != EACCES && errno != EPERM && errno != EROFS)
+			rc = xcv_set_error(XCV_ERROR, "cannot read the store %s: "
+				"%s", s->dir, strerror(errno));
+	} else if (flock_retry(*fd, LOCK_SH) < 0) {
+		if (errno != ENOLCK && errno != EOPNOTSUPP && errno != EINVAL)
+			rc = xcv_set_error(XCV_ERROR, "cannot lock the store %s: "
+				"%s", s->dir, strerror(errno));
+		close(*fd);
+		*fd = -1;
+	}
+	free(path);
+	return rc;
+}
+
+/* A writer's lock, the directory made first. */
+static int
+lock_exclusive(const struct xcv_store *s)
+{
+	char *path;
+	int fd;
+
+	if (make_dirs(s->dir) < 0)
+		return xcv_set_error(XCV_ERROR, "cannot create the store %s: %s",
+			s->dir, strerror(errno));
+	path = path_of(s, LOCK);
+	if (path == NULL)
+		return xcv_oom();
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (fd < 0)
+		return xcv_set_error(XCV_ERROR, "cannot write to the store %s: %s; "
+			"nothing was changed", s->dir, strerror(errno));
+	if (flock_retry(fd, LOCK_EX) < 0) {
+		int e = errno;
+		close(fd);
+		return xcv_set_error(XCV_ERROR, "cannot lock the store %s: %s; "
+			"nothing was changed", s->dir, strerror(e));
+	}
+	return fd;
+}
+
+/* Reading. */
+
+static void
+clear_entries(struct xcv_store *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		xcv_index_entry_clear(&s->v[i].ie);
+		free(s->v[i].pem);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/*
+ * The certificate file of an index entry: *out is its PEM, or NULL with a
+ * note when the file is missing or does not hold that certificate.
+ * XCV_ERROR when it cannot be read.
+ */
+static int
+load_pem(struct xcv_store *s, const char *fp, char **out)
+{
+	char name[80], fp2[65], *path;
+	unsigned char *data = NULL;
+	size_t len;
+	struct xcv_chain *c = NULL;
+	int rc;
+
+	*out = NULL;
+	snprintf(name, sizeof(name), "%s.pem", fp);
+	rc = read_in(s, name, PEM_MAX, &data, &len);
+	if (rc == XCV_ENOTFOUND) {
+		xcv_strv_pushf(&s->notes, "the index names %s but its certificate "
+			"file is missing; ignored", fp);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if ((path = path_of(s, name)) == NULL) {
+		rc = xcv_oom();
+	} else if (len > PEM_MAX) {
+		xcv_strv_pushf(&s->notes, "%s is damaged (over %d bytes); ignored "
+			"and kept", path, PEM_MAX);
+	} else if ((rc = xcv_chain_load_mem(&c, data, len, path)) < 0 ||
+	    xcv_chain_count(c) != 1) {
+		if (rc != XCV_ENOMEM)
+			rc = xcv_strv_pushf(&s->notes, "%s is damaged (%s); ignored "
+				"and kept", path, c ? "more than one certificate" :
+				xcv_error_last());
+	} else if ((rc = xcv_chain_sha256(c, 0, fp2)) == 0 &&
+	    strcmp(fp2, fp) != 0) {
+		xcv_strv_pushf(&s->notes, "%s holds a certificate whose SHA-256 "
+			"is not its name; ignored and kept", path);
+	} else if (rc == 0 && (*out = xcv_chain_to_pem(c)) == NULL) {
+		rc = xcv_oom();
+	}
+	xcv_chain_free(c);
+	free(data);
+	free(path);
+	return rc < 0 ? rc : xcv_strv_ok(&s->notes);
+}
+
+/* The entries of a parsed index whose certificate files hold them. */
+static int
+load_entries(struct xcv_store *s, struct xcv_index *idx)
+{
+	int rc = 0;
+
+	s->v = calloc(idx->n ? idx->n : 1, sizeof(*s->v));
+	if (s->v == NULL)
+		return xcv_oom();
+	for (size_t i = 0; i < idx->n; i++) {
+		struct entry *e = &s->v[s->n];
+		if ((rc = load_pem(s, idx->v[i].sha256, &e->pem)) < 0)
+			return rc;
 		if (e->pem == NULL)
 			continue;
-		memcpy(e->sha256, key, 64);
-		e->subject = jdup(val, "subject");
-		e->host = jdup(val, "host");
-		e->accepted = jdup(val, "accepted");
+		e->ie = idx->v[i];   /* moved: idx keeps an empty copy */
+		memset(&idx->v[i], 0, sizeof(idx->v[i]));
 		s->n++;
-		for (size_t i = 0; i < json_array_size(doms); i++)
-			if (json_is_string(json_array_get(doms, i)))
-				xcv_strv_push(&e->domains,
-					json_string_value(json_array_get(doms, i)));
-		if (!e->subject || !e->host || !e->accepted ||
-		    xcv_strv_ok(&e->domains) < 0) {
-			rc = xcv_oom();
-			goto out;
-		}
 	}
-	for (size_t i = 0; i < pems.n; i++) {
-		char fp[65];
-		memcpy(fp, pems.v[i], 64);
-		fp[64] = '\0';
-		if (!damaged && json_object_get(certs, fp) == NULL)
-			xcv_strv_pushf(&s->notes, "%s/%s is not in the index; "
-				"ignored (accept it again to use it)", s->dir,
-				pems.v[i]);
-	}
-	if (damaged && pems.n)
-		xcv_strv_pushf(&s->notes, "%zu certificate file%s kept, but "
-			"without a readable index no acceptance is used",
-			pems.n, pems.n == 1 ? " is" : "s are");
-	if ((rc = xcv_strv_ok(&s->notes)) < 0)
-		goto out;
-	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), by_fp);
 	for (size_t i = 0; i < s->n; i++) {
 		struct entry *e = &s->v[i];
-		e->view = (struct xcv_store_entry){ .sha256 = e->sha256,
-			.subject = e->subject, .host = e->host,
-			.accepted_at = e->accepted,
-			.domains = (const char *const *)e->domains.v,
-			.n_domains = e->domains.n, .pem = e->pem };
+		e->view = (struct xcv_store_entry){ .sha256 = e->ie.sha256,
+			.subject = e->ie.subject, .host = e->ie.host,
+			.accepted_at = e->ie.accepted,
+			.domains = (const char *const *)e->ie.domains.v,
+			.n_domains = e->ie.domains.n, .pem = e->pem };
 	}
-out:
-	json_decref(root);
-	xcv_strv_clear(&pems);
+	return 0;
+}
+
+/* What a reader says about the files that are not entries. */
+static void
+note_files(struct xcv_store *s, const struct listing *l,
+	const struct xcv_index *idx, bool index_ok)
+{
+	for (size_t i = 0; i < l->other.n; i++)
+		xcv_strv_pushf(&s->notes, "%s/%s is not part of the store; "
+			"ignored and kept", s->dir, l->other.v[i]);
+	for (size_t i = 0; i < l->temps.n; i++)
+		xcv_strv_pushf(&s->notes, "%s/%s is left over from an "
+			"interrupted write; ignored, and removed by the next "
+			"change to the store", s->dir, l->temps.v[i]);
+	for (size_t i = 0; i < l->asides.n; i++)
+		xcv_strv_pushf(&s->notes, "%s/%s is a damaged index kept aside; "
+			"ignored", s->dir, l->asides.v[i]);
+	if (!index_ok) {
+		if (l->pems.n)
+			xcv_strv_pushf(&s->notes, "%zu certificate file%s kept, "
+				"but without a readable index no acceptance is used",
+				l->pems.n, l->pems.n == 1 ? " is" : "s are");
+		return;
+	}
+	for (size_t i = 0; i < l->pems.n; i++) {
+		char fp[65];
+		memcpy(fp, l->pems.v[i], 64);
+		fp[64] = '\0';
+		if (xcv_strv_contains(&idx->named, fp))
+			continue;
+		if (l->asides.n)
+			xcv_strv_pushf(&s->notes, "%s/%s is not in the index; "
+				"ignored, and kept while a damaged index is kept "
+				"aside (accept it again to use it)", s->dir,
+				l->pems.v[i]);
+		else
+			xcv_strv_pushf(&s->notes, "%s/%s is not in the index (left "
+				"over from an interrupted write); ignored, and "
+				"removed by the next change to the store", s->dir,
+				l->pems.v[i]);
+	}
+}
+
+/* (Re)read the whole store; under the shared lock unless the caller holds
+ * the exclusive one. */
+static int
+load(struct xcv_store *s, bool locked)
+{
+	struct listing l = {0};
+	struct xcv_index idx = {0};
+	unsigned char *data = NULL;
+	size_t len = 0;
+	json_t *root = NULL;
+	char *path = NULL;
+	bool index_ok = true;
+	int fd = -1, rc;
+
+	clear_entries(s);
+	xcv_strv_clear(&s->notes);
+	if (!locked && (rc = lock_shared(s, &fd)) < 0)
+		goto out;
+	if ((rc = list_dir(s, &l)) < 0)
+		goto out;
+	rc = read_in(s, INDEX, XCV_INDEX_MAX, &data, &len);
+	if (rc == XCV_ENOTFOUND)
+		rc = 0;
+	else if (rc < 0)
+		goto out;
+	else if ((path = path_of(s, INDEX)) == NULL)
+		rc = xcv_oom();
+	else if ((rc = xcv_index_parse_json(&idx, &root, data, len,
+	    path)) == XCV_EINPUT) {
+		index_ok = false;
+		rc = xcv_strv_pushf(&s->notes, idx.other_format ? "%s; its "
+			"entries are not used, and the file is kept" : "%s; its "
+			"entries are ignored and the file is kept",
+			xcv_error_last());
+	}
 	if (rc < 0)
+		goto out;
+	note_files(s, &l, &idx, index_ok);
+	if ((rc = load_entries(s, &idx)) < 0)
+		goto out;
+	for (size_t i = 0; i < idx.notes.n; i++)
+		xcv_strv_push(&s->notes, idx.notes.v[i]);
+	rc = xcv_strv_ok(&s->notes);
+out:
+	if (fd >= 0)
+		close(fd);
+	/* No directory yet: an empty store. */
+	if (rc == XCV_ENOTFOUND)
+		rc = 0;
+	json_decref(root);
+	xcv_index_clear(&idx);
+	listing_clear(&l);
+	free(data);
+	free(path);
+	if (rc < 0) {
 		clear_entries(s);
+		xcv_strv_clear(&s->notes);
+	}
 	return rc;
+}
+
+void
+xcv_store_free(struct xcv_store *s)
+{
+	if (s == NULL)
+		return;
+	clear_entries(s);
+	xcv_strv_clear(&s->notes);
+	xcv_strv_clear(&s->actions);
+	free(s->dir);
+	free(s);
 }
 
 int
@@ -321,7 +593,7 @@ xcv_store_open(struct xcv_store **out, const char *dir)
 		return xcv_set_error(XCV_EINPUT, "no store directory: set HOME "
 			"or XMPPCV_STORE, or name a directory");
 	}
-	rc = s->dir ? load(s) : xcv_oom();
+	rc = s->dir ? load(s, false) : xcv_oom();
 	if (rc < 0) {
 		xcv_store_free(s);
 		return rc;
@@ -349,6 +621,18 @@ xcv_store_note(const struct xcv_store *s, size_t i)
 }
 
 size_t
+xcv_store_action_count(const struct xcv_store *s)
+{
+	return s->actions.n;
+}
+
+const char *
+xcv_store_action(const struct xcv_store *s, size_t i)
+{
+	return i < s->actions.n ? s->actions.v[i] : NULL;
+}
+
+size_t
 xcv_store_count(const struct xcv_store *s)
 {
 	return s->n;
@@ -360,28 +644,46 @@ xcv_store_entry(const struct xcv_store *s, size_t i)
 	return i < s->n ? &s->v[i].view : NULL;
 }
 
+/* A fingerprint or its first 8 or more hex digits, colons ignored, as
+ * lower-case hex into want. */
+static int
+fp_prefix(char want[65], const char *fp)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = fp; *p && n < 64; p++) {
+		char c = *p >= 'A' && *p <= 'F' ? (char)(*p + 32) : *p;
+		if (c == ':')
+			continue;
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			char *shown = xcv_index_shown(fp);
+			int rc = xcv_set_error(XCV_EINPUT, "'%s' is not a SHA-256 "
+				"fingerprint", shown ? shown : "?");
+			free(shown);
+			return rc;
+		}
+		want[n++] = c;
+	}
+	want[n] = '\0';
+	if (n < 8 || *p)
+		return xcv_set_error(XCV_EINPUT, "give at least 8 hex digits of "
+			"the SHA-256 fingerprint");
+	return 0;
+}
+
 int
 xcv_store_find(const struct xcv_store *s, const char *fp)
 {
 	char want[65];
-	size_t n = 0;
-	int found = XCV_ENOTFOUND;
+	size_t n;
+	int found = XCV_ENOTFOUND, rc;
 
-	for (; *fp && n < 64; fp++) {
-		char c = *fp >= 'A' && *fp <= 'F' ? (char)(*fp + 32) : *fp;
-		if (c == ':')
-			continue;
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return xcv_set_error(XCV_EINPUT, "'%s' is not a SHA-256 "
-				"fingerprint", fp);
-		want[n++] = c;
-	}
-	want[n] = '\0';
-	if (n < 8 || *fp)
-		return xcv_set_error(XCV_EINPUT, "give at least 8 hex digits of "
-			"the SHA-256 fingerprint");
+	if ((rc = fp_prefix(want, fp)) < 0)
+		return rc;
+	n = strlen(want);
 	for (size_t i = 0; i < s->n; i++) {
-		if (strncmp(s->v[i].sha256, want, n) != 0)
+		if (strncmp(s->v[i].ie.sha256, want, n) != 0)
 			continue;
 		if (found >= 0)
 			return xcv_set_error(XCV_EINPUT, "'%s' matches more than "
@@ -399,8 +701,8 @@ xcv_store_accepted(const struct xcv_store *s, const char *sha256,
 	const char *domain)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].sha256, sha256) == 0)
-			return xcv_strv_contains(&s->v[i].domains, domain);
+		if (strcmp(s->v[i].ie.sha256, sha256) == 0)
+			return xcv_strv_contains(&s->v[i].ie.domains, domain);
 	return false;
 }
 
@@ -411,148 +713,325 @@ xcv_store_others(const struct xcv_store *s, const char *domain,
 	size_t k = 0;
 
 	for (size_t i = 0; i < s->n && k < max; i++)
-		if (strcmp(s->v[i].sha256, sha256) != 0 &&
-		    xcv_strv_contains(&s->v[i].domains, domain))
-			out[k++] = s->v[i].sha256;
+		if (strcmp(s->v[i].ie.sha256, sha256) != 0 &&
+		    xcv_strv_contains(&s->v[i].ie.domains, domain))
+			out[k++] = s->v[i].ie.sha256;
 	return k;
 }
 
-/* mkdir -p with mode 0700 for what it creates. */
-static int
-make_dirs(const char *dir)
-{
-	char *p = xcv_strdup(dir);
-	int rc = 0;
+/* Writing. */
 
-	if (p == NULL)
-		return -1;
-	for (char *q = p + 1; ; q++) {
-		if (*q == '/' || *q == '\0') {
-			char c = *q;
-			*q = '\0';
-			if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-				rc = -1;
-				break;
-			}
-			*q = c;
-			if (c == '\0')
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
-/* Make renames in the store durable; XCV_ERROR with a message. */
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	rc = fd < 0 ? -1 : fsync(fd);
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		return xcv_set_error(XCV_ERROR, "cannot sync the store %s: %s",
-			dir, strerror(errno));
-	return 0;
-}
-
-/* Write data to dir/name through a temp file, fsync and rename. */
+/*
+ * Write data to dir/name through a temp file: write, fsync, rename. -1
+ * with *err set (XCV_ENOMEM for memory); *left names a temp file that
+ * could not be removed again.
+ */
 static int
 write_atomic(struct xcv_store *s, const char *name, const char *data,
-	size_t len, const char *point)
+	size_t len, const char *point, int *err, char **left)
 {
 	char *path = path_of(s, name);
-	char *tmp = xcv_asprintf("%s/%s.tmp.%ld", s->dir, name, (long)getpid());
-	int fd = -1, rc = XCV_ERROR;
+	char *tmp = xcv_asprintf("%s/%s" TMP "%ld", s->dir, name, (long)getpid());
+	int fd = -1, rc = -1;
 
+	*err = 0;
+	*left = NULL;
 	if (path == NULL || tmp == NULL) {
 		rc = xcv_oom();
 		goto out;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || xcv_write_all(fd, data, len) < 0 || fsync(fd) < 0)
+	if (fd < 0) {
+		*err = errno;
 		goto out;
+	}
+	if (xcv_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		*err = errno;
+		goto out;
+	}
 	fault(point);
 	rc = close(fd);
 	fd = -1;
 	if (rc == 0)
 		rc = rename(tmp, path);
+	if (rc < 0)
+		*err = errno;
 out:
-	if (rc == -1) {
-		rc = xcv_set_error(XCV_ERROR, "cannot write %s in the store %s: "
-			"%s; the store is unchanged", name, s->dir,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
+	if (fd >= 0)
+		close(fd);
+	if (rc == -1 && tmp != NULL && unlink(tmp) < 0 && errno != ENOENT) {
+		*left = tmp;
+		tmp = NULL;
 	}
 	free(path);
 	free(tmp);
 	return rc;
 }
 
+/* The last error, and that nothing was changed. */
 static int
-lock_store(struct xcv_store *s)
+nothing_changed(int rc)
 {
-	char *path;
-	int fd;
+	char msg[1024];
 
-	if (make_dirs(s->dir) < 0)
-		return xcv_set_error(XCV_ERROR, "cannot create the store %s: %s",
-			s->dir, strerror(errno));
-	path = path_of(s, LOCK);
-	if (path == NULL)
-		return xcv_oom();
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	free(path);
-	if (fd < 0)
-		return xcv_set_error(XCV_ERROR, "cannot write to the store %s: %s; "
-			"nothing was changed", s->dir, strerror(errno));
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			close(fd);
-			return xcv_set_error(XCV_ERROR, "cannot lock the store %s: "
-				"%s", s->dir, strerror(errno));
+	if (rc == XCV_ENOMEM)
+		return rc;
+	snprintf(msg, sizeof(msg), "%s", xcv_error_last());
+	return xcv_set_error(rc, "%s; nothing was changed", msg);
+}
+
+/* What a writer found under its lock. */
+struct writing {
+	struct listing l;
+	struct xcv_index idx;
+	json_t *root;        /* the index to change */
+	bool changed;        /* the store changed before the change asked for */
+};
+
+static void
+writing_clear(struct writing *w)
+{
+	listing_clear(&w->l);
+	xcv_index_clear(&w->idx);
+	json_decref(w->root);
+}
+
+/* Move a damaged index aside, never overwriting it. */
+static int
+move_aside(struct xcv_store *s, struct writing *w)
+{
+	char *from = path_of(s, INDEX);
+	char *to = xcv_asprintf("%s/" ASIDE "%lld-%ld", s->dir,
+		(long long)time(NULL), (long)getpid());
+	int rc = 0;
+
+	if (from == NULL || to == NULL) {
+		rc = xcv_oom();
+	} else if (rename(from, to) < 0) {
+		rc = xcv_set_error(XCV_ERROR, "cannot move the damaged index %s "
+			"aside to %s: %s; nothing was changed", from, to,
+			strerror(errno));
+	} else {
+		w->changed = true;
+		xcv_strv_pushf(&s->actions, "moved the damaged index aside to %s "
+			"(nothing deleted); its acceptances must be given again",
+			to);
+		if (fsync_dir(s->dir) < 0)
+			rc = xcv_set_error(XCV_ERROR, "cannot sync the store %s: "
+				"%s; the damaged index was moved aside to %s, and "
+				"nothing else was changed", s->dir, strerror(errno),
+				to);
+	}
+	free(from);
+	free(to);
+	return rc < 0 ? rc : xcv_strv_ok(&s->actions);
+}
+
+/*
+ * Under the exclusive lock nobody else writes, so what is left of a write
+ * was left by a writer that is gone: temp files, and certificate files no
+ * index entry names (unless a damaged index kept aside might name them).
+ * Remove them, and say so once.
+ */
+static int
+clean_leftovers(struct xcv_store *s, struct writing *w, bool pems_too)
+{
+	struct xcv_strv gone = {0};
+	char *list = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < w->l.temps.n + w->l.pems.n; i++) {
+		bool temp = i < w->l.temps.n;
+		const char *n = temp ? w->l.temps.v[i] :
+			w->l.pems.v[i - w->l.temps.n];
+		char fp[65], *path;
+		if (!temp) {
+			memcpy(fp, n, 64);
+			fp[64] = '\0';
+			if (!pems_too || xcv_strv_contains(&w->idx.named, fp))
+				continue;
+		}
+		if ((path = path_of(s, n)) == NULL) {
+			rc = xcv_oom();
+			goto out;
+		}
+		if (unlink(path) == 0)
+			xcv_strv_push(&gone, n);
+		else if (errno != ENOENT)
+			xcv_strv_pushf(&s->actions, "could not remove %s, left over "
+				"from an interrupted write: %s", path,
+				strerror(errno));
+		free(path);
+	}
+	if ((rc = xcv_strv_ok(&gone)) < 0 || gone.n == 0)
+		goto out;
+	w->changed = true;
+	sort_strv(&gone);
+	for (size_t i = 0; i < gone.n; i++) {
+		char *next = xcv_asprintf("%s%s%s", list ? list : "",
+			i ? ", " : "", gone.v[i]);
+		free(list);
+		if ((list = next) == NULL) {
+			rc = xcv_oom();
+			goto out;
 		}
 	}
-	return fd;
+	xcv_strv_pushf(&s->actions, "removed %zu file%s left over from "
+		"interrupted writes: %s", gone.n, gone.n == 1 ? "" : "s", list);
+out:
+	xcv_strv_clear(&gone);
+	free(list);
+	return rc < 0 ? rc : xcv_strv_ok(&s->actions);
 }
 
-/* Under the lock: the index as on disk, a damaged one moved aside. */
-static json_t *
-locked_index(struct xcv_store *s)
-{
-	bool damaged;
-	json_t *root = read_index(s, &damaged);
-
-	if (root == NULL && damaged) {
-		char *from = path_of(s, INDEX);
-		char *to = xcv_asprintf("%s/" INDEX ".damaged-%lld-%ld", s->dir,
-			(long long)time(NULL), (long)getpid());
-		if (from && to && rename(from, to) == 0)
-			xcv_strv_pushf(&s->notes, "moved the damaged index aside to "
-				"%s (nothing deleted); its acceptances must be "
-				"given again", to);
-		free(from);
-		free(to);
-		root = json_pack("{s:s,s:{}}", "format", FORMAT, "certificates");
-	}
-	return root;
-}
-
+/*
+ * Under the exclusive lock: the store as on disk, read errors stopping
+ * everything. A damaged index is moved aside (aside) or stops the write.
+ */
 static int
-save_index(struct xcv_store *s, json_t *root)
+begin_write(struct xcv_store *s, struct writing *w, bool aside)
 {
-	char *text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	unsigned char *data = NULL;
+	size_t len = 0;
+	char *path = NULL;
+	bool damaged = false;
 	int rc;
 
-	if (text == NULL)
-		return xcv_oom();
-	rc = write_atomic(s, INDEX, text, strlen(text), "after-index-fsync");
-	free(text);
+	memset(w, 0, sizeof(*w));
+	if ((rc = list_dir(s, &w->l)) < 0) {
+		if (rc == XCV_ENOTFOUND)
+			rc = xcv_set_error(XCV_ERROR, "the store %s went away",
+				s->dir);
+		return nothing_changed(rc);
+	}
+	rc = read_in(s, INDEX, XCV_INDEX_MAX, &data, &len);
+	if (rc == XCV_ENOTFOUND) {
+		rc = 0;
+	} else if (rc < 0) {
+		rc = nothing_changed(rc);
+		goto out;
+	} else if ((path = path_of(s, INDEX)) == NULL) {
+		rc = xcv_oom();
+		goto out;
+	} else if ((rc = xcv_index_parse_json(&w->idx, &w->root, data, len, path)) ==
+	    XCV_EINPUT) {
+		if (w->idx.other_format || !aside) {
+			rc = nothing_changed(XCV_ERROR);
+			goto out;
+		}
+		damaged = true;
+		if ((rc = move_aside(s, w)) < 0)
+			goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (w->root == NULL && (w->root = json_pack("{s:s,s:{}}", "format",
+	    XCV_INDEX_FORMAT, "certificates")) == NULL) {
+		rc = xcv_oom();
+		goto out;
+	}
+	rc = clean_leftovers(s, w, !damaged && w->l.asides.n == 0);
+out:
+	free(data);
+	free(path);
 	return rc;
+}
+
+/* After a write: read the store again under the lock, then let go. */
+static int
+finish_write(struct xcv_store *s, int fd, int rc)
+{
+	char msg[1024];
+	int again;
+
+	if (fd < 0)
+		return rc;
+	snprintf(msg, sizeof(msg), "%s", xcv_error_last());
+	again = load(s, true);
+	close(fd);   /* releases the lock */
+	if (rc < 0)
+		return xcv_set_error(rc, "%s", msg);
+	if (again < 0)
+		return xcv_wrap_error(again, "the change was made, but reading "
+			"the store again failed");
+	return 0;
+}
+
+/* Is dir/name already these bytes? */
+static bool
+same_file(const struct xcv_store *s, const char *name, const char *text)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	bool same = read_in(s, name, PEM_MAX, &data, &len) == 0 &&
+		len == strlen(text) && memcmp(data, text, len) == 0;
+
+	free(data);
+	return same;
+}
+
+/*
+ * After a failed add: take back the certificate file the add created, and
+ * set the error: "WHAT: ERR; " and what the store is left with.
+ */
+static int
+add_failed(struct xcv_store *s, const struct writing *w, const char *what,
+	int err, const char *name, bool created, const char *left)
+{
+	char *path = created ? path_of(s, name) : NULL;
+	char tail[600];
+	int n;
+
+	if (created && path != NULL && (unlink(path) == 0 || errno == ENOENT)) {
+		(void)fsync_dir(s->dir);
+		created = false;
+	}
+	if (created)
+		n = snprintf(tail, sizeof(tail), "the certificate was not "
+			"accepted, and its file %s was left without an index "
+			"entry (the next change to the store removes it)", name);
+	else if (w->changed || left)
+		n = snprintf(tail, sizeof(tail), "the certificate was not "
+			"accepted");
+	else
+		n = snprintf(tail, sizeof(tail), "the store is unchanged");
+	if (left && n > 0 && (size_t)n < sizeof(tail))
+		snprintf(tail + n, sizeof(tail) - (size_t)n, "; the temp file "
+			"%s was left (the next change to the store removes it)",
+			left);
+	free(path);
+	return xcv_set_error(XCV_ERROR, "%s: %s; %s", what, strerror(err), tail);
+}
+
+/* Accept domain in the index for fp: a new entry, or one more domain. */
+static int
+index_add(struct xcv_store *s, json_t *root, const struct xcv_certinfo *ci,
+	const char *domain, const char *host, bool *have)
+{
+	json_t *certs = json_object_get(root, "certificates"), *e, *doms;
+	char now[32];
+
+	*have = false;
+	e = json_object_get(certs, ci->sha256);
+	doms = json_object_get(e, "domains");
+	if (e != NULL && !(json_is_object(e) && json_is_array(doms)))
+		xcv_strv_pushf(&s->actions, "replaced the index entry %s, which "
+			"was not valid", ci->sha256);
+	if (!json_is_object(e) || !json_is_array(doms)) {
+		xcv_time_format((int64_t)time(NULL), now);
+		e = json_pack("{s:s,s:s,s:s,s:[]}", "subject", ci->subject,
+			"host", host ? host : "", "accepted", now, "domains");
+		if (e == NULL || json_object_set_new(certs, ci->sha256, e) < 0)
+			return xcv_oom();
+		doms = json_object_get(e, "domains");
+	}
+	for (size_t i = 0; i < json_array_size(doms); i++)
+		*have |= json_is_string(json_array_get(doms, i)) &&
+			strcmp(json_string_value(json_array_get(doms, i)),
+			domain) == 0;
+	if (!*have && json_array_append_new(doms, json_string(domain)) < 0)
+		return xcv_oom();
+	return xcv_strv_ok(&s->actions);
 }
 
 int
@@ -561,12 +1040,12 @@ xcv_store_add(struct xcv_store *s, const struct xcv_chain *chain,
 {
 	X509 *leaf;
 	struct xcv_certinfo ci = {0};
-	char name[80], now[32], *pem = NULL, *norm = NULL;
-	json_t *root = NULL, *certs, *e, *doms;
-	struct xcv_strv keep = {0};
-	bool ip;
-	int fd = -1, rc;
+	struct writing w = {0};
+	char name[80], *pem = NULL, *norm = NULL, *text = NULL, *left = NULL;
+	bool ip, created = false, have;
+	int fd = -1, rc, err;
 
+	xcv_strv_clear(&s->actions);
 	if (xcv_chain_count(chain) == 0)
 		return xcv_set_error(XCV_EINPUT, "no certificate to accept");
 	/* The domain as verification compares it. */
@@ -583,108 +1062,171 @@ xcv_store_add(struct xcv_store *s, const struct xcv_chain *chain,
 			pem = xcv_chain_to_pem(&one);
 		sk_X509_free(one.certs);
 	}
-	rc = XCV_ERROR;
 	if (pem == NULL) {
 		rc = xcv_oom();
 		goto out;
 	}
-	fd = lock_store(s);
-	if (fd < 0)
+	if ((fd = lock_exclusive(s)) < 0) {
+		rc = fd;
 		goto out;
-	/* Notes from moving a damaged index aside must survive reload(). */
-	root = locked_index(s);
-	for (size_t i = 0; i < s->notes.n; i++)
-		xcv_strv_push(&keep, s->notes.v[i]);
-	if (root == NULL)
+	}
+	if ((rc = begin_write(s, &w, true)) < 0)
 		goto out;
 	snprintf(name, sizeof(name), "%s.pem", ci.sha256);
-	if (write_atomic(s, name, pem, strlen(pem), "after-pem-fsync") < 0)
+	if (!same_file(s, name, pem)) {
+		bool existed = xcv_strv_contains(&w.l.pems, name);
+		rc = write_atomic(s, name, pem, strlen(pem), "after-pem-fsync",
+			&err, &left);
+		if (rc == XCV_ENOMEM)
+			goto out;
+		if (rc < 0) {
+			char *what = xcv_asprintf("cannot write %s in the store %s",
+				name, s->dir);
+			rc = what ? add_failed(s, &w, what, err, name, false, left) :
+				xcv_oom();
+			free(what);
+			goto out;
+		}
+		created = !existed;
+		w.changed |= existed;   /* rewritten, as the same certificate */
+		fault("after-pem-rename");
+		/* The certificate's name is durable before the index names it. */
+		if (fsync_dir(s->dir) < 0) {
+			char *what = xcv_asprintf("cannot sync the store %s", s->dir);
+			rc = what ? add_failed(s, &w, what, errno, name, created,
+				NULL) : xcv_oom();
+			free(what);
+			goto out;
+		}
+	}
+	if ((rc = index_add(s, w.root, &ci, domain, host, &have)) < 0)
 		goto out;
-	fault("after-pem-rename");
-	certs = json_object_get(root, "certificates");
-	e = json_object_get(certs, ci.sha256);
-	xcv_time_format((int64_t)time(NULL), now);
-	if (!json_is_object(e)) {
-		e = json_pack("{s:s,s:s,s:s,s:[]}", "subject", ci.subject, "host",
-			host ? host : "", "accepted", now, "domains");
-		json_object_set_new(certs, ci.sha256, e);
-	}
-	doms = json_object_get(e, "domains");
-	if (!json_is_array(doms)) {
-		doms = json_array();
-		json_object_set_new(e, "domains", doms);
-	}
-	{
-		bool have = false;
-		for (size_t i = 0; i < json_array_size(doms); i++)
-			have |= json_is_string(json_array_get(doms, i)) &&
-				strcmp(json_string_value(json_array_get(doms, i)),
-				domain) == 0;
-		if (!have)
-			json_array_append_new(doms, json_string(domain));
-	}
-	if (save_index(s, root) < 0)
+	if (have)
+		goto out;   /* already accepted for domain: nothing to write */
+	text = json_dumps(w.root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (text == NULL) {
+		rc = xcv_oom();
 		goto out;
+	}
+	rc = write_atomic(s, INDEX, text, strlen(text), "after-index-fsync", &err,
+		&left);
+	if (rc == XCV_ENOMEM)
+		goto out;
+	if (rc < 0) {
+		char *what = xcv_asprintf("cannot write " INDEX " in the store %s",
+			s->dir);
+		rc = what ? add_failed(s, &w, what, err, name, created, left) :
+			xcv_oom();
+		free(what);
+		goto out;
+	}
 	fault("before-dir-fsync");
-	if (fsync_dir(s->dir) < 0)
+	if (fsync_dir(s->dir) < 0) {
+		rc = xcv_set_error(XCV_ERROR, "cannot sync the store %s: %s; the "
+			"certificate is accepted for %s, but that may not survive "
+			"a power loss", s->dir, strerror(errno), domain);
 		goto out;
+	}
 	rc = 0;
 out:
-	json_decref(root);
-	if (fd >= 0) {
-		int keep_rc = rc;
-		load(s);
-		for (size_t i = 0; i < keep.n; i++)
-			if (!xcv_strv_contains(&s->notes, keep.v[i]))
-				xcv_strv_push(&s->notes, keep.v[i]);
-		close(fd);   /* releases the lock */
-		rc = keep_rc;
+	if (rc == XCV_ENOMEM && created) {
+		char *path = path_of(s, name);
+		if (path != NULL)
+			unlink(path);
+		free(path);
+		xcv_oom();
 	}
-	xcv_strv_clear(&keep);
+	rc = finish_write(s, fd, rc);
+	writing_clear(&w);
 	xcv_certinfo_clear(&ci);
+	free(left);
+	free(text);
 	free(pem);
 	free(norm);
 	return rc;
 }
 
 int
-xcv_store_remove(struct xcv_store *s, const char *sha256)
+xcv_store_remove(char *removed, struct xcv_store *s, const char *fp)
 {
-	json_t *root = NULL, *certs;
-	char name[80], *path = NULL;
-	int fd, rc = XCV_ERROR;
+	struct writing w = {0};
+	char want[65], name[80], *text = NULL, *left = NULL, *path = NULL;
+	const char *found = NULL;
+	size_t n;
+	int fd = -1, rc, err;
 
-	fd = lock_store(s);
-	if (fd < 0)
-		return XCV_ERROR;
-	root = locked_index(s);
-	if (root == NULL)
+	if (removed != NULL)
+		*removed = '\0';
+	xcv_strv_clear(&s->actions);
+	if ((rc = fp_prefix(want, fp)) < 0)
+		return rc;
+	n = strlen(want);
+	if ((fd = lock_exclusive(s)) < 0)
+		return fd;
+	/* Decided under the lock: what another writer removed meanwhile is
+	 * not there. */
+	if ((rc = begin_write(s, &w, false)) < 0)
 		goto out;
-	certs = json_object_get(root, "certificates");
-	if (json_object_get(certs, sha256) == NULL) {
-		rc = xcv_set_error(XCV_ENOTFOUND, "no accepted certificate %s in "
-			"%s", sha256, s->dir);
+	for (size_t i = 0; i < w.idx.named.n; i++) {
+		if (strncmp(w.idx.named.v[i], want, n) != 0)
+			continue;
+		if (found != NULL) {
+			rc = xcv_set_error(XCV_EINPUT, "'%s' matches more than one "
+				"certificate; give more digits", want);
+			goto out;
+		}
+		found = w.idx.named.v[i];
+	}
+	if (found == NULL) {
+		rc = xcv_set_error(XCV_ENOTFOUND, "no accepted certificate with "
+			"fingerprint %s in %s", want, s->dir);
 		goto out;
 	}
-	json_object_del(certs, sha256);
-	/* Index first: a crash then leaves an unindexed file (reported),
-	 * never an index entry without its certificate. */
-	if (save_index(s, root) < 0)
-		goto out;
-	snprintf(name, sizeof(name), "%s.pem", sha256);
-	path = path_of(s, name);
-	if (path == NULL || (unlink(path) < 0 && errno != ENOENT)) {
-		xcv_set_error(XCV_ERROR, "cannot remove %s: %s", name,
-			strerror(errno));
+	json_object_del(json_object_get(w.root, "certificates"), found);
+	text = json_dumps(w.root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (text == NULL) {
+		rc = xcv_oom();
 		goto out;
 	}
-	if (fsync_dir(s->dir) < 0)
+	/* Index first: a crash then leaves an unindexed file (removed by the
+	 * next change), never an index entry without its certificate. */
+	rc = write_atomic(s, INDEX, text, strlen(text), "after-index-fsync", &err,
+		&left);
+	if (rc == XCV_ENOMEM)
 		goto out;
-	rc = 0;
+	if (rc < 0) {
+		rc = xcv_set_error(XCV_ERROR, "cannot write " INDEX " in the store "
+			"%s: %s; %s is still accepted%s%s%s", s->dir, strerror(err),
+			found, left ? " (the temp file " : "", left ? left : "",
+			left ? " was left; the next change to the store removes "
+			"it)" : "");
+		goto out;
+	}
+	if (fsync_dir(s->dir) < 0) {
+		rc = xcv_set_error(XCV_ERROR, "cannot sync the store %s: %s; %s was "
+			"removed from the index, but that may not survive a power "
+			"loss", s->dir, strerror(errno), found);
+		goto out;
+	}
+	snprintf(name, sizeof(name), "%s.pem", found);
+	if ((path = path_of(s, name)) == NULL) {
+		rc = xcv_oom();
+		goto out;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		xcv_strv_pushf(&s->actions, "%s is no longer accepted, but its "
+			"file %s could not be deleted: %s; the next change to the "
+			"store removes it", found, path, strerror(errno));
+	else
+		(void)fsync_dir(s->dir);
+	if (removed != NULL)
+		memcpy(removed, found, 65);
+	rc = xcv_strv_ok(&s->actions);
 out:
-	json_decref(root);
+	rc = finish_write(s, fd, rc);
+	writing_clear(&w);
 	free(path);
-	load(s);
-	close(fd);
+	free(left);
+	free(text);
 	return rc;
 }

@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import Peer, Prosody, cert, stop_pid  # noqa: E402
+from servers import Peer, Prosody, cert, closed_port, stop_pid  # noqa: E402
 
 XMPPCV = os.environ.get("XMPPCV", "build/src/xmppcv")
 AT = "2026-06-01T00:00:00Z"
@@ -347,11 +347,14 @@ class Dns(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # dead.corp.example's port is known to refuse: bound here, never
+        # listening, whatever else runs on this machine.
+        cls.dead, cls.dead_port = closed_port("127.0.30.9")
         cls.prosody = Prosody("127.0.30.2", "domain-san")
         cls.dns = subprocess.Popen(
             [sys.executable, os.path.join(os.path.dirname(__file__), "dns.py"), "127.0.30.1",
              "15353", "_xmpp-client._tcp.corp.example=SRV:10:5:15222:cup1.corp.example",
-             "_xmpp-client._tcp.corp.example=SRV:0:5:15299:dead.corp.example",
+             "_xmpp-client._tcp.corp.example=SRV:0:5:%d:dead.corp.example" % cls.dead_port,
              "dead.corp.example=A:127.0.30.9", "cup1.corp.example=A:127.0.30.2",
              "_xmpp-server._tcp.corp.example=SRV:0:0:0:."],
             stdout=subprocess.PIPE)
@@ -361,9 +364,12 @@ class Dns(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        stop_pid(cls.dns)
-        cls.dns.stdout.close()
-        cls.prosody.stop()
+        if getattr(cls, "dns", None) is not None:
+            stop_pid(cls.dns)
+            cls.dns.stdout.close()
+        if getattr(cls, "prosody", None) is not None:
+            cls.prosody.stop()
+        cls.dead.close()
 
     def test_srv_in_priority_order_with_fallthrough(self):
         code, o, err, _ = check_json(*TRUST, "--dns-server", "127.0.30.1:15353", "corp.example")
@@ -373,7 +379,7 @@ class Dns(unittest.TestCase):
         self.assertTrue(any("target cup1.corp.example" in r for r in recs))
         # Priority 0 (dead.corp.example) is tried first and refuses.
         outcomes = [(a["address"], a["outcome"]) for a in o["discovery"]["attempts"]]
-        self.assertEqual(outcomes[0], ("127.0.30.9:15299", "connect failed"))
+        self.assertEqual(outcomes[0], ("127.0.30.9:%d" % self.dead_port, "connect failed"))
         self.assertEqual(outcomes[-1], ("127.0.30.2:15222", "accepted"))
         self.assertEqual(o["address"], "127.0.30.2:15222")
 
@@ -385,13 +391,28 @@ class Dns(unittest.TestCase):
         self.assertIn("no such service", o["error"]["message"])
 
     def test_no_srv_falls_back_to_a_records(self):
-        code, o, _, _ = check_json(*TRUST, "--dns-server", "127.0.30.1:15353",
-                                   "cup1.corp.example")
-        # No SRV for cup1: A record on port 5222, where nothing listens.
-        self.assertEqual(code, 3)
+        # No SRV for cup1: its A record, on the default port 5222 (RFC 6120
+        # section 3.2.2). The port is held closed for the run, unless a
+        # server on this machine (a developer's Prosody) listens on it.
+        try:
+            held, _ = closed_port("127.0.30.2", 5222)
+        except OSError:
+            held = None
+        try:
+            code, o, err, _ = check_json(*TRUST, "--dns-server", "127.0.30.1:15353",
+                                         "cup1.corp.example")
+        finally:
+            if held is not None:
+                held.close()
         self.assertTrue(any("using A/AAAA of cup1.corp.example on port 5222" in r
-                            for r in o["discovery"]["records"]))
+                            for r in o["discovery"]["records"]), o)
+        self.assertEqual(o["discovery"]["attempts"][0]["address"], "127.0.30.2:5222")
+        if held is None:
+            self.skipTest("port 5222 is in use on this machine: the fallback went "
+                          "there, but what answers is not this test's")
+        self.assertEqual(code, 3, err)
         self.assertEqual(o["error"]["phase"], "connect")
+        self.assertEqual(o["discovery"]["attempts"][0]["outcome"], "connect failed")
 
     def test_unknown_name(self):
         code, o, _, _ = check_json(*TRUST, "--dns-server", "127.0.30.1:15353", "--timeout", "3",

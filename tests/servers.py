@@ -19,6 +19,43 @@ ROOT = os.path.dirname(HERE)
 CERTS = os.path.join(os.environ.get("FIXTURES", os.path.join(ROOT, "fixtures")), "certs")
 
 
+def private_environment():
+    """Tests never depend on the user's environment: the accepted-certificate
+    store, HOME and the XDG directories point into a directory of this run's
+    own (removed at exit), for xmppcv and every server and terminal a test
+    starts. Tests that need another store name it (--store, or env=)."""
+    import atexit
+    top = tempfile.mkdtemp(prefix="xmppcv-env-")
+    atexit.register(shutil.rmtree, top, True)
+    for var, sub in (("HOME", "home"), ("XDG_DATA_HOME", "data"),
+                     ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"),
+                     ("XDG_STATE_HOME", "state"), ("XMPPCV_STORE", "store")):
+        os.environ[var] = os.path.join(top, sub)
+    os.makedirs(os.environ["HOME"])
+    os.environ.pop("XMPPCV_FAULT", None)
+
+
+private_environment()
+
+
+def closed_port(ip, port=0):
+    """A TCP port of ip that refuses connections for as long as the returned
+    socket stays open: bound, never listening, so nothing else can listen
+    there. port=0 takes a free one; a fixed port raises OSError
+    (EADDRINUSE) when something on this machine already listens on it.
+    Returns (socket, port); close the socket when done."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    # Past connections in TIME-WAIT do not hold the port; a listener does.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind((ip, port))
+    except OSError:
+        s.close()
+        raise
+    return s, s.getsockname()[1]
+
+
 def cert(name):
     return os.path.join(CERTS, name)
 

@@ -15,10 +15,13 @@ extern "C" {
  * the domains each was accepted for. An accepted certificate is trusted
  * only as that exact certificate and only for those domains.
  *
- * Writes are atomic (temp file, fsync, rename, fsync of the directory) and
- * serialised by a lock, so concurrent writers lose nothing and a killed
- * writer leaves a readable store. Damage (a corrupt index, unreadable or
- * foreign files) is reported by xcv_store_note(), never silently dropped.
+ * Writes are atomic (temp file, fsync, rename, fsync of the directory; a
+ * certificate file is durable before the index names it) and hold the
+ * store's lock alone, so concurrent writers lose nothing and a killed
+ * writer leaves a readable store. Readers share the lock, so none sees a
+ * write in progress. Damage (an index that does not parse, foreign files)
+ * is reported by xcv_store_note(), never silently dropped; a file that
+ * cannot be read is an error (XCV_ERROR), never taken for damage.
  */
 struct xcv_store;
 
@@ -33,9 +36,19 @@ void xcv_store_free(struct xcv_store *store);
 /* The directory. Owned by store. */
 const char *xcv_store_path(const struct xcv_store *store);
 
-/* What was found damaged or foreign while reading. Owned by store. */
+/* What was found damaged, foreign or left over while reading. Owned by
+ * store. */
 size_t xcv_store_note_count(const struct xcv_store *store);
 const char *xcv_store_note(const struct xcv_store *store, size_t i);
+
+/*
+ * What the last xcv_store_add() or xcv_store_remove() did besides the
+ * change asked for, whether or not that change was made: a damaged index
+ * moved aside, files left over from interrupted writes removed. Owned by
+ * store; valid until the next add or remove.
+ */
+size_t xcv_store_action_count(const struct xcv_store *store);
+const char *xcv_store_action(const struct xcv_store *store, size_t i);
 
 /* One accepted certificate. */
 struct xcv_store_entry {
@@ -74,15 +87,26 @@ bool xcv_store_accepted(const struct xcv_store *store, const char *sha256,
 size_t xcv_store_others(const struct xcv_store *store, const char *domain,
 	const char *sha256, const char **out, size_t max);
 
-/* Accept chain's first certificate for domain (host is informative). The
+/*
+ * Accept chain's first certificate for domain (host is informative). The
  * domain is normalised as verification does (lower-case A-labels, no
  * trailing dot): XCV_EINPUT if it is not a domain. XCV_ERROR with a
- * message naming the directory when it cannot be written. */
+ * message naming the directory and saying what is left when the store
+ * cannot be read or written; a damaged index is moved aside first (see
+ * xcv_store_action()), and when that fails nothing is written.
+ */
 int xcv_store_add(struct xcv_store *store, const struct xcv_chain *chain,
 	const char *domain, const char *host);
 
-/* Forget an accepted certificate. XCV_ENOTFOUND if it is not there. */
-int xcv_store_remove(struct xcv_store *store, const char *sha256);
+/*
+ * Forget the accepted certificate whose fingerprint is fp or starts with
+ * it (as xcv_store_find() takes it), decided under the store's lock; its
+ * whole fingerprint goes to removed (65 bytes) unless that is NULL.
+ * XCV_ENOTFOUND if no entry has it (another process may have removed it
+ * first); XCV_EINPUT if fp is not hex or is ambiguous; XCV_ERROR, naming
+ * what is left, when the store cannot be read or written.
+ */
+int xcv_store_remove(char *removed, struct xcv_store *store, const char *fp);
 
 #ifdef __cplusplus
 }

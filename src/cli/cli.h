@@ -147,6 +147,8 @@ struct xcv_check_params cli_check_params(const struct opts *o,
 
 void cli_fingerprint(FILE *f, const char *hex);
 void cli_store_notes(const struct xcv_store *store);
+/* What the last add or remove did besides its change, on stderr. */
+void cli_store_actions(const struct xcv_store *store);
 
 /*
  * A monitoring plugin's run (--format nagios): whatever happens, stdout

@@ -88,8 +88,10 @@ add(const struct opts *o, struct xcv_store *s, const char *file)
 	rc = xcv_chain_load_file(&chain, file);
 	if (rc == 0)
 		rc = xcv_chain_sha256(chain, 0, fp);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = xcv_store_add(s, chain, o->domain, o->host);
+		cli_store_actions(s);
+	}
 	if (rc == 0)
 		warn_mismatch(file, chain, o->domain);
 	xcv_chain_free(chain);
@@ -101,6 +103,25 @@ add(const struct opts *o, struct xcv_store *s, const char *file)
 	for (size_t j = 0; e && j < e->n_domains; j++)
 		printf(" %s", e->domains[j]);
 	printf("\n");
+	return EXIT_VERIFIED;
+}
+
+/* Which entry FP names is decided under the store's lock: when another
+ * process removed it first, there is no such entry (1). */
+static int
+remove_entry(struct xcv_store *s, const char *fp)
+{
+	char removed[65];
+	int rc = xcv_store_remove(removed, s, fp);
+
+	cli_store_actions(s);
+	if (rc == XCV_ENOTFOUND) {
+		fprintf(stderr, "xmppcv: %s\n", xcv_error_last());
+		return EXIT_NOT_VERIFIED;
+	}
+	if (rc < 0)
+		return cli_fail(rc, NULL);
+	printf("removed %s from %s\n", removed, xcv_store_path(s));
 	return EXIT_VERIFIED;
 }
 
@@ -131,25 +152,18 @@ run(struct opts *o, int argc, char **argv)
 		status = list(o, s);
 	} else if (strcmp(sub, "add") == 0) {
 		status = add(o, s, argv[1]);
+	} else if (strcmp(sub, "remove") == 0) {
+		status = remove_entry(s, argv[1]);
 	} else if ((i = xcv_store_find(s, argv[1])) < 0) {
 		/* No such entry is an answer (1); a bad fingerprint is not. */
 		status = cli_fail(i, NULL);
 		if (i == XCV_ENOTFOUND)
 			status = EXIT_NOT_VERIFIED;
-	} else if (strcmp(sub, "show") == 0 && o->json) {
+	} else if (o->json) {
 		status = print_line(xcv_store_entry_to_json(s, (size_t)i));
-	} else if (strcmp(sub, "show") == 0) {
+	} else {
 		entry_text(xcv_store_entry(s, (size_t)i), true);
 		status = EXIT_VERIFIED;
-	} else {
-		char fp[65];
-		snprintf(fp, sizeof(fp), "%s", xcv_store_entry(s, (size_t)i)->sha256);
-		if ((rc = xcv_store_remove(s, fp)) < 0) {
-			status = cli_fail(rc, NULL);
-		} else {
-			printf("removed %s from %s\n", fp, xcv_store_path(s));
-			status = EXIT_VERIFIED;
-		}
 	}
 	xcv_store_free(s);
 	return status;

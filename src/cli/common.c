@@ -620,3 +620,10 @@ cli_store_notes(const struct xcv_store *store)
 			"that could be read\n", xcv_store_count(store),
 			xcv_store_count(store) == 1 ? "" : "s");
 }
+
+void
+cli_store_actions(const struct xcv_store *store)
+{
+	for (size_t i = 0; i < xcv_store_action_count(store); i++)
+		fprintf(stderr, "xmppcv: store: %s\n", xcv_store_action(store, i));
+}

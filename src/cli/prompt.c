@@ -92,10 +92,12 @@ cli_prompt(struct xcv_check *check, struct xcv_store *store,
 	}
 	if (xcv_store_add(store, xcv_check_chain(check), xcv_result_domain(res),
 	    target) < 0) {
+		cli_store_actions(store);
 		fprintf(stderr, "xmppcv: could not save the certificate: %s\n",
 			xcv_error_last());
 		return -1;
 	}
+	cli_store_actions(store);
 	fprintf(out, "Accepted: saved to %s/%s.pem for %s.\n",
 		xcv_store_path(store), xcv_result_sha256(res),
 		xcv_result_domain(res));
