@@ -124,9 +124,12 @@ finish(struct conn *c, int ok)
 static void
 start_tls(struct conn *c)
 {
+	char sni[256];   /* OpenSSL's macro takes a non-const name */
+
+	snprintf(sni, sizeof(sni), "%s", c->ep->name);
 	c->ssl = SSL_new(ctx);
 	if (c->ssl == NULL || !SSL_set_fd(c->ssl, c->fd) ||
-	    !SSL_set_tlsext_host_name(c->ssl, c->ep->name)) {
+	    !SSL_set_tlsext_host_name(c->ssl, sni)) {
 		finish(c, 0);
 		return;
 	}

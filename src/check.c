@@ -53,6 +53,7 @@ discover_at(struct xcv_check *c, const struct xcv_check_params *p,
 			.ep = ep, .to = d->candidates.v[i], .from = p->from,
 			.service = c->service, .direct_tls = c->direct_tls,
 			.timeout_ms = p->timeout_ms, .deadline = c->deadline,
+			.tls = c->tls,
 		};
 		rc = xcv_probe_new(&pr[i], &pp);
 	}
@@ -127,7 +128,8 @@ check_https(struct xcv_check *c, struct xcv_config *cfg,
 	for (size_t i = 0; rc == 0 && i < c->eps.n && c->used == NULL; i++) {
 		struct xcv_probe_params pp = { .ep = &c->eps.v[i],
 			.to = c->target.host, .service = XCV_SERVICE_HTTPS,
-			.timeout_ms = p->timeout_ms, .deadline = c->deadline };
+			.timeout_ms = p->timeout_ms, .deadline = c->deadline,
+			.tls = c->tls };
 		struct xcv_probe *pr = NULL;
 
 		rc = xcv_probe_new(&pr, &pp);
@@ -236,6 +238,8 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		if (rc < 0)
 			goto out;
 	}
+	if ((rc = xcv_tls_ctx_new(&c->tls)) < 0)
+		goto out;
 	rc = cfg->service == XCV_SERVICE_HTTPS ? check_https(c, cfg, &p) :
 		discover(c, &p);
 	if (rc < 0 || c->res != NULL)
@@ -246,6 +250,10 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		rc = xcv_failure_set(&c->failure, XCV_PHASE_STREAM, "no "
 			"certificate was obtained");
 out:
+	if (c != NULL) {
+		xcv_tls_ctx_free(c->tls);
+		c->tls = NULL;
+	}
 	/* No certificate: say what to do about the phase that failed. */
 	if (rc == 0 && c->failure.phase != XCV_PHASE_NONE)
 		rc = xcv_advise_failure(&c->advice, cfg, c->failure.phase,

@@ -13,6 +13,7 @@ struct xcv_check {
 	enum xcv_service service;
 	bool direct_tls;
 	int64_t deadline;            /* the whole check's (xcv_now_ms()), or 0 */
+	struct xcv_tls_ctx *tls;     /* shared by its connections, while it runs */
 	char *domain_input;          /* the caller's name for a given domain */
 	struct xcv_endpoints eps;
 	const struct xcv_endpoint *used;

@@ -9,6 +9,7 @@
 
 #include "net.h"
 #include "stream.h"
+#include "tls.h"
 
 struct xcv_probe_params {
 	const struct xcv_endpoint *ep;
@@ -18,6 +19,7 @@ struct xcv_probe_params {
 	bool direct_tls;
 	int timeout_ms;              /* for each phase */
 	int64_t deadline;            /* the whole run's (xcv_now_ms()), or 0 */
+	struct xcv_tls_ctx *tls;     /* the run's TLS context, or NULL */
 };
 
 struct xcv_probe;

@@ -273,7 +273,7 @@ queue_ep(struct xcv_scan *s, struct xcv_scan_ep *e)
 		.direct_tls = e->service == XCV_SCAN_XMPPS,
 		.to = is_xmpp(e->service) ? n->domain : n->name,
 		.from = s->p->from, .timeout_ms = s->p->timeout_ms,
-		.deadline = s->deadline,
+		.deadline = s->deadline, .tls = s->tls,
 	};
 	int rc = xcv_probe_new(&e->pr, &pp);
 
@@ -411,7 +411,7 @@ queue_discovery(struct xcv_scan *s, struct xcv_scan_node *n,
 			.service = verify_service(first->service),
 			.direct_tls = first->service == XCV_SCAN_XMPPS,
 			.from = s->p->from, .timeout_ms = s->p->timeout_ms,
-			.deadline = s->deadline,
+			.deadline = s->deadline, .tls = s->tls,
 		};
 		rc = xcv_probe_new(&n->disc_probes[k], &pp);
 		if (rc == 0)
@@ -989,7 +989,9 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	s->cfg = cfg;
 	s->at = cfg->have_time ? cfg->at : (int64_t)time(NULL);
 	s->warn_days = cfg->warn_days;
-	rc = plan(s, &p);
+	rc = xcv_tls_ctx_new(&s->tls);
+	if (rc == 0)
+		rc = plan(s, &p);
 	if (rc == 0 && s->n_nodes == 0)
 		rc = xcv_set_error(XCV_ECONNECT, "no node to scan");
 	if (rc == 0)
@@ -1004,6 +1006,8 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 		rc = findings(s);
 	xcv_loop_free(s->loop);
 	s->loop = NULL;
+	xcv_tls_ctx_free(s->tls);
+	s->tls = NULL;
 	s->p = NULL;
 	if (rc < 0) {
 		xcv_scan_free(s);

@@ -57,6 +57,7 @@ struct xcv_scan {
 	int warn_days;
 	size_t done;                 /* endpoints finished, for progress */
 	int64_t deadline;            /* the whole scan's (xcv_now_ms()), or 0 */
+	struct xcv_tls_ctx *tls;     /* shared by its connections, while it runs */
 	/* the run's parameters, while it runs */
 	const struct xcv_scan_params *p;
 	struct xcv_config *cfg;

@@ -8,8 +8,12 @@
 #include "chain_internal.h"
 #include "tls.h"
 
-struct xcv_tls {
+struct xcv_tls_ctx {
 	SSL_CTX *ctx;
+};
+
+struct xcv_tls {
+	SSL_CTX *ctx;                /* a reference of its own */
 	SSL *ssl;
 	char alert[64];
 	int alert_code;
@@ -28,8 +32,45 @@ info_cb(const SSL *ssl, int where, int ret)
 	}
 }
 
+/* A client context that leaves the chain to xcv_verify, not to the
+ * handshake. */
+static SSL_CTX *
+client_ctx(void)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx != NULL)
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	return ctx;
+}
+
 int
-xcv_tls_new(struct xcv_tls **out, int fd, const char *sni, const char *alpn)
+xcv_tls_ctx_new(struct xcv_tls_ctx **out)
+{
+	struct xcv_tls_ctx *c = calloc(1, sizeof(*c));
+
+	*out = NULL;
+	if (c == NULL || (c->ctx = client_ctx()) == NULL) {
+		free(c);
+		ERR_clear_error();
+		return xcv_oom();
+	}
+	*out = c;
+	return 0;
+}
+
+void
+xcv_tls_ctx_free(struct xcv_tls_ctx *c)
+{
+	if (c == NULL)
+		return;
+	SSL_CTX_free(c->ctx);
+	free(c);
+}
+
+int
+xcv_tls_new(struct xcv_tls **out, struct xcv_tls_ctx *shared, int fd,
+	const char *sni, const char *alpn)
 {
 	struct xcv_tls *t = calloc(1, sizeof(*t));
 	unsigned char proto[64];
@@ -39,11 +80,12 @@ xcv_tls_new(struct xcv_tls **out, int fd, const char *sni, const char *alpn)
 	*out = NULL;
 	if (t == NULL)
 		return xcv_oom();
-	t->ctx = SSL_CTX_new(TLS_client_method());
+	if (shared != NULL && SSL_CTX_up_ref(shared->ctx))
+		t->ctx = shared->ctx;
+	else if (shared == NULL)
+		t->ctx = client_ctx();
 	ok = t->ctx != NULL;
-	/* The chain is judged by xcv_verify, not during the handshake. */
 	if (ok) {
-		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
 		t->ssl = SSL_new(t->ctx);
 		ok = t->ssl != NULL && SSL_set_fd(t->ssl, fd);
 	}

@@ -6,16 +6,26 @@
 
 struct xcv_tls;
 
+/*
+ * What the connections of one run share: an SSL_CTX (its setup costs far
+ * more than a connection's own state). Freed by whoever made it; the
+ * connections made from it keep what they need.
+ */
+struct xcv_tls_ctx;
+int xcv_tls_ctx_new(struct xcv_tls_ctx **out);
+void xcv_tls_ctx_free(struct xcv_tls_ctx *ctx);
+
 enum { XCV_TLS_DONE = 0, XCV_TLS_WANT_READ = 1, XCV_TLS_WANT_WRITE = 2,
 	XCV_TLS_CLOSED = 3 };
 
 /*
- * A client connection over socket fd. sni may be NULL (not sent for IP
- * addresses); alpn is a protocol name such as "xmpp-client" or NULL.
- * Certificates are not judged here: the chain is captured for xcv_verify.
+ * A client connection over socket fd, from ctx (NULL: a context of its
+ * own). sni may be NULL (not sent for IP addresses); alpn is a protocol
+ * name such as "xmpp-client" or NULL. Certificates are not judged here:
+ * the chain is captured for xcv_verify.
  */
-int xcv_tls_new(struct xcv_tls **out, int fd, const char *sni,
-	const char *alpn);
+int xcv_tls_new(struct xcv_tls **out, struct xcv_tls_ctx *ctx, int fd,
+	const char *sni, const char *alpn);
 void xcv_tls_free(struct xcv_tls *t);
 
 /* XCV_TLS_DONE, _WANT_READ, _WANT_WRITE, or XCV_ECONNECT with a message. */

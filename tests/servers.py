@@ -483,10 +483,28 @@ class Prometheus:
              "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
              "--web.listen-address=%s:%d" % (ip, self.port), "--log.level=warn"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log_file)
-        if not wait_listening(ip, self.port, self.proc, seconds=30):
+        if not wait_listening(ip, self.port, self.proc, seconds=30) or not self.ready():
             log = self.log()
             self.stop()
             raise RuntimeError("prometheus did not start on %s:%d\n%s" % (ip, self.port, log))
+
+    def ready(self, seconds=30.0):
+        """Poll /-/ready (503 while the storage opens) until it says 200."""
+        import urllib.error
+        import urllib.request
+        end = time.monotonic() + seconds
+        for _ in range(int(seconds / 0.1) + 1):
+            try:
+                with urllib.request.urlopen("http://%s:%d/-/ready" % (self.ip, self.port),
+                                            timeout=5) as r:
+                    if r.status == 200:
+                        return True
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > end or self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        return False
 
     def query(self, expr):
         """The instant vector of expr: [(labels, float value)]."""

@@ -91,6 +91,8 @@ struct opts {
 	const char *config;       /* exporter */
 	const char *listen;
 	int max_probes;
+	char **raw_argv;          /* the command's arguments as given to
+				     cli_parse (reordered), NULL-terminated */
 	uint64_t given;           /* bit (id - OPT_DOMAIN): option given */
 };
 

@@ -382,7 +382,8 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 	case OPT_AT:
 		if (strcmp(arg, "now") == 0) {
 			o->at_mode = AT_NOW;
-		} else if (strcmp(arg, "captured") == 0 && cmd == &cmd_replay) {
+		} else if (strcmp(arg, "captured") == 0 &&
+		    strcmp(cmd->name, "replay") == 0) {
 			o->at_mode = AT_CAPTURED;
 		} else if (xcv_time_parse(&o->at, arg) < 0) {
 			return cli_usage_error(cmd, "--at: %s", xcv_error_last());
@@ -494,7 +495,7 @@ cli_parse(struct opts *o, const struct cli_cmd *cmd, int *argc, char ***argv)
 	int c, idx, status;
 
 	*o = (struct opts){ .cmd = cmd, .warn_days = 30, .crit_days = 14,
-		.timeout_s = 10, .max_attempts = 5 };
+		.timeout_s = 10, .max_attempts = 5, .raw_argv = *argv };
 	memset(longopts, 0, sizeof(longopts));
 	/* Every option is known, so that one another command takes is
 	 * named as such rather than as unknown. */

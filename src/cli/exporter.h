@@ -55,6 +55,9 @@ void exp_config_clear(struct exp_config *cfg);
 const struct exp_target *exp_config_find(const struct exp_config *cfg,
 	const char *name);
 
+/* The exporter (exporter_http.c): serves until SIGTERM or SIGINT. */
+int exporter_run(struct opts *o, int argc, char **argv);
+
 /* The library configuration a target's trust options describe. Returns 0,
  * or the library's error code (with xcv_error_last() saying why). */
 int exp_target_config(struct xcv_config **out, const struct exp_target *t,

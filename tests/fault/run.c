@@ -181,6 +181,8 @@ main(int argc, char **argv)
 		char why[512] = "", line[200];
 		rm_tree(fresh);
 		o = run(argc, argv, n);
+		if (getenv("FAULT_PROGRESS") != NULL && n % 500 == 0)
+			fprintf(stderr, "fault_run: %lu of %lu\n", n, max);
 		if (!o.failed && o.status == base.status) {
 			/* This run allocated less than n times: done. */
 			free(o.out);
