@@ -22,6 +22,9 @@
 #include "exporter.h"
 
 
+/* Prometheus' text exposition format. */
+#define EXPOSITION "text/plain; version=0.0.4; charset=utf-8"
+
 /* Seconds Prometheus' scrape timeout leaves for the answer to travel. */
 #define SCRAPE_MARGIN 0.5
 
@@ -339,8 +342,19 @@ probe(struct exporter *x, struct MHD_Connection *c)
 	xcv_monitor_free(m);
 	if (out == NULL)
 		return answer_text(x, c, 500, "out of memory\n");
-	return answer(x, c, 200, "text/plain; version=0.0.4; charset=utf-8",
-		out);
+	return answer(x, c, 200, EXPOSITION, out);
+}
+
+/* Answer with what was written to f, a memory stream over *out. */
+static enum MHD_Result
+answer_stream(struct exporter *x, struct MHD_Connection *c, FILE *f,
+	char **out, const char *type)
+{
+	if (fclose(f) != 0) {
+		free(*out);
+		return answer_text(x, c, 500, "out of memory\n");
+	}
+	return answer(x, c, 200, type, *out);
 }
 
 /* The exporter's own metrics. */
@@ -395,12 +409,7 @@ metrics(struct exporter *x, struct MHD_Connection *c)
 		fprintf(f, "xmppcv_exporter_requests_total{code=\"%u\"} %llu\n",
 			codes[i], (unsigned long long)x->requests[i]);
 	pthread_mutex_unlock(&x->lock);
-	if (fclose(f) != 0) {
-		free(out);
-		return answer_text(x, c, 500, "out of memory\n");
-	}
-	return answer(x, c, 200, "text/plain; version=0.0.4; charset=utf-8",
-		out);
+	return answer_stream(x, c, f, &out, EXPOSITION);
 }
 
 static enum MHD_Result
@@ -424,11 +433,7 @@ index_page(struct exporter *x, struct MHD_Connection *c)
 				fprintf(f, " %s", exp_module_names[m]);
 		fprintf(f, "\n");
 	}
-	if (fclose(f) != 0) {
-		free(out);
-		return answer_text(x, c, 500, "out of memory\n");
-	}
-	return answer(x, c, 200, "text/plain; charset=utf-8", out);
+	return answer_stream(x, c, f, &out, "text/plain; charset=utf-8");
 }
 
 static enum MHD_Result
