@@ -176,9 +176,10 @@ add_ep(struct xcv_scan *s, size_t node, unsigned svc,
 	e->port = p->ports[i] ? p->ports[i] : n->srv_port[i] ? n->srv_port[i] :
 		default_ports[i];
 	/* A closed client or HTTPS port is a failure; s2s and direct TLS
-	 * only when an SRV record says the node offers them. */
+	 * only when an SRV record says the node offers them, or the caller
+	 * named them among the services to scan. */
 	e->required = svc == XCV_SCAN_C2S || svc == XCV_SCAN_HTTPS ||
-		n->srv_port[i] != 0;
+		n->srv_port[i] != 0 || (p->services & svc) != 0;
 	if (n->addrs.n > 0) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&e->where.addr;
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&e->where.addr;

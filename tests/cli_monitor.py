@@ -270,13 +270,14 @@ class Formats(unittest.TestCase, Nodes):
         code, out, _ = self.scan("--format", "nagios", nodes=("cup1",))
         self.assertEqual(code, 0, out)
         # A node where nothing listens: no certificate, unknown (the one
-        # more is its finding, node-unreachable).
+        # more are its closed s2s port, named in --services, and its
+        # finding, node-unreachable).
         code, out, _ = self.scan("--format", "nagios", nodes=("cup1", "cup4"))
         status, _, rest = plugin(out)
         self.assertEqual(code, 3, out)
         self.assertEqual(status, "XMPPCV UNKNOWN - corp.example: 1 of 2 nodes verified; "
                          "cup4.corp.example c2s: closed: cannot connect to "
-                         "127.0.140.4:15222: Connection refused (and 1 more)")
+                         "127.0.140.4:15222: Connection refused (and 2 more)")
 
     # Prometheus: valid under promtool, the values right.
     def test_prometheus_check(self):

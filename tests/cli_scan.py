@@ -222,6 +222,20 @@ class Cluster(unittest.TestCase):
         self.assertEqual({e["service"] for e in eps}, {"c2s", "https"})
         self.assertEqual(len(eps), 12)
 
+    def test_named_services_are_required(self):
+        # cup3 has no s2s port. Named in --services, its closed port is a
+        # failure; left to the default, a note (the SRV test above).
+        pins = ["--resolve", "cup1.corp.example:1:%s1" % self.NET,
+                "--resolve", "cup3.corp.example:1:%s3" % self.NET]
+        code, eps, summary, err, _ = scan_json(*TRUST, *PORTS, *pins, "--timeout", "3",
+                                                "--domain", "corp.example", "--services",
+                                                "c2s,s2s", "cup1.corp.example",
+                                                "cup3.corp.example")
+        e = by(eps, "cup3.corp.example", "s2s")
+        self.assertEqual((e["verdict"], e["required"]), ("closed", True))
+        self.assertTrue(by(eps, "cup1.corp.example", "s2s")["required"])
+        self.assertEqual(code, 1, err)
+
     def test_learned_domains_without_domain(self):
         pins = ["--resolve", "cup1.corp.example:15222:%s1" % self.NET,
                 "--resolve", "cup3.corp.example:15222:%s3" % self.NET]
