@@ -53,6 +53,19 @@ char *xcv_escape(const unsigned char *p, size_t len);
 /* ISO 8601 UTC text for t: "2026-05-01T12:00:00Z". */
 void xcv_time_format(int64_t t, char buf[32]);
 
+/* Seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: certificate
+ * times (RFC 5280 §4.1.2.5) lie between, and so must any time xmppcv
+ * verifies at. */
+#define XCV_TIME_MIN (-62167219200LL)
+#define XCV_TIME_MAX 253402300799LL
+
+/* 0 for a time within XCV_TIME_MIN..XCV_TIME_MAX, else XCV_EINPUT naming
+ * it. */
+int xcv_time_check(int64_t t);
+
+/* a - b, saturated at the ends of int64_t rather than overflowing. */
+int64_t xcv_time_diff(int64_t a, int64_t b);
+
 /* Write all of data to fd, retrying short writes; -1 with errno set. */
 int xcv_write_all(int fd, const void *data, size_t len);
 

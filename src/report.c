@@ -648,7 +648,7 @@ xcv_scan_endpoint_to_json(const struct xcv_scan *s, size_t i)
 		json_object_set_new(o, "sha256", jstr(leaf->sha256));
 		json_object_set_new(o, "not_after", jstr(leaf->not_after));
 		json_object_set_new(o, "days_left", json_integer(
-			(leaf->not_after_time - s->at) / 86400));
+			xcv_time_diff(leaf->not_after_time, s->at) / 86400));
 		json_object_set_new(o, "tls", json_pack("{s:o,s:o,s:o}",
 			"version", jstr(e->tls_version), "cipher", jstr(e->cipher),
 			"http", jstr(e->http)));

@@ -233,9 +233,15 @@ xcv_time_format(int64_t t, char buf[32])
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	/* Four digits for the year, as ISO 8601 writes 0001 to 9999. */
+	if (t < XCV_TIME_MIN || t > XCV_TIME_MAX || gmtime_r(&tt, &tm) == NULL)
 		snprintf(buf, 32, "@%lld", (long long)t);
+	else
+		snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+			(unsigned)(tm.tm_year + 1900) % 10000u,
+			(unsigned)tm.tm_mon % 12u + 1, (unsigned)tm.tm_mday % 32u,
+			(unsigned)tm.tm_hour % 24u, (unsigned)tm.tm_min % 60u,
+			(unsigned)tm.tm_sec % 61u);
 }
 
 static bool
@@ -257,10 +263,25 @@ days_in(int y, int mo)
 	return mo == 2 && leap ? 29 : days[mo - 1];
 }
 
-/* Seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: certificate
- * times (RFC 5280 §4.1.2.5) lie between. */
-#define TIME_MIN (-62167219200LL)
-#define TIME_MAX 253402300799LL
+int
+xcv_time_check(int64_t t)
+{
+	if (t < XCV_TIME_MIN || t > XCV_TIME_MAX)
+		return xcv_set_error(XCV_EINPUT, "invalid time @%lld: a "
+			"verification time lies between the years 0000 and 9999",
+			(long long)t);
+	return 0;
+}
+
+int64_t
+xcv_time_diff(int64_t a, int64_t b)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(a, b, &d))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return d;
+}
 
 int
 xcv_time_parse(int64_t *out, const char *text)
@@ -277,8 +298,8 @@ xcv_time_parse(int64_t *out, const char *text)
 	if (t[0] == '@') {
 		errno = 0;
 		v = strtoll(t + 1, &end, 10);
-		if (errno || end == t + 1 || *end != '\0' || v < TIME_MIN ||
-		    v > TIME_MAX)
+		if (errno || end == t + 1 || *end != '\0' || v < XCV_TIME_MIN ||
+		    v > XCV_TIME_MAX)
 			return xcv_set_error(XCV_EINPUT, "invalid time '%s': "
 				"@SECONDS wants a whole number of seconds between "
 				"the years 0000 and 9999", text);
