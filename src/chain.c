@@ -5,17 +5,19 @@
 #include <openssl/x509v3.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
-#include <pthread.h>
+#include <openssl/provider.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain_internal.h"
 
 /*
- * Parsed intermediates, shared by DER. A fleet's chains repeat a few
+ * Parsed certificates, shared by DER. A fleet's chains repeat a few
  * intermediates; decoding one (its key above all) costs more than
- * verifying a signature, so each distinct one is decoded once per
- * process. Leaves are unique and not kept. Bounded; guarded by a mutex.
+ * verifying a signature, so a cache decodes each distinct one once. The
+ * cache belongs to its caller (one thread at a time) and is bounded: a
+ * slot holds one certificate, and a newcomer replaces it.
  */
 #define CACHE_SLOTS 1024
 
@@ -26,8 +28,128 @@ struct cached {
 	X509 *x;
 };
 
-static struct cached cache[CACHE_SLOTS];
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * An OpenSSL library context of xmppcv's own. Certificates parsed in it
+ * refer to it, so it lives as long as any object holding them: each such
+ * object holds a reference (struct xcv_refs).
+ */
+struct xcv_libctx {
+	OSSL_LIB_CTX *ctx;
+	atomic_int refs;
+};
+
+static void
+libctx_unref(struct xcv_libctx *l)
+{
+	if (l != NULL && atomic_fetch_sub(&l->refs, 1) == 1) {
+		OSSL_LIB_CTX_free(l->ctx);
+		free(l);
+	}
+}
+
+static int
+load_like_default(OSSL_PROVIDER *p, void *ctx)
+{
+	return OSSL_PROVIDER_load(ctx, OSSL_PROVIDER_get0_name(p)) != NULL;
+}
+
+/* A context with the providers (and the FIPS property) of OpenSSL's
+ * default one; NULL when it cannot be had. */
+static struct xcv_libctx *
+libctx_new(void)
+{
+	struct xcv_libctx *l = calloc(1, sizeof(*l));
+
+	if (l == NULL || (l->ctx = OSSL_LIB_CTX_new()) == NULL ||
+	    !OSSL_PROVIDER_do_all(NULL, load_like_default, l->ctx) ||
+	    (EVP_default_properties_is_fips_enabled(NULL) &&
+	    !EVP_default_properties_enable_fips(l->ctx, 1))) {
+		if (l)
+			OSSL_LIB_CTX_free(l->ctx);
+		free(l);
+		ERR_clear_error();
+		return NULL;
+	}
+	atomic_init(&l->refs, 1);
+	return l;
+}
+
+int
+xcv_refs_add(struct xcv_refs *dst, const struct xcv_refs *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		struct xcv_libctx **v;
+		bool have = false;
+		for (size_t k = 0; k < dst->n && !have; k++)
+			have = dst->v[k] == src->v[i];
+		if (have)
+			continue;
+		if ((v = realloc(dst->v, (dst->n + 1) * sizeof(*v))) == NULL)
+			return xcv_oom();
+		dst->v = v;
+		atomic_fetch_add(&src->v[i]->refs, 1);
+		v[dst->n++] = src->v[i];
+	}
+	return 0;
+}
+
+void
+xcv_refs_clear(struct xcv_refs *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		libctx_unref(r->v[i]);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+struct xcv_chain_cache {
+	struct xcv_refs lib;          /* its own context, if it has one */
+	struct cached slot[CACHE_SLOTS];
+};
+
+struct xcv_chain_cache *
+xcv_chain_cache_new(bool own_context)
+{
+	struct xcv_chain_cache *cache = calloc(1, sizeof(*cache));
+	struct xcv_libctx *l;
+
+	if (cache == NULL || !own_context)
+		return cache;
+	/* Without a context of its own, it parses in the default one. */
+	if ((l = libctx_new()) != NULL) {
+		cache->lib.v = malloc(sizeof(*cache->lib.v));
+		if (cache->lib.v == NULL) {
+			libctx_unref(l);
+			free(cache);
+			return NULL;
+		}
+		cache->lib.v[0] = l;
+		cache->lib.n = 1;
+	}
+	return cache;
+}
+
+void
+xcv_chain_cache_free(struct xcv_chain_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		X509_free(cache->slot[i].x);
+		free(cache->slot[i].der);
+	}
+	xcv_refs_clear(&cache->lib);
+	free(cache);
+}
+
+/* A certificate to parse into: in the cache's context, if it has one. */
+static X509 *
+new_cert(const struct xcv_chain_cache *cache)
+{
+	return X509_new_ex(cache && cache->lib.n ? cache->lib.v[0]->ctx : NULL,
+		NULL);
+}
 
 static uint64_t
 fnv1a(const unsigned char *p, long len)
@@ -41,23 +163,22 @@ fnv1a(const unsigned char *p, long len)
 
 /* A new reference to the cached certificate for der, or NULL. */
 static X509 *
-cache_get(const unsigned char *der, long len, uint64_t h)
+cache_get(struct xcv_chain_cache *cache, const unsigned char *der, long len,
+	uint64_t h)
 {
-	X509 *x = NULL;
-	struct cached *c = &cache[h % CACHE_SLOTS];
+	struct cached *c = &cache->slot[h % CACHE_SLOTS];
 
-	pthread_mutex_lock(&cache_lock);
 	if (c->x && c->hash == h && c->len == len && memcmp(c->der, der,
 	    (size_t)len) == 0 && X509_up_ref(c->x))
-		x = c->x;
-	pthread_mutex_unlock(&cache_lock);
-	return x;
+		return c->x;
+	return NULL;
 }
 
 static void
-cache_put(const unsigned char *der, long len, uint64_t h, X509 *x)
+cache_put(struct xcv_chain_cache *cache, const unsigned char *der, long len,
+	uint64_t h, X509 *x)
 {
-	struct cached *c = &cache[h % CACHE_SLOTS];
+	struct cached *c = &cache->slot[h % CACHE_SLOTS];
 	unsigned char *copy = malloc((size_t)len);
 
 	if (copy == NULL || !X509_up_ref(x)) {
@@ -65,15 +186,12 @@ cache_put(const unsigned char *der, long len, uint64_t h, X509 *x)
 		return;
 	}
 	memcpy(copy, der, (size_t)len);
-	pthread_mutex_lock(&cache_lock);
-	/* A slot holds one certificate; a newcomer replaces the old one. */
 	X509_free(c->x);
 	free(c->der);
 	c->der = copy;
 	c->len = len;
 	c->hash = h;
 	c->x = x;
-	pthread_mutex_unlock(&cache_lock);
 }
 
 struct xcv_chain *
@@ -98,6 +216,7 @@ xcv_chain_free(struct xcv_chain *c)
 		return;
 	sk_X509_pop_free(c->certs, X509_free);
 	xcv_strv_clear(&c->notes);
+	xcv_refs_clear(&c->libs);
 	free(c);
 }
 
@@ -147,6 +266,8 @@ push_cert(struct xcv_chain *c, X509 *x, const char *name)
 int
 xcv_chain_append(struct xcv_chain *dst, const struct xcv_chain *src)
 {
+	if (xcv_refs_add(&dst->libs, &src->libs) < 0)
+		return XCV_ENOMEM;
 	for (int i = 0; i < sk_X509_num(src->certs); i++) {
 		X509 *x = sk_X509_value(src->certs, i);
 		if (!X509_up_ref(x))
@@ -179,20 +300,32 @@ is_cert_block(const char *type)
 		strcmp(type, "TRUSTED CERTIFICATE") == 0;
 }
 
-/* One CERTIFICATE block's DER: parsed once per process if it is an
- * intermediate (shared across chains), else parsed here. */
+/* Where a chain's certificates may come from: a cache (NULL: none), for
+ * every certificate or every one but the first (a server's own, which
+ * chains do not share). */
+struct source {
+	struct xcv_chain_cache *cache;
+	bool cache_first;
+};
+
+/* One CERTIFICATE block's DER: taken from the cache or parsed (and then
+ * cached) when the source has one and the block may be shared, else
+ * parsed here. */
 static int
 add_pem_cert(struct xcv_chain *c, const unsigned char *der, long dlen,
-	bool trusted, const char *name)
+	bool trusted, const char *name, const struct source *src)
 {
-	bool shared = !trusted && sk_X509_num(c->certs) > 0;
+	bool shared = src->cache && !trusted &&
+		(src->cache_first || sk_X509_num(c->certs) > 0);
 	uint64_t h = shared ? fnv1a(der, dlen) : 0;
 	const unsigned char *p = der;
-	X509 *x = shared ? cache_get(der, dlen, h) : NULL;
+	X509 *x = shared ? cache_get(src->cache, der, dlen, h) : NULL;
 
 	if (x != NULL)
 		return push_cert(c, x, name);
-	x = trusted ? d2i_X509_AUX(NULL, &p, dlen) : d2i_X509(NULL, &p, dlen);
+	if ((x = new_cert(src->cache)) == NULL)
+		return xcv_oom();
+	x = trusted ? d2i_X509_AUX(&x, &p, dlen) : d2i_X509(&x, &p, dlen);
 	if (x == NULL)
 		return xcv_set_error(XCV_EINPUT, "%s: certificate %d does not "
 			"parse as X.509 (%s)", name, sk_X509_num(c->certs) + 1,
@@ -204,13 +337,13 @@ add_pem_cert(struct xcv_chain *c, const unsigned char *der, long dlen,
 			sk_X509_num(c->certs) + 1, dlen - (long)(p - der));
 	}
 	if (shared)
-		cache_put(der, dlen, h, x);
+		cache_put(src->cache, der, dlen, h, x);
 	return push_cert(c, x, name);
 }
 
 static int
 load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
-	const char *name)
+	const char *name, const struct source *src)
 {
 	BIO *bio = BIO_new_mem_buf(data, (int)len);
 	int rc = 0;
@@ -241,7 +374,7 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 				"; keep private keys out of chain files" : "");
 		} else {
 			rc = add_pem_cert(c, der, dlen, strcmp(type,
-				"TRUSTED CERTIFICATE") == 0, name);
+				"TRUSTED CERTIFICATE") == 0, name, src);
 		}
 		OPENSSL_free(type);
 		OPENSSL_free(header);
@@ -259,7 +392,7 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 
 static int
 load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
-	const char *name)
+	const char *name, const struct source *src)
 {
 	const unsigned char *p = data, *q = data;
 	long olen = 0;
@@ -267,7 +400,9 @@ load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
 	X509 *x;
 
 	ERR_clear_error();
-	x = d2i_X509(NULL, &p, (long)len);
+	if ((x = new_cert(src->cache)) == NULL)
+		return xcv_oom();
+	x = d2i_X509(&x, &p, (long)len);
 	if (x != NULL) {
 		if (p != data + len) {
 			X509_free(x);
@@ -295,9 +430,10 @@ load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
 }
 
 int
-xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
-	const char *name)
+xcv_chain_parse(struct xcv_chain **out, const void *data, size_t len,
+	const char *name, struct xcv_chain_cache *cache, bool cache_first)
 {
+	const struct source src = { cache, cache_first };
 	struct xcv_chain *c;
 	int rc;
 
@@ -311,10 +447,13 @@ xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
 	c = xcv_chain_new();
 	if (c == NULL)
 		return xcv_oom();
-	if (memmem(data, len, "-----BEGIN", 10) != NULL)
-		rc = load_pem(c, data, len, name);
+	/* Its certificates keep the cache's context alive. */
+	if (cache != NULL && xcv_refs_add(&c->libs, &cache->lib) < 0)
+		rc = XCV_ENOMEM;
+	else if (memmem(data, len, "-----BEGIN", 10) != NULL)
+		rc = load_pem(c, data, len, name, &src);
 	else
-		rc = load_der(c, data, len, name);
+		rc = load_der(c, data, len, name, &src);
 	if (rc < 0) {
 		xcv_chain_free(c);
 		return rc;
@@ -324,7 +463,22 @@ xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
 }
 
 int
-xcv_chain_load_file(struct xcv_chain **out, const char *path)
+xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
+	const char *name)
+{
+	return xcv_chain_parse(out, data, len, name, NULL, false);
+}
+
+int
+xcv_chain_load_mem_cached(struct xcv_chain **out, const void *data,
+	size_t len, const char *name, struct xcv_chain_cache *cache)
+{
+	return xcv_chain_parse(out, data, len, name, cache, false);
+}
+
+int
+xcv_chain_load_file_cached(struct xcv_chain **out, const char *path,
+	struct xcv_chain_cache *cache)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -333,9 +487,15 @@ xcv_chain_load_file(struct xcv_chain **out, const char *path)
 	*out = NULL;
 	rc = xcv_read_file(&data, &len, path, XCV_MAX_FILE);
 	if (rc == 0)
-		rc = xcv_chain_load_mem(out, data, len, path);
+		rc = xcv_chain_parse(out, data, len, path, cache, false);
 	free(data);
 	return rc;
+}
+
+int
+xcv_chain_load_file(struct xcv_chain **out, const char *path)
+{
+	return xcv_chain_load_file_cached(out, path, NULL);
 }
 
 void
