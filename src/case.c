@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chain_internal.h"
 #include "report.h"
 #include "xmppcv/case.h"
 
@@ -204,32 +205,33 @@ jstr_dup(json_t *o, const char *key)
 	return json_is_string(v) ? xcv_strdup(json_string_value(v)) : NULL;
 }
 
-int
-xcv_case_load(struct xcv_case **out, const char *dir)
+/* A string, null or absent. */
+static bool
+jstr_or_null(json_t *o, const char *key)
 {
-	struct xcv_case *c = calloc(1, sizeof(*c));
-	char *path = NULL, *captured = NULL;
-	json_t *o = NULL, *v;
+	json_t *v = json_object_get(o, key);
+
+	return v == NULL || json_is_null(v) || json_is_string(v);
+}
+
+/* What case.json says, into c; XCV_EINPUT naming what is wrong. */
+static int
+parse_json(struct xcv_case *c, const char *name, const void *data,
+	size_t len)
+{
+	static const char *const optional[] = { "matched_field",
+		"matched_value", "error", "name" };
+	char *captured = NULL;
+	json_t *o, *v;
 	json_error_t err;
 	enum xcv_service svc;
 	enum xcv_policy pol;
 	int rc = XCV_EINPUT;
 
-	*out = NULL;
-	if (c == NULL)
-		return xcv_oom();
-	c->dir = xcv_strdup(dir);
-	path = xcv_asprintf("%s/case.json", dir);
-	if (c->dir == NULL || path == NULL) {
-		rc = xcv_oom();
-		goto out;
-	}
-	o = json_load_file(path, 0, &err);
-	if (o == NULL) {
-		xcv_set_error(XCV_EINPUT, "%s: cannot read: %s (line %d)", path,
-			err.text, err.line);
-		goto out;
-	}
+	o = json_loadb(data, len, 0, &err);
+	if (o == NULL)
+		return xcv_set_error(XCV_EINPUT, "%s/case.json: cannot read: %s "
+			"(line %d)", name, err.text, err.line);
 	v = json_object_get(o, "verdict");
 	c->domain = jstr_dup(o, "domain");
 	c->service = jstr_dup(o, "service");
@@ -241,12 +243,24 @@ xcv_case_load(struct xcv_case **out, const char *dir)
 	    c->policy == NULL || captured == NULL ||
 	    xcv_service_parse(&svc, c->service) < 0 ||
 	    xcv_policy_parse(&pol, c->policy) < 0 ||
-	    xcv_time_parse(&c->captured, captured) < 0 ||
 	    !json_is_boolean(json_object_get(v, "ok")) ||
 	    !json_is_boolean(json_object_get(v, "chain_trusted"))) {
-		xcv_set_error(XCV_EINPUT, "%s: not an %s case file (a field is "
-			"missing or wrong)", path, CASE_FORMAT);
+		xcv_set_error(XCV_EINPUT, "%s/case.json: not an %s case file (a "
+			"field is missing or wrong)", name, CASE_FORMAT);
 		goto out;
+	}
+	/* Refused, not clamped: an out-of-range time would make every
+	 * certificate look damaged and every verdict look changed. */
+	if (xcv_time_parse(&c->captured, captured) < 0) {
+		xcv_wrap_error(XCV_EINPUT, "%s/case.json: captured", name);
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
+		if (!jstr_or_null(v, optional[i])) {
+			xcv_set_error(XCV_EINPUT, "%s/case.json: verdict.%s is "
+				"neither a string nor null", name, optional[i]);
+			goto out;
+		}
 	}
 	c->system_ca = !json_is_false(json_object_get(o, "system_ca"));
 	c->strict = json_is_true(json_object_get(o, "strict"));
@@ -256,17 +270,60 @@ xcv_case_load(struct xcv_case **out, const char *dir)
 	c->field = jstr_dup(v, "matched_field");
 	c->value = jstr_dup(v, "matched_value");
 	c->error = jstr_dup(v, "error");
+	/* A match is recorded as its field and its value, or not at all. */
+	if ((c->field == NULL) != (c->value == NULL)) {
+		xcv_set_error(XCV_EINPUT, "%s/case.json: verdict.%s is recorded "
+			"without verdict.%s", name, c->field ? "matched_field" :
+			"matched_value", c->field ? "matched_value" :
+			"matched_field");
+		goto out;
+	}
 	c->recorded = xcv_summary_text(c->ok, c->trusted, c->field, c->value,
 		c->error);
-	free(path);
-	path = xcv_asprintf("%s/chain.pem", dir);
-	if (path == NULL || xcv_chain_load_file(&c->chain, path) < 0)
+	if (c->recorded == NULL) {
+		rc = xcv_oom();
 		goto out;
-	free(path);
-	path = xcv_asprintf("%s/anchors.pem", dir);
-	if (path == NULL)
+	}
+	rc = 0;
+out:
+	json_decref(o);
+	free(captured);
+	return rc;
+}
+
+int
+xcv_case_load_mem(struct xcv_case **out, const struct xcv_case_files *f,
+	struct xcv_chain_cache *cache)
+{
+	struct xcv_case *c = calloc(1, sizeof(*c));
+	const char *name = f->name ? f->name : "case";
+	char *part = NULL;
+	int rc;
+
+	*out = NULL;
+	if (c == NULL)
+		return xcv_oom();
+	if ((c->dir = xcv_strdup(name)) == NULL) {
+		rc = xcv_oom();
 		goto out;
-	if (access(path, F_OK) == 0 && xcv_chain_load_file(&c->anchors, path) < 0)
+	}
+	if ((rc = parse_json(c, name, f->json, f->json_len)) < 0)
+		goto out;
+	if ((part = xcv_asprintf("%s/chain.pem", name)) == NULL) {
+		rc = xcv_oom();
+		goto out;
+	}
+	if ((rc = xcv_chain_parse(&c->chain, f->chain, f->chain_len, part,
+	    cache, false)) < 0)
+		goto out;
+	free(part);
+	if ((part = xcv_asprintf("%s/anchors.pem", name)) == NULL) {
+		rc = xcv_oom();
+		goto out;
+	}
+	/* Cases share anchors: every one of them comes through the cache. */
+	if (f->anchors != NULL && (rc = xcv_chain_parse(&c->anchors,
+	    f->anchors, f->anchors_len, part, cache, true)) < 0)
 		goto out;
 	/* Cases with the same service, policy and anchors share a
 	 * configuration when replayed. */
@@ -281,21 +338,67 @@ xcv_case_load(struct xcv_case **out, const char *dir)
 		free(c->key);
 		c->key = k;
 	}
-	if (c->key == NULL) {
-		rc = xcv_oom();
-		goto out;
-	}
-	rc = 0;
+	rc = c->key ? 0 : xcv_oom();
 out:
-	json_decref(o);
-	free(path);
-	free(captured);
+	free(part);
 	if (rc < 0) {
 		xcv_case_free(c);
 		return rc;
 	}
 	*out = c;
 	return 0;
+}
+
+/* Read dir/name whole; *data NULL when it does not exist and may not
+ * (anchors.pem). */
+static int
+read_part(unsigned char **data, size_t *len, const char *dir,
+	const char *name, bool optional)
+{
+	char *path = xcv_asprintf("%s/%s", dir, name);
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	if (path == NULL)
+		return xcv_oom();
+	if (optional && access(path, F_OK) < 0 && errno == ENOENT)
+		rc = 0;
+	else
+		rc = xcv_read_file(data, len, path, XCV_MAX_FILE);
+	free(path);
+	return rc;
+}
+
+int
+xcv_case_load_cached(struct xcv_case **out, const char *dir,
+	struct xcv_chain_cache *cache)
+{
+	unsigned char *json = NULL, *chain = NULL, *anchors = NULL;
+	struct xcv_case_files f = { .name = dir };
+	int rc;
+
+	*out = NULL;
+	if ((rc = read_part(&json, &f.json_len, dir, "case.json", false)) < 0 ||
+	    (rc = read_part(&chain, &f.chain_len, dir, "chain.pem", false)) < 0 ||
+	    (rc = read_part(&anchors, &f.anchors_len, dir, "anchors.pem",
+	    true)) < 0)
+		goto out;
+	f.json = json;
+	f.chain = chain;
+	f.anchors = anchors;
+	rc = xcv_case_load_mem(out, &f, cache);
+out:
+	free(json);
+	free(chain);
+	free(anchors);
+	return rc;
+}
+
+int
+xcv_case_load(struct xcv_case **out, const char *dir)
+{
+	return xcv_case_load_cached(out, dir, NULL);
 }
 
 const struct xcv_chain *
