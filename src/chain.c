@@ -6,6 +6,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/provider.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,27 @@ xcv_refs_clear(struct xcv_refs *r)
 	r->n = 0;
 }
 
+/*
+ * OpenSSL 3.0 fills its table of algorithm names on first use, and a
+ * thread that looks a name up meanwhile can find it missing: two missing
+ * names compare equal, and X509_digest() then takes SHA-256 for SHA-1 and
+ * answers with 20 bytes. Filled once, here, before any thread of ours
+ * asks.
+ */
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void
+fill_names(void)
+{
+	(void)EVP_MD_is_a(EVP_sha256(), SN_sha1);
+}
+
+void
+xcv_openssl_prepare(void)
+{
+	pthread_once(&names_once, fill_names);
+}
+
 struct xcv_chain_cache {
 	struct xcv_refs lib;          /* its own context, if it has one */
 	struct cached slot[CACHE_SLOTS];
@@ -114,6 +136,7 @@ xcv_chain_cache_new(bool own_context)
 	struct xcv_chain_cache *cache = calloc(1, sizeof(*cache));
 	struct xcv_libctx *l;
 
+	xcv_openssl_prepare();
 	if (cache == NULL || !own_context)
 		return cache;
 	/* Without a context of its own, it parses in the default one. */

@@ -29,6 +29,9 @@ struct xcv_chain {
 	struct xcv_refs libs;
 };
 
+/* Make OpenSSL's shared tables safe for threads to read (once). */
+void xcv_openssl_prepare(void);
+
 /* Parse a chain (PEM or DER) from memory, name in messages. Certificates
  * come through cache when it is not NULL: every one but the first, or
  * every one too when cache_first (a file of anchors). */

@@ -13,6 +13,7 @@ xcv_config_new(void)
 {
 	struct xcv_config *cfg = calloc(1, sizeof(*cfg));
 
+	xcv_openssl_prepare();
 	if (cfg == NULL)
 		return NULL;
 	cfg->system_ca = true;
