@@ -368,12 +368,13 @@ char *
 xcv_summary_text(bool ok, bool trusted, const char *field, const char *value,
 	const char *error)
 {
+	/* Never a NULL for %s: "?" for what a match lacks. */
 	if (ok)
 		return xcv_asprintf("ok via %s %s", field ? field : "?",
 			value ? value : "?");
 	return xcv_asprintf("not ok: %s%s%s%s, %s%s%s",
-		field ? "matched via " : "mismatch",
-		field ? field : "", field ? " " : "", field && value ? value : "",
+		field ? "matched via " : "mismatch", field ? field : "",
+		field ? " " : "", field ? (value ? value : "?") : "",
 		trusted ? "chain trusted" : "chain untrusted",
 		!trusted && error ? ": " : "", !trusted && error ? error : "");
 }
