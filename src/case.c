@@ -349,10 +349,10 @@ out:
 	return 0;
 }
 
-/* Read dir/name whole; *data NULL when it does not exist and may not
- * (anchors.pem). */
+/* Read name in the case directory (dirfd, named dir) whole; *data NULL
+ * when it does not exist and need not (anchors.pem). */
 static int
-read_part(unsigned char **data, size_t *len, const char *dir,
+read_part(unsigned char **data, size_t *len, int dirfd, const char *dir,
 	const char *name, bool optional)
 {
 	char *path = xcv_asprintf("%s/%s", dir, name);
@@ -362,10 +362,11 @@ read_part(unsigned char **data, size_t *len, const char *dir,
 	*len = 0;
 	if (path == NULL)
 		return xcv_oom();
-	if (optional && access(path, F_OK) < 0 && errno == ENOENT)
+	errno = 0;
+	rc = xcv_read_file_at(data, len, dirfd, dirfd == AT_FDCWD ? path : name,
+		path, XCV_MAX_FILE);
+	if (rc < 0 && optional && errno == ENOENT)
 		rc = 0;
-	else
-		rc = xcv_read_file(data, len, path, XCV_MAX_FILE);
 	free(path);
 	return rc;
 }
@@ -376,12 +377,17 @@ xcv_case_load_cached(struct xcv_case **out, const char *dir,
 {
 	unsigned char *json = NULL, *chain = NULL, *anchors = NULL;
 	struct xcv_case_files f = { .name = dir };
-	int rc;
+	/* Each file by its name in the directory: one walk of the path. */
+	int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), rc;
 
 	*out = NULL;
-	if ((rc = read_part(&json, &f.json_len, dir, "case.json", false)) < 0 ||
-	    (rc = read_part(&chain, &f.chain_len, dir, "chain.pem", false)) < 0 ||
-	    (rc = read_part(&anchors, &f.anchors_len, dir, "anchors.pem",
+	if (dirfd < 0)
+		dirfd = AT_FDCWD;
+	if ((rc = read_part(&json, &f.json_len, dirfd, dir, "case.json",
+	    false)) < 0 ||
+	    (rc = read_part(&chain, &f.chain_len, dirfd, dir, "chain.pem",
+	    false)) < 0 ||
+	    (rc = read_part(&anchors, &f.anchors_len, dirfd, dir, "anchors.pem",
 	    true)) < 0)
 		goto out;
 	f.json = json;
@@ -389,6 +395,8 @@ xcv_case_load_cached(struct xcv_case **out, const char *dir,
 	f.anchors = anchors;
 	rc = xcv_case_load_mem(out, &f, cache);
 out:
+	if (dirfd != AT_FDCWD)
+		close(dirfd);
 	free(json);
 	free(chain);
 	free(anchors);

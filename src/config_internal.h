@@ -23,6 +23,7 @@ struct xcv_config {
 	struct xcv_verified {
 		STACK_OF(X509) *sent;    /* after the leaf: the intermediate first */
 		STACK_OF(X509) *above;   /* issuers above it, up to the anchor */
+		int64_t from, until;     /* when all of them are valid */
 	} *verified;
 	size_t n_verified;
 	bool no_verified_cache;      /* tests: always verify in full */

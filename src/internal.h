@@ -72,5 +72,9 @@ int xcv_write_all(int fd, const void *data, size_t len);
 /* Read a whole file (at most limit bytes). XCV_EINPUT with a message. */
 int xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
 	size_t limit);
+/* The same for name under the directory dirfd (or AT_FDCWD); messages
+ * say path. When the file cannot be opened, errno says why. */
+int xcv_read_file_at(unsigned char **out, size_t *outlen, int dirfd,
+	const char *name, const char *path, size_t limit);
 
 #endif

@@ -1,5 +1,7 @@
 /* Errors, strings and time helpers used by every module. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,54 +355,72 @@ out:
 }
 
 int
-xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
-	size_t limit)
+xcv_read_file_at(unsigned char **out, size_t *outlen, int dirfd,
+	const char *name, const char *path, size_t limit)
 {
-	FILE *f = NULL;
+	unsigned char *buf = NULL, *nb;
 	struct stat st;
-	unsigned char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int rc = XCV_EINPUT;
+	size_t len = 0, cap;
+	int fd, rc = XCV_EINPUT;
 
 	*out = NULL;
 	*outlen = 0;
-	f = fopen(path, "rb");
-	if (f == NULL) {
+	if (path == NULL)
+		path = name;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		xcv_set_error(XCV_EINPUT, "%s: cannot read: %s", path,
+			strerror(e));
+		errno = e;
+		return XCV_EINPUT;
+	}
+	if (fstat(fd, &st) < 0) {
 		xcv_set_error(XCV_EINPUT, "%s: cannot read: %s", path,
 			strerror(errno));
 		goto out;
 	}
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode)) {
 		xcv_set_error(XCV_EINPUT, "%s: is a directory, not a file", path);
 		goto out;
 	}
+	/* Its size, as the file says, and one byte more: a file that says
+	 * nothing (a pipe, /proc) grows the buffer as it comes. */
+	cap = S_ISREG(st.st_mode) && st.st_size > 0 &&
+		(uintmax_t)st.st_size <= limit ? (size_t)st.st_size + 1 : 16384;
 	for (;;) {
-		size_t got;
+		ssize_t got;
 		if (len == cap) {
-			unsigned char *nb;
-			cap = cap ? cap * 2 : 16384;
-			nb = realloc(buf, cap + 1);
-			if (nb == NULL) {
+			cap *= 2;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
 				rc = xcv_oom();
 				goto out;
 			}
 			buf = nb;
+		} else if (buf == NULL && (buf = malloc(cap + 1)) == NULL) {
+			rc = xcv_oom();
+			goto out;
 		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
+		got = read(fd, buf + len, cap - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			xcv_set_error(XCV_EINPUT, "%s: read error: %s", path,
+				strerror(errno));
+			goto out;
+		}
+		len += (size_t)got;
 		if (len > limit) {
 			xcv_set_error(XCV_EINPUT,
 				"%s: too large (over %zu bytes) for a certificate file",
 				path, limit);
 			goto out;
 		}
-		if (got == 0)
+		/* A regular file ends where its size said when it was
+		 * opened. */
+		if (got == 0 || (S_ISREG(st.st_mode) && st.st_size > 0 &&
+		    len >= (size_t)st.st_size))
 			break;
-	}
-	if (ferror(f)) {
-		xcv_set_error(XCV_EINPUT, "%s: read error: %s", path,
-			strerror(errno));
-		goto out;
 	}
 	buf[len] = '\0';
 	*out = buf;
@@ -409,9 +429,15 @@ xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
 	rc = 0;
 out:
 	free(buf);
-	if (f)
-		fclose(f);
+	close(fd);
 	return rc;
+}
+
+int
+xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
+	size_t limit)
+{
+	return xcv_read_file_at(out, outlen, AT_FDCWD, path, path, limit);
 }
 
 int

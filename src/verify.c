@@ -170,6 +170,41 @@ constrains_below(X509 *x)
 		X509_get_ext_by_NID(x, NID_inhibit_any_policy, -1) >= 0;
 }
 
+/* Seconds of t into *out; false if t does not parse. */
+static bool
+seconds(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+		return false;
+	*out = (int64_t)timegm(&tm);
+	return true;
+}
+
+/*
+ * When every certificate of sk is valid: from *from until before *until,
+ * as OpenSSL judges a time (valid at t when notBefore <= t < notAfter).
+ * false if a time does not parse.
+ */
+static bool
+validity(STACK_OF(X509) *sk, int64_t *from, int64_t *until)
+{
+	*from = INT64_MIN;
+	*until = INT64_MAX;
+	for (int i = 0; i < sk_X509_num(sk); i++) {
+		int64_t nb, na;
+		if (!seconds(X509_get0_notBefore(sk_X509_value(sk, i)), &nb) ||
+		    !seconds(X509_get0_notAfter(sk_X509_value(sk, i)), &na))
+			return false;
+		if (nb > *from)
+			*from = nb;
+		if (na < *until)
+			*until = na;
+	}
+	return true;
+}
+
 /* Were the certificates sent after the chain's leaf exactly sent? */
 static bool
 same_sent(STACK_OF(X509) *sent, const struct xcv_chain *chain)
@@ -258,9 +293,15 @@ remember(struct xcv_config *cfg, X509_STORE_CTX *ctx,
 		cfg->verified = v;
 	if (above == NULL || v == NULL)
 		goto out;
-	for (int i = 2; i < n; i++)
+	/* Everything above the leaf: its validity is all that is left to
+	 * check another time. */
+	for (int i = 1; i < n; i++)
 		if (sk_X509_push(above, sk_X509_value(built, i)) <= 0)
 			goto out;
+	if (!validity(above, &v[cfg->n_verified].from,
+	    &v[cfg->n_verified].until))
+		goto out;
+	(void)sk_X509_shift(above);
 	v[cfg->n_verified].sent = X509_chain_up_ref(sent);
 	v[cfg->n_verified].above = X509_chain_up_ref(above);
 	if (v[cfg->n_verified].sent == NULL || v[cfg->n_verified].above == NULL) {
@@ -274,14 +315,6 @@ out:
 	sk_X509_free(above);
 }
 
-static bool
-valid_at(X509 *x, int64_t at)
-{
-	time_t t = (time_t)at;
-
-	return X509_cmp_time(X509_get0_notBefore(x), &t) < 0 &&
-		X509_cmp_time(X509_get0_notAfter(x), &t) > 0;
-}
 
 static void
 clear_errors(struct xcv_result *res)
@@ -322,11 +355,8 @@ check_known(struct xcv_result *res, struct xcv_config *cfg,
 	if (known == NULL)
 		return 0;
 	inter = sk_X509_value(known->sent, 0);
-	if (!valid_at(inter, res->at))
+	if (res->at < known->from || res->at >= known->until)
 		return 0;
-	for (int i = 0; i < sk_X509_num(known->above); i++)
-		if (!valid_at(sk_X509_value(known->above, i), res->at))
-			return 0;
 	if (cfg->empty == NULL && (cfg->empty = X509_STORE_new()) == NULL)
 		return 0;
 	ctx = X509_STORE_CTX_new();

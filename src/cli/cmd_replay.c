@@ -1,8 +1,10 @@
 /* xmppcv replay: verify captured cases again and compare the verdicts. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -26,48 +28,77 @@ struct paths {
 	size_t n;
 };
 
-/* Case directories under dir (dir itself if it is one), sorted. */
+static int
+add_case(struct paths *out, char *dir)
+{
+	char **v = realloc(out->v, (out->n + 1) * sizeof(*v));
+
+	if (v == NULL) {
+		free(dir);
+		return XCV_ENOMEM;
+	}
+	out->v = v;
+	v[out->n++] = dir;
+	return 0;
+}
+
+/*
+ * Case directories under dir (dir itself if it is one), sorted, at most
+ * 16 levels down. Each subdirectory is looked at from its parent's file
+ * descriptor, and only through a stat() when the directory entry does not
+ * say what it is: finding cases is the part of replay that no thread
+ * shares.
+ */
 static int
 find_cases(struct paths *out, const char *dir, int depth)
 {
 	struct dirent **names = NULL;
 	struct stat st;
-	char *probe;
-	int n, rc = 0;
+	char *path;
+	int n, fd, rc = 0;
 
 	if (depth > 16)
 		return 0;
-	if ((probe = malloc(strlen(dir) + 12)) == NULL)
+	if ((path = malloc(strlen(dir) + 12)) == NULL)
 		return XCV_ENOMEM;
-	sprintf(probe, "%s/case.json", dir);
-	if (stat(probe, &st) == 0) {
-		char **v = realloc(out->v, (out->n + 1) * sizeof(*v));
-		free(probe);
-		if (v == NULL)
-			return XCV_ENOMEM;
-		out->v = v;
-		if ((v[out->n] = strdup(dir)) == NULL)
-			return XCV_ENOMEM;
-		out->n++;
-		return 0;
+	sprintf(path, "%s/case.json", dir);
+	if (stat(path, &st) == 0) {
+		free(path);
+		return (path = strdup(dir)) ? add_case(out, path) : XCV_ENOMEM;
 	}
-	free(probe);
-	n = scandir(dir, &names, NULL, alphasort);
+	free(path);
+	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	n = fd < 0 ? -1 : scandir(dir, &names, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
-		char *sub = NULL;
-		if (rc == 0 && names[i]->d_name[0] != '.') {
-			sub = malloc(strlen(dir) + strlen(names[i]->d_name) + 2);
-			if (sub == NULL)
-				rc = XCV_ENOMEM;
-			else
-				sprintf(sub, "%s/%s", dir, names[i]->d_name);
+		const struct dirent *e = names[i];
+		char probe[sizeof(e->d_name) + 12];
+		bool is_dir = e->d_type == DT_DIR;
+		if (rc < 0 || e->d_name[0] == '.')
+			goto next;
+		if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK)
+			is_dir = fstatat(fd, e->d_name, &st, 0) == 0 &&
+				S_ISDIR(st.st_mode);
+		if (!is_dir)
+			goto next;
+		path = malloc(strlen(dir) + strlen(e->d_name) + 2);
+		if (path == NULL) {
+			rc = XCV_ENOMEM;
+			goto next;
 		}
-		if (sub && stat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rc = find_cases(out, sub, depth + 1);
-		free(sub);
+		sprintf(path, "%s/%s", dir, e->d_name);
+		snprintf(probe, sizeof(probe), "%s/case.json", e->d_name);
+		if (depth + 1 <= 16 && fstatat(fd, probe, &st, 0) == 0)
+			rc = add_case(out, path);
+		else {
+			rc = find_cases(out, path, depth + 1);
+			free(path);
+		}
+next:
 		free(names[i]);
 	}
 	free(names);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
