@@ -383,7 +383,8 @@ deliver(void *arg, size_t i, void *result)
 	if (d == NULL) {
 		if (cli_oom() > run->status)
 			run->status = EXIT_INTERNAL;
-		return run->stopped = true;
+		run->stopped = true;
+		return true;
 	}
 	for (size_t k = 0; d->key && k < run->seen.n && !seen; k++)
 		seen = strcmp(run->seen.v[k].key, d->key) == 0;
@@ -392,24 +393,24 @@ deliver(void *arg, size_t i, void *result)
 		if (run->tmpl == NULL) {
 			if (run->tmpl_status > run->status)
 				run->status = run->tmpl_status;
-			replayed_free(d);
-			return run->stopped = true;
-		}
-		if (d->configured) {
+			run->stopped = true;
+		} else if (d->configured) {
 			struct slot *v = realloc(run->seen.v, (run->seen.n + 1) *
 				sizeof(*v));
 			if (v == NULL) {
-				replayed_free(d);
 				run->status = cli_oom();
-				return run->stopped = true;
+				run->stopped = true;
+			} else {
+				run->seen.v = v;
+				v[run->seen.n++] = (struct slot){ d->key, NULL };
+				d->key = NULL;
 			}
-			run->seen.v = v;
-			v[run->seen.n++] = (struct slot){ d->key, NULL };
-			d->key = NULL;
 		}
 	}
-	sink_write(&d->out);
-	run->stopped = count(run, d);
+	if (!run->stopped) {
+		sink_write(&d->out);
+		run->stopped = count(run, d);
+	}
 	replayed_free(d);
 	return run->stopped;
 }
