@@ -369,6 +369,37 @@ the_verdict_alone_agrees(void **state)
 	xcv_config_free(cfg);
 }
 
+/* A time from the API outside the years 0000-9999 is refused, named;
+ * differences of times saturate rather than overflow. */
+static void
+an_impossible_time_is_refused(void **state)
+{
+	struct xcv_config *cfg = config(w.root, true);
+	struct xcv_chain *c = chain_of(w.a, w.inter);
+	struct xcv_result *r = NULL;
+
+	(void)state;
+	xcv_config_set_time(cfg, INT64_MIN);
+	assert_int_equal(xcv_verify(&r, cfg, c, "corp.example"), XCV_EINPUT);
+	assert_null(r);
+	assert_string_equal(xcv_error_last(), "invalid time "
+		"@-9223372036854775808: a verification time lies between the "
+		"years 0000 and 9999");
+	xcv_config_set_time(cfg, XCV_TIME_MAX + 1);
+	assert_int_equal(xcv_verify_verdict(&r, cfg, c, "corp.example"),
+		XCV_EINPUT);
+	xcv_config_set_time(cfg, XCV_TIME_MAX);
+	assert_int_equal(xcv_verify(&r, cfg, c, "corp.example"), 0);
+	assert_int_equal(r->verdict, XCV_VERDICT_NOT_VERIFIED);
+	xcv_result_free(r);
+	assert_true(xcv_time_diff(INT64_MAX, -1) == INT64_MAX);
+	assert_true(xcv_time_diff(INT64_MIN, 1) == INT64_MIN);
+	assert_true(xcv_time_diff(XCV_TIME_MAX, XCV_TIME_MIN) ==
+		XCV_TIME_MAX - XCV_TIME_MIN);
+	xcv_chain_free(c);
+	xcv_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -382,6 +413,7 @@ main(void)
 		cmocka_unit_test(an_anchor_twin_keeps_full_verification),
 		cmocka_unit_test(the_shortcut_needs_the_same_certificates_sent),
 		cmocka_unit_test(the_verdict_alone_agrees),
+		cmocka_unit_test(an_impossible_time_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("chain", tests, setup, teardown);
