@@ -83,11 +83,12 @@ work(void *arg)
 {
 	int t = (int)(size_t)arg;
 	OSSL_LIB_CTX *ctx = NULL;
+	OSSL_PROVIDER *prov = NULL;
 	EVP_PKEY *keys[16];
 	long bad = 0;
 
 	if (threads > 1 && ((ctx = OSSL_LIB_CTX_new()) == NULL ||
-	    OSSL_PROVIDER_load(ctx, "default") == NULL))
+	    (prov = OSSL_PROVIDER_load(ctx, "default")) == NULL))
 		exit(2);
 	/* The issuers' keys in this thread's context, decoded beforehand. */
 	for (int i = 0; i < n_issuers; i++) {
@@ -112,6 +113,7 @@ work(void *arg)
 	}
 	for (int i = 0; i < n_issuers; i++)
 		EVP_PKEY_free(keys[i]);
+	OSSL_PROVIDER_unload(prov);
 	OSSL_LIB_CTX_free(ctx);
 	return (void *)bad;
 }

@@ -36,22 +36,39 @@ struct cached {
  */
 struct xcv_libctx {
 	OSSL_LIB_CTX *ctx;
+	OSSL_PROVIDER *prov[8];      /* loaded into it, unloaded with it */
+	int n_prov;
 	atomic_int refs;
 };
 
 static void
+libctx_free(struct xcv_libctx *l)
+{
+	if (l == NULL)
+		return;
+	for (int i = 0; i < l->n_prov; i++)
+		OSSL_PROVIDER_unload(l->prov[i]);
+	OSSL_LIB_CTX_free(l->ctx);
+	free(l);
+}
+
+static void
 libctx_unref(struct xcv_libctx *l)
 {
-	if (l != NULL && atomic_fetch_sub(&l->refs, 1) == 1) {
-		OSSL_LIB_CTX_free(l->ctx);
-		free(l);
-	}
+	if (l != NULL && atomic_fetch_sub(&l->refs, 1) == 1)
+		libctx_free(l);
 }
 
 static int
-load_like_default(OSSL_PROVIDER *p, void *ctx)
+load_like_default(OSSL_PROVIDER *p, void *arg)
 {
-	return OSSL_PROVIDER_load(ctx, OSSL_PROVIDER_get0_name(p)) != NULL;
+	struct xcv_libctx *l = arg;
+
+	if (l->n_prov == (int)(sizeof(l->prov) / sizeof(l->prov[0])))
+		return 0;
+	l->prov[l->n_prov] = OSSL_PROVIDER_load(l->ctx,
+		OSSL_PROVIDER_get0_name(p));
+	return l->prov[l->n_prov++] != NULL;
 }
 
 /* A context with the providers (and the FIPS property) of OpenSSL's
@@ -61,13 +78,16 @@ libctx_new(void)
 {
 	struct xcv_libctx *l = calloc(1, sizeof(*l));
 
-	if (l == NULL || (l->ctx = OSSL_LIB_CTX_new()) == NULL ||
-	    !OSSL_PROVIDER_do_all(NULL, load_like_default, l->ctx) ||
+	if (l == NULL)
+		return NULL;
+	if ((l->ctx = OSSL_LIB_CTX_new()) == NULL ||
+	    !OSSL_PROVIDER_do_all(NULL, load_like_default, l) ||
 	    (EVP_default_properties_is_fips_enabled(NULL) &&
 	    !EVP_default_properties_enable_fips(l->ctx, 1))) {
-		if (l)
-			OSSL_LIB_CTX_free(l->ctx);
-		free(l);
+		/* A provider that failed to load is not to be unloaded. */
+		if (l->n_prov > 0 && l->prov[l->n_prov - 1] == NULL)
+			l->n_prov--;
+		libctx_free(l);
 		ERR_clear_error();
 		return NULL;
 	}
