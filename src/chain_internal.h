@@ -38,6 +38,11 @@ void xcv_openssl_prepare(void);
 int xcv_chain_parse(struct xcv_chain **out, const void *data, size_t len,
 	const char *name, struct xcv_chain_cache *cache, bool cache_first);
 
+/* The same with OpenSSL's PEM reader for every block and no cache: what
+ * the plain-block reader must agree with (tests, fuzz_chain). */
+int xcv_chain_parse_openssl(struct xcv_chain **out, const void *data,
+	size_t len, const char *name);
+
 /* A human description of one certificate. */
 struct xcv_certinfo {
 	char *subject, *issuer, *name;   /* name: CN, else the subject */

@@ -1,6 +1,8 @@
 /*
  * libFuzzer harness for chains: any bytes loaded as a chain (PEM or DER),
- * with and without a chain cache, verified for a fixed domain and time as
+ * with and without a chain cache, and with OpenSSL's PEM reader for every
+ * block (which xmppcv's reader of plain certificate blocks must agree
+ * with: the same certificates, notes and message), verified for a fixed domain and time as
  * each service, in full and to the verdict alone, twice (the second time
  * through the verified-intermediate shortcut when the first remembered a
  * path), and rendered. The verdicts must agree, and nothing may crash,
@@ -35,6 +37,27 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (xcv_chain_load_file(&root, path) < 0)
 		root = NULL;
 	return 0;
+}
+
+/* Two loads of the same bytes: the same outcome, byte for byte. */
+static void
+same_load(int rc1, const struct xcv_chain *a, const char *msg1, int rc2,
+	const struct xcv_chain *b, const char *msg2)
+{
+	if (rc1 != rc2 || (rc1 < 0 && strcmp(msg1, msg2) != 0))
+		abort();
+	if (rc1 < 0)
+		return;
+	if (xcv_chain_count(a) != xcv_chain_count(b) ||
+	    xcv_chain_note_count(a) != xcv_chain_note_count(b))
+		abort();
+	for (size_t i = 0; i < xcv_chain_count(a); i++)
+		if (X509_cmp(sk_X509_value(a->certs, (int)i),
+		    sk_X509_value(b->certs, (int)i)) != 0)
+			abort();
+	for (size_t i = 0; i < xcv_chain_note_count(a); i++)
+		if (strcmp(xcv_chain_note(a, i), xcv_chain_note(b, i)) != 0)
+			abort();
 }
 
 static bool
@@ -84,19 +107,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct xcv_chain_cache *cache = xcv_chain_cache_new(false);
 	struct xcv_chain *c = NULL, *cached = NULL, *last = NULL;
 	struct xcv_config *cfg = NULL;
+	struct xcv_chain *ossl = NULL;
+	char msg[1024];     /* xcv_error_last() */
 	size_t n;
+	int rc, rc2;
 	X509 *x;
 
-	if (xcv_chain_load_mem(&c, data, size, "fuzz.pem") < 0) {
-		/* The cache must refuse the same input the same way. */
-		if (cache && xcv_chain_load_mem_cached(&cached, data, size,
-		    "fuzz.pem", cache) == 0)
-			abort();
+	rc = xcv_chain_load_mem(&c, data, size, "fuzz.pem");
+	snprintf(msg, sizeof(msg), "%s", xcv_error_last());
+	rc2 = xcv_chain_parse_openssl(&ossl, data, size, "fuzz.pem");
+	same_load(rc, c, msg, rc2, ossl, xcv_error_last());
+	xcv_chain_free(ossl);
+	/* The cache must load the same input the same way. */
+	if (cache == NULL)
 		goto out;
-	}
-	if (cache == NULL || xcv_chain_load_mem_cached(&cached, data, size,
-	    "fuzz.pem", cache) < 0 || xcv_chain_count(cached) != xcv_chain_count(c))
-		abort();
+	rc2 = xcv_chain_load_mem_cached(&cached, data, size, "fuzz.pem", cache);
+	same_load(rc, c, msg, rc2, cached, xcv_error_last());
+	if (rc < 0)
+		goto out;
 	for (size_t i = 0; i < xcv_chain_note_count(c); i++)
 		(void)xcv_chain_note(c, i);
 	free(xcv_chain_to_pem(c));
