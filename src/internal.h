@@ -43,6 +43,11 @@ char *xcv_strdup(const char *s);
 char *xcv_asprintf(const char *fmt, ...) XCV_PRINTF(1, 2);
 char *xcv_vasprintf(const char *fmt, va_list ap) XCV_PRINTF(1, 0);
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one:
+ * overlong forms, surrogates, code points beyond U+10FFFF and the C1
+ * controls are refused. left: bytes available at p (at least 1). */
+size_t xcv_utf8_len(const unsigned char *p, size_t left);
+
 /*
  * Copy bytes for display: printable ASCII and valid UTF-8 stay, anything
  * else (NUL, control bytes, invalid UTF-8) becomes \xHH. Never fails except

@@ -164,9 +164,8 @@ xcv_strv_clear(struct xcv_strv *sv)
 	sv->oom = false;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *p, size_t left)
+size_t
+xcv_utf8_len(const unsigned char *p, size_t left)
 {
 	size_t n;
 	uint32_t cp;
@@ -208,7 +207,7 @@ xcv_escape(const unsigned char *p, size_t len)
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(p + i, len - i);
+		size_t n = xcv_utf8_len(p + i, len - i);
 		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\'))
 			n = 0;
 		if (n == 0) {

@@ -9,11 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "case_internal.h"
 #include "chain_internal.h"
 #include "report.h"
 #include "xmppcv/case.h"
@@ -238,6 +241,99 @@ cases_outlive_their_cache(void **state)
 	xcv_result_free(full);
 }
 
+/* Every captured case (fixtures/captures) is in the form the plain reader
+ * of case.json reads, and it reads each as jansson does; text in other
+ * forms goes to jansson, with the same outcome. */
+static void
+both_readers_agree(void **state)
+{
+	/* Not plain: jansson reads them, and both loads agree. */
+	static const struct { const char *from, *to; } others[] = {
+		{ "\"xmppcv\": \"0.1.0\"", "\"xmppcv\": 1" },
+		{ "\"target\": ", "\"list\": [1, 2], \"target\": " },
+		{ "\"domain\": \"corp.example\"", "\"domain\": \"corp\\u002eexample\"" },
+		{ "\"service\": \"c2s\"", "\"service\": \"c2s\", \"service\": \"s2s\"" },
+		{ "{", "\xef\xbb\xbf{" },
+		{ "\"ok\": true", "\"ok\": truex" },
+	};
+
+	char path[4096];
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/captures", fixtures);
+	assert_non_null(d = opendir(path));
+	while ((e = readdir(d)) != NULL) {
+		struct xcv_case_files f = { .name = e->d_name };
+		struct xcv_case *a = NULL, *b = NULL;
+		size_t jlen, clen, alen = 0;
+		char *json, *chain, *anchors = NULL;
+		if (e->d_name[0] == '.')
+			continue;
+		json = slurp(e->d_name, "case.json", &jlen);
+		chain = slurp(e->d_name, "chain.pem", &clen);
+		snprintf(path, sizeof(path), "%s/captures/%s/anchors.pem",
+			fixtures, e->d_name);
+		if (access(path, F_OK) == 0)
+			anchors = slurp(e->d_name, "anchors.pem", &alen);
+		if (xcv_case_json_is_plain(json, jlen) != 1)
+			fail_msg("%s: not read by the plain reader", e->d_name);
+		f.json = json;
+		f.json_len = jlen;
+		f.chain = chain;
+		f.chain_len = clen;
+		f.anchors = anchors;
+		f.anchors_len = alen;
+		assert_int_equal(xcv_case_load_mem(&a, &f, NULL), 0);
+		assert_int_equal(xcv_case_load_mem_jansson(&b, &f), 0);
+		assert_string_equal(xcv_case_recorded(a), xcv_case_recorded(b));
+		assert_string_equal(xcv_case_trust_key(a), xcv_case_trust_key(b));
+		assert_string_equal(xcv_case_domain(a), xcv_case_domain(b));
+		assert_true(xcv_case_captured(a) == xcv_case_captured(b));
+		xcv_case_free(a);
+		xcv_case_free(b);
+		free(json);
+		free(chain);
+		free(anchors);
+		n++;
+	}
+	closedir(d);
+	assert_int_equal(n, 29);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		struct xcv_case_files f = { .name = "cases/x" };
+		struct xcv_case *a = NULL, *b = NULL;
+		size_t jlen, clen;
+		char *json = slurp("san-domain-on", "case.json", &jlen);
+		char *edited = edit(json, others[i].from, others[i].to);
+		char *chain = slurp("san-domain-on", "chain.pem", &clen);
+		int rc1, rc2;
+		char msg[1024];
+
+		f.json = edited;
+		f.json_len = strlen(edited);
+		f.chain = chain;
+		f.chain_len = clen;
+		if (xcv_case_json_is_plain(edited, strlen(edited)) != 0)
+			fail_msg("row %zu: taken as plain", i);
+		rc1 = xcv_case_load_mem(&a, &f, NULL);
+		snprintf(msg, sizeof(msg), "%s", xcv_error_last());
+		rc2 = xcv_case_load_mem_jansson(&b, &f);
+		assert_int_equal(rc1, rc2);
+		if (rc1 < 0)
+			assert_string_equal(msg, xcv_error_last());
+		else
+			assert_string_equal(xcv_case_recorded(a),
+				xcv_case_recorded(b));
+		xcv_case_free(a);
+		xcv_case_free(b);
+		free(json);
+		free(edited);
+		free(chain);
+	}
+}
+
 /* The recorded verdict in words never prints a missing part as "(null)". */
 static void
 summary_leaves_out_what_is_missing(void **state)
@@ -282,6 +378,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(cases_share_the_cache),
 		cmocka_unit_test(cases_outlive_their_cache),
 		cmocka_unit_test(summary_leaves_out_what_is_missing),
+		cmocka_unit_test(both_readers_agree),
 	};
 
 	fixtures = argc > 1 ? argv[1] : getenv("FIXTURES");

@@ -2,7 +2,9 @@
  * libFuzzer harness for captured cases: any bytes as a case, loaded from
  * memory (xcv_case_load_mem), configured and replayed as `xmppcv replay`
  * does (to the verdict, compared with the record), with and without a
- * chain cache, which must not change the outcome.
+ * chain cache, and with jansson reading every case.json (which the plain
+ * reader of case.json must agree with): none may change the outcome or
+ * the message.
  *
  * Input: case.json, then optionally "\n=====\n" and chain.pem, then
  * optionally "\n=====\n" and anchors.pem. Alone, case.json is replayed
@@ -15,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "case_internal.h"
 #include "internal.h"
-#include "xmppcv/case.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -96,7 +98,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data, *end = data + size;
 	struct xcv_case_files f = { .name = "fuzz" };
 	struct xcv_chain_cache *cache = xcv_chain_cache_new(false);
-	struct xcv_case *plain = NULL, *cached = NULL;
+	struct xcv_case *plain = NULL, *cached = NULL, *viaj = NULL;
+	char msg[1024];     /* xcv_error_last() */
 	const uint8_t *s;
 	char *said1 = NULL, *said2 = NULL;
 	int rc1, rc2;
@@ -118,6 +121,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	rc1 = xcv_case_load_mem(&plain, &f, NULL);
+	snprintf(msg, sizeof(msg), "%s", xcv_error_last());
+	/* jansson reads case.json as the plain reader does. */
+	rc2 = xcv_case_load_mem_jansson(&viaj, &f);
+	if (rc1 != rc2 || (rc1 < 0 && strcmp(msg, xcv_error_last()) != 0) ||
+	    (rc1 == 0 && (strcmp(xcv_case_recorded(plain),
+	    xcv_case_recorded(viaj)) != 0 || strcmp(xcv_case_trust_key(plain),
+	    xcv_case_trust_key(viaj)) != 0 || strcmp(xcv_case_domain(plain),
+	    xcv_case_domain(viaj)) != 0 || xcv_case_captured(plain) !=
+	    xcv_case_captured(viaj))))
+		abort();
 	rc2 = cache ? xcv_case_load_mem(&cached, &f, cache) : rc1;
 	if (rc1 != rc2)
 		abort();
@@ -133,6 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(said1);
 	free(said2);
 	xcv_case_free(plain);
+	xcv_case_free(viaj);
 	xcv_case_free(cached);
 	xcv_chain_cache_free(cache);
 	return 0;
