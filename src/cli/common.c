@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -604,9 +605,13 @@ cli_jobs(const struct opts *o)
 /*
  * The pool: workers take units in order of their number, at most WINDOW
  * ahead of the one the calling thread writes next, so that results wait
- * in a bounded ring however many units there are.
+ * in a bounded ring however many units there are. The writer is woken
+ * every few milliseconds, or when the workers run out of units or of
+ * room, and writes whatever is done by then: waking it for each unit
+ * would take a core's time from the workers on a small machine.
  */
 #define WINDOW 1024
+#define WRITER_NAP_NS 5000000L
 
 struct pool {
 	const struct cli_pool_ops *ops;
@@ -645,7 +650,9 @@ pool_worker(void *p_)
 		pthread_mutex_lock(&p->lock);
 		p->ring[i % WINDOW].result = r;
 		p->ring[i % WINDOW].done = true;
-		pthread_cond_broadcast(&p->done);
+		/* The end is near, or the ring is full: the writer is due. */
+		if (p->next >= p->n || p->next >= p->written + WINDOW)
+			pthread_cond_broadcast(&p->done);
 		pthread_mutex_unlock(&p->lock);
 	}
 	if (state)
@@ -688,8 +695,16 @@ cli_pool_run(size_t n, int jobs, const struct cli_pool_ops *ops, void *arg)
 			r = here ? ops->work(here, i) : NULL;
 		} else {
 			pthread_mutex_lock(&p->lock);
-			while (!slot->done)
-				pthread_cond_wait(&p->done, &p->lock);
+			while (!slot->done) {
+				struct timespec t;
+				clock_gettime(CLOCK_REALTIME, &t);
+				t.tv_nsec += WRITER_NAP_NS;
+				if (t.tv_nsec >= 1000000000L) {
+					t.tv_sec++;
+					t.tv_nsec -= 1000000000L;
+				}
+				pthread_cond_timedwait(&p->done, &p->lock, &t);
+			}
 			r = slot->result;
 			slot->result = NULL;
 			slot->done = false;
