@@ -336,18 +336,22 @@ plain_string(struct reader *r, bool *oom)
 	return out;
 }
 
+/* The word at r->p, and r->p past it; else r->p where it was. */
 static bool
 literal(struct reader *r, const char *word)
 {
 	size_t n = strlen(word);
+	const unsigned char *after = r->p + n;
 
 	if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
 		return false;
-	r->p += n;
-	/* "truex" is not true. */
-	return r->p == r->end || !((*r->p >= 'a' && *r->p <= 'z') ||
-		(*r->p >= 'A' && *r->p <= 'Z') || (*r->p >= '0' &&
-		*r->p <= '9'));
+	/* "truex" is not true, nor is "falsenull" false, then null. */
+	if (after < r->end && ((*after >= 'a' && *after <= 'z') ||
+	    (*after >= 'A' && *after <= 'Z') || (*after >= '0' &&
+	    *after <= '9')))
+		return false;
+	r->p = after;
+	return true;
 }
 
 /* One object's members into f (fields first..last), verdict: the

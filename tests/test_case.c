@@ -255,6 +255,9 @@ both_readers_agree(void **state)
 		{ "\"service\": \"c2s\"", "\"service\": \"c2s\", \"service\": \"s2s\"" },
 		{ "{", "\xef\xbb\xbf{" },
 		{ "\"ok\": true", "\"ok\": truex" },
+		/* fuzz_case: the plain reader once took this for null. */
+		{ "\"error\": null", "\"error\": falsenull" },
+		{ "\"ok\": true", "\"ok\": truefalse" },
 	};
 
 	char path[4096];
