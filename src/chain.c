@@ -5,17 +5,20 @@
 #include <openssl/x509v3.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/provider.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain_internal.h"
 
 /*
- * Parsed intermediates, shared by DER. A fleet's chains repeat a few
+ * Parsed certificates, shared by DER. A fleet's chains repeat a few
  * intermediates; decoding one (its key above all) costs more than
- * verifying a signature, so each distinct one is decoded once per
- * process. Leaves are unique and not kept. Bounded; guarded by a mutex.
+ * verifying a signature, so a cache decodes each distinct one once. The
+ * cache belongs to its caller (one thread at a time) and is bounded: a
+ * slot holds one certificate, and a newcomer replaces it.
  */
 #define CACHE_SLOTS 1024
 
@@ -26,8 +29,170 @@ struct cached {
 	X509 *x;
 };
 
-static struct cached cache[CACHE_SLOTS];
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * An OpenSSL library context of xmppcv's own. Certificates parsed in it
+ * refer to it, so it lives as long as any object holding them: each such
+ * object holds a reference (struct xcv_refs).
+ */
+struct xcv_libctx {
+	OSSL_LIB_CTX *ctx;
+	OSSL_PROVIDER *prov[8];      /* loaded into it, unloaded with it */
+	int n_prov;
+	atomic_int refs;
+};
+
+static void
+libctx_free(struct xcv_libctx *l)
+{
+	if (l == NULL)
+		return;
+	for (int i = 0; i < l->n_prov; i++)
+		OSSL_PROVIDER_unload(l->prov[i]);
+	OSSL_LIB_CTX_free(l->ctx);
+	free(l);
+}
+
+static void
+libctx_unref(struct xcv_libctx *l)
+{
+	if (l != NULL && atomic_fetch_sub(&l->refs, 1) == 1)
+		libctx_free(l);
+}
+
+static int
+load_like_default(OSSL_PROVIDER *p, void *arg)
+{
+	struct xcv_libctx *l = arg;
+
+	if (l->n_prov == (int)(sizeof(l->prov) / sizeof(l->prov[0])))
+		return 0;
+	l->prov[l->n_prov] = OSSL_PROVIDER_load(l->ctx,
+		OSSL_PROVIDER_get0_name(p));
+	return l->prov[l->n_prov++] != NULL;
+}
+
+/* A context with the providers (and the FIPS property) of OpenSSL's
+ * default one; NULL when it cannot be had. */
+static struct xcv_libctx *
+libctx_new(void)
+{
+	struct xcv_libctx *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	if ((l->ctx = OSSL_LIB_CTX_new()) == NULL ||
+	    !OSSL_PROVIDER_do_all(NULL, load_like_default, l) ||
+	    (EVP_default_properties_is_fips_enabled(NULL) &&
+	    !EVP_default_properties_enable_fips(l->ctx, 1))) {
+		/* A provider that failed to load is not to be unloaded. */
+		if (l->n_prov > 0 && l->prov[l->n_prov - 1] == NULL)
+			l->n_prov--;
+		libctx_free(l);
+		ERR_clear_error();
+		return NULL;
+	}
+	atomic_init(&l->refs, 1);
+	return l;
+}
+
+int
+xcv_refs_add(struct xcv_refs *dst, const struct xcv_refs *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		struct xcv_libctx **v;
+		bool have = false;
+		for (size_t k = 0; k < dst->n && !have; k++)
+			have = dst->v[k] == src->v[i];
+		if (have)
+			continue;
+		if ((v = realloc(dst->v, (dst->n + 1) * sizeof(*v))) == NULL)
+			return xcv_oom();
+		dst->v = v;
+		atomic_fetch_add(&src->v[i]->refs, 1);
+		v[dst->n++] = src->v[i];
+	}
+	return 0;
+}
+
+void
+xcv_refs_clear(struct xcv_refs *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		libctx_unref(r->v[i]);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
+}
+
+/*
+ * OpenSSL 3.0 fills its table of algorithm names on first use, and a
+ * thread that looks a name up meanwhile can find it missing: two missing
+ * names compare equal, and X509_digest() then takes SHA-256 for SHA-1 and
+ * answers with 20 bytes. Filled once, here, before any thread of ours
+ * asks.
+ */
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void
+fill_names(void)
+{
+	(void)EVP_MD_is_a(EVP_sha256(), SN_sha1);
+}
+
+void
+xcv_openssl_prepare(void)
+{
+	pthread_once(&names_once, fill_names);
+}
+
+struct xcv_chain_cache {
+	struct xcv_refs lib;          /* its own context, if it has one */
+	struct cached slot[CACHE_SLOTS];
+};
+
+struct xcv_chain_cache *
+xcv_chain_cache_new(bool own_context)
+{
+	struct xcv_chain_cache *cache = calloc(1, sizeof(*cache));
+	struct xcv_libctx *l;
+
+	xcv_openssl_prepare();
+	if (cache == NULL || !own_context)
+		return cache;
+	/* Without a context of its own, it parses in the default one. */
+	if ((l = libctx_new()) != NULL) {
+		cache->lib.v = malloc(sizeof(*cache->lib.v));
+		if (cache->lib.v == NULL) {
+			libctx_unref(l);
+			free(cache);
+			return NULL;
+		}
+		cache->lib.v[0] = l;
+		cache->lib.n = 1;
+	}
+	return cache;
+}
+
+void
+xcv_chain_cache_free(struct xcv_chain_cache *cache)
+{
+	if (cache == NULL)
+		return;
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		X509_free(cache->slot[i].x);
+		free(cache->slot[i].der);
+	}
+	xcv_refs_clear(&cache->lib);
+	free(cache);
+}
+
+/* A certificate to parse into: in the cache's context, if it has one. */
+static X509 *
+new_cert(const struct xcv_chain_cache *cache)
+{
+	return X509_new_ex(cache && cache->lib.n ? cache->lib.v[0]->ctx : NULL,
+		NULL);
+}
 
 static uint64_t
 fnv1a(const unsigned char *p, long len)
@@ -41,23 +206,22 @@ fnv1a(const unsigned char *p, long len)
 
 /* A new reference to the cached certificate for der, or NULL. */
 static X509 *
-cache_get(const unsigned char *der, long len, uint64_t h)
+cache_get(struct xcv_chain_cache *cache, const unsigned char *der, long len,
+	uint64_t h)
 {
-	X509 *x = NULL;
-	struct cached *c = &cache[h % CACHE_SLOTS];
+	struct cached *c = &cache->slot[h % CACHE_SLOTS];
 
-	pthread_mutex_lock(&cache_lock);
 	if (c->x && c->hash == h && c->len == len && memcmp(c->der, der,
 	    (size_t)len) == 0 && X509_up_ref(c->x))
-		x = c->x;
-	pthread_mutex_unlock(&cache_lock);
-	return x;
+		return c->x;
+	return NULL;
 }
 
 static void
-cache_put(const unsigned char *der, long len, uint64_t h, X509 *x)
+cache_put(struct xcv_chain_cache *cache, const unsigned char *der, long len,
+	uint64_t h, X509 *x)
 {
-	struct cached *c = &cache[h % CACHE_SLOTS];
+	struct cached *c = &cache->slot[h % CACHE_SLOTS];
 	unsigned char *copy = malloc((size_t)len);
 
 	if (copy == NULL || !X509_up_ref(x)) {
@@ -65,15 +229,12 @@ cache_put(const unsigned char *der, long len, uint64_t h, X509 *x)
 		return;
 	}
 	memcpy(copy, der, (size_t)len);
-	pthread_mutex_lock(&cache_lock);
-	/* A slot holds one certificate; a newcomer replaces the old one. */
 	X509_free(c->x);
 	free(c->der);
 	c->der = copy;
 	c->len = len;
 	c->hash = h;
 	c->x = x;
-	pthread_mutex_unlock(&cache_lock);
 }
 
 struct xcv_chain *
@@ -98,6 +259,7 @@ xcv_chain_free(struct xcv_chain *c)
 		return;
 	sk_X509_pop_free(c->certs, X509_free);
 	xcv_strv_clear(&c->notes);
+	xcv_refs_clear(&c->libs);
 	free(c);
 }
 
@@ -147,6 +309,8 @@ push_cert(struct xcv_chain *c, X509 *x, const char *name)
 int
 xcv_chain_append(struct xcv_chain *dst, const struct xcv_chain *src)
 {
+	if (xcv_refs_add(&dst->libs, &src->libs) < 0)
+		return XCV_ENOMEM;
 	for (int i = 0; i < sk_X509_num(src->certs); i++) {
 		X509 *x = sk_X509_value(src->certs, i);
 		if (!X509_up_ref(x))
@@ -179,20 +343,33 @@ is_cert_block(const char *type)
 		strcmp(type, "TRUSTED CERTIFICATE") == 0;
 }
 
-/* One CERTIFICATE block's DER: parsed once per process if it is an
- * intermediate (shared across chains), else parsed here. */
+/* Where a chain's certificates may come from: a cache (NULL: none), for
+ * every certificate or every one but the first (a server's own, which
+ * chains do not share). */
+struct source {
+	struct xcv_chain_cache *cache;
+	bool cache_first;
+	bool openssl_pem;     /* tests: OpenSSL's PEM reader for every block */
+};
+
+/* One CERTIFICATE block's DER: taken from the cache or parsed (and then
+ * cached) when the source has one and the block may be shared, else
+ * parsed here. */
 static int
 add_pem_cert(struct xcv_chain *c, const unsigned char *der, long dlen,
-	bool trusted, const char *name)
+	bool trusted, const char *name, const struct source *src)
 {
-	bool shared = !trusted && sk_X509_num(c->certs) > 0;
+	bool shared = src->cache && !trusted &&
+		(src->cache_first || sk_X509_num(c->certs) > 0);
 	uint64_t h = shared ? fnv1a(der, dlen) : 0;
 	const unsigned char *p = der;
-	X509 *x = shared ? cache_get(der, dlen, h) : NULL;
+	X509 *x = shared ? cache_get(src->cache, der, dlen, h) : NULL;
 
 	if (x != NULL)
 		return push_cert(c, x, name);
-	x = trusted ? d2i_X509_AUX(NULL, &p, dlen) : d2i_X509(NULL, &p, dlen);
+	if ((x = new_cert(src->cache)) == NULL)
+		return xcv_oom();
+	x = trusted ? d2i_X509_AUX(&x, &p, dlen) : d2i_X509(&x, &p, dlen);
 	if (x == NULL)
 		return xcv_set_error(XCV_EINPUT, "%s: certificate %d does not "
 			"parse as X.509 (%s)", name, sk_X509_num(c->certs) + 1,
@@ -204,28 +381,159 @@ add_pem_cert(struct xcv_chain *c, const unsigned char *der, long dlen,
 			sk_X509_num(c->certs) + 1, dlen - (long)(p - der));
 	}
 	if (shared)
-		cache_put(der, dlen, h, x);
+		cache_put(src->cache, der, dlen, h, x);
 	return push_cert(c, x, name);
+}
+
+/*
+ * The common PEM certificate block, read here rather than by OpenSSL's PEM
+ * reader (which costs as much as a tenth of replaying a case): a line
+ * "-----BEGIN CERTIFICATE-----", lines of at most 76 base64 characters,
+ * "=" padding only at the very end and a length that is a multiple of 4,
+ * then "-----END CERTIFICATE-----", every line ended by "\n" or "\r\n"
+ * (the last one by the end of the data too). OpenSSL decodes such a block
+ * to the same bytes. *p is where the block's BEGIN line starts; on
+ * success *p moves past the END line and *der (malloc'd) holds the bytes.
+ * 0 when the block is not of that form: OpenSSL's reader takes it then.
+ */
+static const char pem_begin[] = "-----BEGIN CERTIFICATE-----";
+static const char pem_end[] = "-----END CERTIFICATE-----";
+
+/* Each base64 digit's value plus one by character; PAD for '=', 0 for
+ * anything else. */
+enum { BAD = 0, PAD = 65 };
+static const unsigned char b64[256] = {
+	['A'] = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
+	19, 20, 21, 22, 23, 24, 25, 26,
+	['a'] = 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42,
+	43, 44, 45, 46, 47, 48, 49, 50, 51, 52,
+	['0'] = 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
+	['+'] = 63, ['/'] = 64, ['='] = PAD,
+};
+
+/* Past an end of line at *p ("\n" or "\r\n"); false if there is none. */
+static bool
+eol(const unsigned char **p, const unsigned char *end)
+{
+	if (*p < end && **p == '\n') {
+		(*p)++;
+		return true;
+	}
+	if (end - *p >= 2 && (*p)[0] == '\r' && (*p)[1] == '\n') {
+		*p += 2;
+		return true;
+	}
+	return false;
+}
+
+static long
+plain_pem_block(const unsigned char **pp, const unsigned char *end,
+	unsigned char **der)
+{
+	const size_t blen = sizeof(pem_begin) - 1, elen = sizeof(pem_end) - 1;
+	const unsigned char *p = *pp;
+	unsigned char *out, *o;
+	uint32_t acc = 0;
+	size_t chars = 0, pad = 0;
+
+	*der = NULL;
+	if ((size_t)(end - p) < blen || memcmp(p, pem_begin, blen) != 0)
+		return 0;
+	p += blen;
+	if (!eol(&p, end))
+		return 0;
+	/* At most this much: three bytes for every four characters. */
+	if ((out = malloc((size_t)(end - p) / 4 * 3 + 3)) == NULL)
+		return -1;
+	o = out;
+	for (;;) {
+		const unsigned char *line = p;
+		if ((size_t)(end - p) >= elen && memcmp(p, pem_end, elen) == 0)
+			break;
+		/* Padding ends the last line. */
+		if (pad > 0)
+			goto not_plain;
+		for (; p < end && p - line <= 76; p++) {
+			unsigned v = b64[*p];
+			if (v == PAD) {
+				pad++;
+			} else if (v == BAD || pad > 0) {
+				break;
+			} else {
+				acc = acc << 6 | (v - 1);
+				if ((++chars & 3) == 0) {
+					*o++ = (unsigned char)(acc >> 16);
+					*o++ = (unsigned char)(acc >> 8);
+					*o++ = (unsigned char)acc;
+				}
+			}
+		}
+		if (p == line || p - line > 76 || !eol(&p, end))
+			goto not_plain;
+	}
+	chars += pad;
+	p += elen;
+	if (!(p == end || eol(&p, end)) || chars == 0 || chars % 4 != 0 ||
+	    pad > 2)
+		goto not_plain;
+	/* The last group's padding: its digits give 3 - pad bytes. */
+	if (pad == 1) {
+		*o++ = (unsigned char)(acc >> 10);
+		*o++ = (unsigned char)(acc >> 2);
+	} else if (pad == 2) {
+		*o++ = (unsigned char)(acc >> 4);
+	}
+	*pp = p;
+	*der = out;
+	return (long)(o - out);
+not_plain:
+	free(out);
+	return 0;
 }
 
 static int
 load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
-	const char *name)
+	const char *name, const struct source *src)
 {
-	BIO *bio = BIO_new_mem_buf(data, (int)len);
+	const unsigned char *pos = data, *end = data + len;
 	int rc = 0;
 	size_t blocks = 0;
 
-	if (bio == NULL)
-		return xcv_oom();
 	for (;;) {
+		const unsigned char *begin = memmem(pos, (size_t)(end - pos),
+			"-----BEGIN", 10);
 		char *type = NULL, *header = NULL;
 		unsigned char *der = NULL;
 		long dlen = 0;
+		BIO *bio;
+		char *rest;
 
+		if (begin == NULL)
+			break;
+		/* A BEGIN line that starts a line, in the plain form. */
+		if (!src->openssl_pem && (begin == data || begin[-1] == '\n') &&
+		    (dlen = plain_pem_block(&begin, end, &der)) != 0) {
+			if (dlen < 0) {
+				rc = xcv_oom();
+				break;
+			}
+			blocks++;
+			rc = add_pem_cert(c, der, dlen, false, name, src);
+			free(der);
+			pos = begin;
+			if (rc < 0)
+				break;
+			continue;
+		}
+		/* Anything else, from here on, block by block: OpenSSL's. */
+		if ((bio = BIO_new_mem_buf(pos, (int)(end - pos))) == NULL) {
+			rc = xcv_oom();
+			break;
+		}
 		ERR_clear_error();
 		if (!PEM_read_bio(bio, &type, &header, &der, &dlen)) {
 			unsigned long e = ERR_peek_last_error();
+			BIO_free(bio);
 			if (ERR_GET_LIB(e) == ERR_LIB_PEM &&
 			    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
 				break;
@@ -234,6 +542,9 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 				name, blocks + 1, openssl_reason());
 			break;
 		}
+		/* What OpenSSL has not read yet is where the next block is. */
+		pos = end - BIO_get_mem_data(bio, &rest);
+		BIO_free(bio);
 		blocks++;
 		if (!is_cert_block(type)) {
 			rc = xcv_strv_pushf(&c->notes, "%s: ignored a %s block%s",
@@ -241,7 +552,7 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 				"; keep private keys out of chain files" : "");
 		} else {
 			rc = add_pem_cert(c, der, dlen, strcmp(type,
-				"TRUSTED CERTIFICATE") == 0, name);
+				"TRUSTED CERTIFICATE") == 0, name, src);
 		}
 		OPENSSL_free(type);
 		OPENSSL_free(header);
@@ -249,7 +560,6 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 		if (rc < 0)
 			break;
 	}
-	BIO_free(bio);
 	ERR_clear_error();
 	if (rc == 0 && sk_X509_num(c->certs) == 0)
 		rc = xcv_set_error(XCV_EINPUT,
@@ -259,7 +569,7 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 
 static int
 load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
-	const char *name)
+	const char *name, const struct source *src)
 {
 	const unsigned char *p = data, *q = data;
 	long olen = 0;
@@ -267,7 +577,9 @@ load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
 	X509 *x;
 
 	ERR_clear_error();
-	x = d2i_X509(NULL, &p, (long)len);
+	if ((x = new_cert(src->cache)) == NULL)
+		return xcv_oom();
+	x = d2i_X509(&x, &p, (long)len);
 	if (x != NULL) {
 		if (p != data + len) {
 			X509_free(x);
@@ -294,9 +606,9 @@ load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
 		"%s: DER data does not parse as an X.509 certificate", name);
 }
 
-int
-xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
-	const char *name)
+static int
+parse(struct xcv_chain **out, const void *data, size_t len, const char *name,
+	const struct source src)
 {
 	struct xcv_chain *c;
 	int rc;
@@ -311,10 +623,13 @@ xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
 	c = xcv_chain_new();
 	if (c == NULL)
 		return xcv_oom();
-	if (memmem(data, len, "-----BEGIN", 10) != NULL)
-		rc = load_pem(c, data, len, name);
+	/* Its certificates keep the cache's context alive. */
+	if (src.cache != NULL && xcv_refs_add(&c->libs, &src.cache->lib) < 0)
+		rc = XCV_ENOMEM;
+	else if (memmem(data, len, "-----BEGIN", 10) != NULL)
+		rc = load_pem(c, data, len, name, &src);
 	else
-		rc = load_der(c, data, len, name);
+		rc = load_der(c, data, len, name, &src);
 	if (rc < 0) {
 		xcv_chain_free(c);
 		return rc;
@@ -324,7 +639,37 @@ xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
 }
 
 int
-xcv_chain_load_file(struct xcv_chain **out, const char *path)
+xcv_chain_parse(struct xcv_chain **out, const void *data, size_t len,
+	const char *name, struct xcv_chain_cache *cache, bool cache_first)
+{
+	return parse(out, data, len, name, (struct source){ cache, cache_first,
+		false });
+}
+
+int
+xcv_chain_parse_openssl(struct xcv_chain **out, const void *data, size_t len,
+	const char *name)
+{
+	return parse(out, data, len, name, (struct source){ NULL, false, true });
+}
+
+int
+xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
+	const char *name)
+{
+	return xcv_chain_parse(out, data, len, name, NULL, false);
+}
+
+int
+xcv_chain_load_mem_cached(struct xcv_chain **out, const void *data,
+	size_t len, const char *name, struct xcv_chain_cache *cache)
+{
+	return xcv_chain_parse(out, data, len, name, cache, false);
+}
+
+int
+xcv_chain_load_file_cached(struct xcv_chain **out, const char *path,
+	struct xcv_chain_cache *cache)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -333,9 +678,15 @@ xcv_chain_load_file(struct xcv_chain **out, const char *path)
 	*out = NULL;
 	rc = xcv_read_file(&data, &len, path, XCV_MAX_FILE);
 	if (rc == 0)
-		rc = xcv_chain_load_mem(out, data, len, path);
+		rc = xcv_chain_parse(out, data, len, path, cache, false);
 	free(data);
 	return rc;
+}
+
+int
+xcv_chain_load_file(struct xcv_chain **out, const char *path)
+{
+	return xcv_chain_load_file_cached(out, path, NULL);
 }
 
 void

@@ -9,10 +9,39 @@
 #define XCV_MAX_CHAIN 64            /* certificates in one file */
 #define XCV_MAX_FILE (4u << 20)     /* bytes in one certificate file */
 
+/*
+ * References to the OpenSSL library contexts (of chain caches) that an
+ * object's certificates were parsed in: such a context lives while any
+ * object holds a reference. Each context once.
+ */
+struct xcv_libctx;
+struct xcv_refs {
+	struct xcv_libctx **v;
+	size_t n;
+};
+/* Add src's contexts to dst's; XCV_ENOMEM. */
+int xcv_refs_add(struct xcv_refs *dst, const struct xcv_refs *src);
+void xcv_refs_clear(struct xcv_refs *r);
+
 struct xcv_chain {
 	STACK_OF(X509) *certs;
 	struct xcv_strv notes;
+	struct xcv_refs libs;
 };
+
+/* Make OpenSSL's shared tables safe for threads to read (once). */
+void xcv_openssl_prepare(void);
+
+/* Parse a chain (PEM or DER) from memory, name in messages. Certificates
+ * come through cache when it is not NULL: every one but the first, or
+ * every one too when cache_first (a file of anchors). */
+int xcv_chain_parse(struct xcv_chain **out, const void *data, size_t len,
+	const char *name, struct xcv_chain_cache *cache, bool cache_first);
+
+/* The same with OpenSSL's PEM reader for every block and no cache: what
+ * the plain-block reader must agree with (tests, fuzz_chain). */
+int xcv_chain_parse_openssl(struct xcv_chain **out, const void *data,
+	size_t len, const char *name);
 
 /* A human description of one certificate. */
 struct xcv_certinfo {

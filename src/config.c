@@ -13,6 +13,7 @@ xcv_config_new(void)
 {
 	struct xcv_config *cfg = calloc(1, sizeof(*cfg));
 
+	xcv_openssl_prepare();
 	if (cfg == NULL)
 		return NULL;
 	cfg->system_ca = true;
@@ -32,18 +33,62 @@ xcv_config_free(struct xcv_config *cfg)
 		return;
 	sk_X509_pop_free(cfg->anchors, X509_free);
 	X509_STORE_free(cfg->store);
+	X509_STORE_free(cfg->empty);
 	xcv_config_forget_verified(cfg);
 	xcv_strv_clear(&cfg->notes);
 	for (size_t i = 0; i < XCV_INPUT_COUNT; i++)
 		xcv_free_const(cfg->input_name[i]);
+	/* Last: the certificates above may live in these contexts. */
+	xcv_refs_clear(&cfg->libs);
 	free(cfg);
+}
+
+struct xcv_config *
+xcv_config_dup(const struct xcv_config *cfg)
+{
+	struct xcv_config *c = xcv_config_new();
+
+	if (c == NULL)
+		return NULL;
+	c->service = cfg->service;
+	c->policy = cfg->policy;
+	c->system_ca = cfg->system_ca;
+	c->have_time = cfg->have_time;
+	c->at = cfg->at;
+	c->warn_days = cfg->warn_days;
+	c->strict = cfg->strict;
+	c->accepted = cfg->accepted;
+	c->no_verified_cache = cfg->no_verified_cache;
+	if (xcv_refs_add(&c->libs, &cfg->libs) < 0)
+		goto fail;
+	for (int i = 0; i < sk_X509_num(cfg->anchors); i++) {
+		X509 *x = sk_X509_value(cfg->anchors, i);
+		if (!X509_up_ref(x))
+			goto fail;
+		if (sk_X509_push(c->anchors, x) <= 0) {
+			X509_free(x);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < cfg->notes.n; i++)
+		xcv_strv_push(&c->notes, cfg->notes.v[i]);
+	if (xcv_strv_ok(&c->notes) < 0)
+		goto fail;
+	for (size_t i = 0; i < XCV_INPUT_COUNT; i++)
+		if (cfg->input_name[i] != NULL &&
+		    (c->input_name[i] = xcv_strdup(cfg->input_name[i])) == NULL)
+			goto fail;
+	return c;
+fail:
+	xcv_config_free(c);
+	return NULL;
 }
 
 void
 xcv_config_forget_verified(struct xcv_config *cfg)
 {
 	for (size_t i = 0; i < cfg->n_verified; i++) {
-		X509_free(cfg->verified[i].inter);
+		sk_X509_pop_free(cfg->verified[i].sent, X509_free);
 		sk_X509_pop_free(cfg->verified[i].above, X509_free);
 	}
 	free(cfg->verified);
@@ -141,6 +186,8 @@ xcv_config_note(const struct xcv_config *cfg, size_t i)
 static int
 take_anchors(struct xcv_config *cfg, struct xcv_chain *c)
 {
+	if (xcv_refs_add(&cfg->libs, &c->libs) < 0)
+		return XCV_ENOMEM;
 	while (sk_X509_num(c->certs) > 0) {
 		X509 *x = sk_X509_shift(c->certs);
 		if (sk_X509_push(cfg->anchors, x) <= 0) {
@@ -158,6 +205,8 @@ take_anchors(struct xcv_config *cfg, struct xcv_chain *c)
 int
 xcv_config_add_ca_chain(struct xcv_config *cfg, const struct xcv_chain *c)
 {
+	if (xcv_refs_add(&cfg->libs, &c->libs) < 0)
+		return XCV_ENOMEM;
 	for (int i = 0; i < sk_X509_num(c->certs); i++) {
 		X509 *x = sk_X509_value(c->certs, i);
 		if (!X509_up_ref(x))

@@ -17,14 +17,18 @@ struct xcv_config {
 	X509_STORE *store;           /* built on first use */
 	struct xcv_strv notes;
 	struct xcv_store *accepted;  /* borrowed; may be NULL */
-	/* Intermediates a full verification under this configuration found
-	 * to chain to an anchor, with the path above them (verify.c). */
+	/* Paths a full verification under this configuration built, each
+	 * under what was sent after the leaf (verify.c); bounded, freed with
+	 * the configuration, and never a cause of another verdict or path. */
 	struct xcv_verified {
-		X509 *inter;
-		STACK_OF(X509) *above;   /* issuers up to the anchor */
+		STACK_OF(X509) *sent;    /* after the leaf: the intermediate first */
+		STACK_OF(X509) *above;   /* issuers above it, up to the anchor */
+		int64_t from, until;     /* when all of them are valid */
 	} *verified;
 	size_t n_verified;
 	bool no_verified_cache;      /* tests: always verify in full */
+	X509_STORE *empty;           /* no anchors: for partial chains */
+	struct xcv_refs libs;        /* contexts of anchors and remembered paths */
 	const char *input_name[XCV_INPUT_COUNT];   /* owned; NULL: in words */
 };
 

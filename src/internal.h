@@ -43,6 +43,11 @@ char *xcv_strdup(const char *s);
 char *xcv_asprintf(const char *fmt, ...) XCV_PRINTF(1, 2);
 char *xcv_vasprintf(const char *fmt, va_list ap) XCV_PRINTF(1, 0);
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one:
+ * overlong forms, surrogates, code points beyond U+10FFFF and the C1
+ * controls are refused. left: bytes available at p (at least 1). */
+size_t xcv_utf8_len(const unsigned char *p, size_t left);
+
 /*
  * Copy bytes for display: printable ASCII and valid UTF-8 stay, anything
  * else (NUL, control bytes, invalid UTF-8) becomes \xHH. Never fails except
@@ -53,11 +58,28 @@ char *xcv_escape(const unsigned char *p, size_t len);
 /* ISO 8601 UTC text for t: "2026-05-01T12:00:00Z". */
 void xcv_time_format(int64_t t, char buf[32]);
 
+/* Seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: certificate
+ * times (RFC 5280 §4.1.2.5) lie between, and so must any time xmppcv
+ * verifies at. */
+#define XCV_TIME_MIN (-62167219200LL)
+#define XCV_TIME_MAX 253402300799LL
+
+/* 0 for a time within XCV_TIME_MIN..XCV_TIME_MAX, else XCV_EINPUT naming
+ * it. */
+int xcv_time_check(int64_t t);
+
+/* a - b, saturated at the ends of int64_t rather than overflowing. */
+int64_t xcv_time_diff(int64_t a, int64_t b);
+
 /* Write all of data to fd, retrying short writes; -1 with errno set. */
 int xcv_write_all(int fd, const void *data, size_t len);
 
 /* Read a whole file (at most limit bytes). XCV_EINPUT with a message. */
 int xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
 	size_t limit);
+/* The same for name under the directory dirfd (or AT_FDCWD); messages
+ * say path. When the file cannot be opened, errno says why. */
+int xcv_read_file_at(unsigned char **out, size_t *outlen, int dirfd,
+	const char *name, const char *path, size_t limit);
 
 #endif

@@ -368,12 +368,13 @@ char *
 xcv_summary_text(bool ok, bool trusted, const char *field, const char *value,
 	const char *error)
 {
+	/* Never a NULL for %s: "?" for what a match lacks. */
 	if (ok)
 		return xcv_asprintf("ok via %s %s", field ? field : "?",
 			value ? value : "?");
 	return xcv_asprintf("not ok: %s%s%s%s, %s%s%s",
-		field ? "matched via " : "mismatch",
-		field ? field : "", field ? " " : "", field && value ? value : "",
+		field ? "matched via " : "mismatch", field ? field : "",
+		field ? " " : "", field ? (value ? value : "?") : "",
 		trusted ? "chain trusted" : "chain untrusted",
 		!trusted && error ? ": " : "", !trusted && error ? error : "");
 }
@@ -648,7 +649,7 @@ xcv_scan_endpoint_to_json(const struct xcv_scan *s, size_t i)
 		json_object_set_new(o, "sha256", jstr(leaf->sha256));
 		json_object_set_new(o, "not_after", jstr(leaf->not_after));
 		json_object_set_new(o, "days_left", json_integer(
-			(leaf->not_after_time - s->at) / 86400));
+			xcv_time_diff(leaf->not_after_time, s->at) / 86400));
 		json_object_set_new(o, "tls", json_pack("{s:o,s:o,s:o}",
 			"version", jstr(e->tls_version), "cipher", jstr(e->cipher),
 			"http", jstr(e->http)));

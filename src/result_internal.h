@@ -23,6 +23,8 @@ struct xcv_result {
 	struct xcv_identity id;
 	enum xcv_verdict verdict;
 	bool strict;             /* profile defects count (xcv_config_set_strict) */
+	bool described;          /* descriptions, warnings, advice (not
+	                          * xcv_verify_verdict) */
 	bool trusted;            /* by the anchors */
 	bool accepted;           /* the user accepted the leaf for the domain */
 	bool accepted_trusted;   /* ... and it verifies as its own anchor */
@@ -33,6 +35,7 @@ struct xcv_result {
 	struct xcv_certinfo *built;
 	size_t n_built;
 	STACK_OF(X509) *path;    /* the chain as built (references) */
+	struct xcv_refs libs;    /* the contexts path's certificates live in */
 	struct xcv_findings findings;   /* profile defects (profile.c) */
 	struct xcv_strv warnings;
 	struct xcv_strv advice;

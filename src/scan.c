@@ -709,7 +709,7 @@ find_expiry(struct xcv_scan *s)
 		size_t n = e->res ? xcv_result_cert_count(e->res) : 0;
 		for (size_t k = 0; k < n; k++) {
 			const struct xcv_cert_info *c = xcv_result_cert(e->res, k);
-			int64_t left = c->not_after_time - s->at;
+			int64_t left = xcv_time_diff(c->not_after_time, s->at);
 			struct xcv_scan_fnd *f;
 			if (left < 0 || left > (int64_t)s->warn_days * 86400)
 				continue;
@@ -983,6 +983,8 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 		p.max_attempts = 5;
 	if (p.parallel == 0)
 		p.parallel = 100;
+	if (cfg->have_time && (rc = xcv_time_check(cfg->at)) < 0)
+		return rc;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return xcv_oom();
 	s->p = &p;

@@ -1,5 +1,7 @@
 /* Errors, strings and time helpers used by every module. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,9 +164,8 @@ xcv_strv_clear(struct xcv_strv *sv)
 	sv->oom = false;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *p, size_t left)
+size_t
+xcv_utf8_len(const unsigned char *p, size_t left)
 {
 	size_t n;
 	uint32_t cp;
@@ -206,7 +207,7 @@ xcv_escape(const unsigned char *p, size_t len)
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(p + i, len - i);
+		size_t n = xcv_utf8_len(p + i, len - i);
 		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\'))
 			n = 0;
 		if (n == 0) {
@@ -233,9 +234,15 @@ xcv_time_format(int64_t t, char buf[32])
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	/* Four digits for the year, as ISO 8601 writes 0001 to 9999. */
+	if (t < XCV_TIME_MIN || t > XCV_TIME_MAX || gmtime_r(&tt, &tm) == NULL)
 		snprintf(buf, 32, "@%lld", (long long)t);
+	else
+		snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+			(unsigned)(tm.tm_year + 1900) % 10000u,
+			(unsigned)tm.tm_mon % 12u + 1, (unsigned)tm.tm_mday % 32u,
+			(unsigned)tm.tm_hour % 24u, (unsigned)tm.tm_min % 60u,
+			(unsigned)tm.tm_sec % 61u);
 }
 
 static bool
@@ -257,10 +264,25 @@ days_in(int y, int mo)
 	return mo == 2 && leap ? 29 : days[mo - 1];
 }
 
-/* Seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: certificate
- * times (RFC 5280 §4.1.2.5) lie between. */
-#define TIME_MIN (-62167219200LL)
-#define TIME_MAX 253402300799LL
+int
+xcv_time_check(int64_t t)
+{
+	if (t < XCV_TIME_MIN || t > XCV_TIME_MAX)
+		return xcv_set_error(XCV_EINPUT, "invalid time @%lld: a "
+			"verification time lies between the years 0000 and 9999",
+			(long long)t);
+	return 0;
+}
+
+int64_t
+xcv_time_diff(int64_t a, int64_t b)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(a, b, &d))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return d;
+}
 
 int
 xcv_time_parse(int64_t *out, const char *text)
@@ -277,8 +299,8 @@ xcv_time_parse(int64_t *out, const char *text)
 	if (t[0] == '@') {
 		errno = 0;
 		v = strtoll(t + 1, &end, 10);
-		if (errno || end == t + 1 || *end != '\0' || v < TIME_MIN ||
-		    v > TIME_MAX)
+		if (errno || end == t + 1 || *end != '\0' || v < XCV_TIME_MIN ||
+		    v > XCV_TIME_MAX)
 			return xcv_set_error(XCV_EINPUT, "invalid time '%s': "
 				"@SECONDS wants a whole number of seconds between "
 				"the years 0000 and 9999", text);
@@ -332,54 +354,72 @@ out:
 }
 
 int
-xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
-	size_t limit)
+xcv_read_file_at(unsigned char **out, size_t *outlen, int dirfd,
+	const char *name, const char *path, size_t limit)
 {
-	FILE *f = NULL;
+	unsigned char *buf = NULL, *nb;
 	struct stat st;
-	unsigned char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int rc = XCV_EINPUT;
+	size_t len = 0, cap;
+	int fd, rc = XCV_EINPUT;
 
 	*out = NULL;
 	*outlen = 0;
-	f = fopen(path, "rb");
-	if (f == NULL) {
+	if (path == NULL)
+		path = name;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		xcv_set_error(XCV_EINPUT, "%s: cannot read: %s", path,
+			strerror(e));
+		errno = e;
+		return XCV_EINPUT;
+	}
+	if (fstat(fd, &st) < 0) {
 		xcv_set_error(XCV_EINPUT, "%s: cannot read: %s", path,
 			strerror(errno));
 		goto out;
 	}
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode)) {
 		xcv_set_error(XCV_EINPUT, "%s: is a directory, not a file", path);
 		goto out;
 	}
+	/* Its size, as the file says, and one byte more: a file that says
+	 * nothing (a pipe, /proc) grows the buffer as it comes. */
+	cap = S_ISREG(st.st_mode) && st.st_size > 0 &&
+		(uintmax_t)st.st_size <= limit ? (size_t)st.st_size + 1 : 16384;
 	for (;;) {
-		size_t got;
+		ssize_t got;
 		if (len == cap) {
-			unsigned char *nb;
-			cap = cap ? cap * 2 : 16384;
-			nb = realloc(buf, cap + 1);
-			if (nb == NULL) {
+			cap *= 2;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
 				rc = xcv_oom();
 				goto out;
 			}
 			buf = nb;
+		} else if (buf == NULL && (buf = malloc(cap + 1)) == NULL) {
+			rc = xcv_oom();
+			goto out;
 		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
+		got = read(fd, buf + len, cap - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			xcv_set_error(XCV_EINPUT, "%s: read error: %s", path,
+				strerror(errno));
+			goto out;
+		}
+		len += (size_t)got;
 		if (len > limit) {
 			xcv_set_error(XCV_EINPUT,
 				"%s: too large (over %zu bytes) for a certificate file",
 				path, limit);
 			goto out;
 		}
-		if (got == 0)
+		/* A regular file ends where its size said when it was
+		 * opened. */
+		if (got == 0 || (S_ISREG(st.st_mode) && st.st_size > 0 &&
+		    len >= (size_t)st.st_size))
 			break;
-	}
-	if (ferror(f)) {
-		xcv_set_error(XCV_EINPUT, "%s: read error: %s", path,
-			strerror(errno));
-		goto out;
 	}
 	buf[len] = '\0';
 	*out = buf;
@@ -388,9 +428,15 @@ xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
 	rc = 0;
 out:
 	free(buf);
-	if (f)
-		fclose(f);
+	close(fd);
 	return rc;
+}
+
+int
+xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
+	size_t limit)
+{
+	return xcv_read_file_at(out, outlen, AT_FDCWD, path, path, limit);
 }
 
 int

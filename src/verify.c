@@ -81,20 +81,27 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 	int code = X509_STORE_CTX_get_error(ctx);
 	int depth = X509_STORE_CTX_get_error_depth(ctx);
 	X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
-	struct xcv_certinfo ci;
+	char *name, *issuer;
 
 	if (ok)
 		return 1;
 	for (size_t i = 0; i < res->n_errors; i++)
 		if (res->errors[i].code == code && res->errors[i].depth == depth)
 			return 1;
-	if (cur == NULL || xcv_certinfo_fill(&ci, cur) < 0) {
+	if (cur == NULL) {
 		col->fail = 1;
 		return 0;
 	}
-	v = realloc(res->errors, (res->n_errors + 1) * sizeof(*v));
+	/* What the error names; the rest of a description waits for a
+	 * report. */
+	name = xcv_cert_short_name(cur);
+	issuer = xcv_name_text(X509_get_issuer_name(cur));
+	ERR_clear_error();
+	v = name && issuer ? realloc(res->errors, (res->n_errors + 1) *
+		sizeof(*v)) : NULL;
 	if (v == NULL) {
-		xcv_certinfo_clear(&ci);
+		free(name);
+		free(issuer);
 		col->fail = 1;
 		return 0;
 	}
@@ -102,14 +109,12 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 	e = &v[res->n_errors];
 	e->code = code;
 	e->depth = depth;
-	e->name = ci.name;
-	e->issuer = ci.issuer;
-	ci.name = ci.issuer = NULL;
+	e->name = name;
+	e->issuer = issuer;
 	e->text = error_text(code, depth, e->name, e->issuer, cur, res->at);
 	e->root_missing = depth > 0 && X509_check_ca(cur) &&
 		(code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
 		 code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
-	xcv_certinfo_clear(&ci);
 	if (e->text == NULL) {
 		free(e->name);
 		free(e->issuer);
@@ -165,55 +170,151 @@ constrains_below(X509 *x)
 		X509_get_ext_by_NID(x, NID_inhibit_any_policy, -1) >= 0;
 }
 
-/* After a full verification: remember the intermediate under the leaf. */
-static void
-remember(struct xcv_config *cfg, STACK_OF(X509) *built)
+/* Seconds of t into *out; false if t does not parse. */
+static bool
+seconds(const ASN1_TIME *t, int64_t *out)
 {
-	STACK_OF(X509) *above;
-	X509 *inter;
+	struct tm tm;
+
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+		return false;
+	*out = (int64_t)timegm(&tm);
+	return true;
+}
+
+/*
+ * When every certificate of sk is valid: from *from until before *until,
+ * as OpenSSL judges a time (valid at t when notBefore <= t < notAfter).
+ * false if a time does not parse.
+ */
+static bool
+validity(STACK_OF(X509) *sk, int64_t *from, int64_t *until)
+{
+	*from = INT64_MIN;
+	*until = INT64_MAX;
+	for (int i = 0; i < sk_X509_num(sk); i++) {
+		int64_t nb, na;
+		if (!seconds(X509_get0_notBefore(sk_X509_value(sk, i)), &nb) ||
+		    !seconds(X509_get0_notAfter(sk_X509_value(sk, i)), &na))
+			return false;
+		if (nb > *from)
+			*from = nb;
+		if (na < *until)
+			*until = na;
+	}
+	return true;
+}
+
+/* Were the certificates sent after the chain's leaf exactly sent? */
+static bool
+same_sent(STACK_OF(X509) *sent, const struct xcv_chain *chain)
+{
+	int n = sk_X509_num(chain->certs);
+
+	if (sk_X509_num(sent) != n - 1)
+		return false;
+	for (int k = 0; k < n - 1; k++)
+		if (X509_cmp(sk_X509_value(sent, k),
+		    sk_X509_value(chain->certs, k + 1)) != 0)
+			return false;
+	return true;
+}
+
+/* Certificates that could issue under name: the anchors' (store) and the
+ * sent ones, each distinct certificate counted once. */
+static int
+candidates(X509_STORE_CTX *ctx, STACK_OF(X509) *sent, const X509_NAME *name)
+{
+	STACK_OF(X509) *anchors = X509_STORE_CTX_get1_certs(ctx, name);
+	int n = anchors ? sk_X509_num(anchors) : 0;
+
+	ERR_clear_error();
+	for (int i = 0; i < sk_X509_num(sent); i++) {
+		X509 *x = sk_X509_value(sent, i);
+		bool known = false;
+		if (X509_NAME_cmp(X509_get_subject_name(x), name) != 0)
+			continue;
+		for (int k = 0; k < sk_X509_num(anchors) && !known; k++)
+			known = X509_cmp(x, sk_X509_value(anchors, k)) == 0;
+		for (int k = 0; k < i && !known; k++)
+			known = X509_cmp(x, sk_X509_value(sent, k)) == 0 &&
+				X509_NAME_cmp(X509_get_subject_name(
+				sk_X509_value(sent, k)), name) == 0;
+		n += !known;
+	}
+	sk_X509_pop_free(anchors, X509_free);
+	return n;
+}
+
+/*
+ * After a full verification that trusted the chain: remember the path
+ * above the intermediate under what was sent after the leaf, when any
+ * other leaf under that intermediate, sent with the same certificates,
+ * must be given this very path by a full verification at any time. That
+ * holds when no constraint above reaches down to the leaf, the
+ * intermediate is the one sent first, and each issuer on the path was the
+ * only certificate of its name among the anchors and the sent ones (so
+ * that no choice could go another way at another time).
+ */
+static void
+remember(struct xcv_config *cfg, X509_STORE_CTX *ctx,
+	const struct xcv_chain *chain)
+{
+	STACK_OF(X509) *built = X509_STORE_CTX_get0_chain(ctx);
+	STACK_OF(X509) *sent = NULL, *above = NULL;
+	struct xcv_verified *v;
 	int n = sk_X509_num(built);
 
-	if (cfg->no_verified_cache || n < 3 || cfg->n_verified >= MAX_VERIFIED)
+	if (cfg->no_verified_cache || n < 3 || cfg->n_verified >= MAX_VERIFIED ||
+	    X509_cmp(sk_X509_value(built, 1), sk_X509_value(chain->certs, 1)))
 		return;
-	inter = sk_X509_value(built, 1);
-	for (size_t i = 0; i < cfg->n_verified; i++)
-		if (X509_cmp(cfg->verified[i].inter, inter) == 0)
-			return;
+	/* The configuration keeps what it remembers, and its context. */
+	if (xcv_refs_add(&cfg->libs, &chain->libs) < 0) {
+		ERR_clear_error();
+		return;
+	}
 	for (int i = 2; i < n; i++)
 		if (constrains_below(sk_X509_value(built, i)))
 			return;
+	sent = sk_X509_dup(chain->certs);
+	if (sent == NULL)
+		return;
+	(void)sk_X509_shift(sent);
+	for (size_t i = 0; i < cfg->n_verified; i++)
+		if (same_sent(cfg->verified[i].sent, chain))
+			goto out;
+	for (int i = 1; i < n; i++)
+		if (candidates(ctx, sent, X509_get_subject_name(
+		    sk_X509_value(built, i))) != 1)
+			goto out;
 	above = sk_X509_new_null();
-	if (above == NULL)
-		return;
-	for (int i = 2; i < n; i++) {
-		X509 *x = sk_X509_value(built, i);
-		if (!X509_up_ref(x) || sk_X509_push(above, x) <= 0) {
-			sk_X509_pop_free(above, X509_free);
-			return;
-		}
+	v = realloc(cfg->verified, (cfg->n_verified + 1) * sizeof(*v));
+	if (v != NULL)
+		cfg->verified = v;
+	if (above == NULL || v == NULL)
+		goto out;
+	/* Everything above the leaf: its validity is all that is left to
+	 * check another time. */
+	for (int i = 1; i < n; i++)
+		if (sk_X509_push(above, sk_X509_value(built, i)) <= 0)
+			goto out;
+	if (!validity(above, &v[cfg->n_verified].from,
+	    &v[cfg->n_verified].until))
+		goto out;
+	(void)sk_X509_shift(above);
+	v[cfg->n_verified].sent = X509_chain_up_ref(sent);
+	v[cfg->n_verified].above = X509_chain_up_ref(above);
+	if (v[cfg->n_verified].sent == NULL || v[cfg->n_verified].above == NULL) {
+		sk_X509_pop_free(v[cfg->n_verified].sent, X509_free);
+		sk_X509_pop_free(v[cfg->n_verified].above, X509_free);
+		goto out;
 	}
-	struct xcv_verified *v = realloc(cfg->verified,
-		(cfg->n_verified + 1) * sizeof(*v));
-	if (v == NULL || !X509_up_ref(inter)) {
-		if (v)
-			cfg->verified = v;
-		sk_X509_pop_free(above, X509_free);
-		return;
-	}
-	cfg->verified = v;
-	v[cfg->n_verified].inter = inter;
-	v[cfg->n_verified].above = above;
 	cfg->n_verified++;
+out:
+	sk_X509_free(sent);
+	sk_X509_free(above);
 }
 
-static bool
-valid_at(X509 *x, int64_t at)
-{
-	time_t t = (time_t)at;
-
-	return X509_cmp_time(X509_get0_notBefore(x), &t) < 0 &&
-		X509_cmp_time(X509_get0_notAfter(x), &t) > 0;
-}
 
 static void
 clear_errors(struct xcv_result *res)
@@ -227,12 +328,13 @@ clear_errors(struct xcv_result *res)
 }
 
 /*
- * The shortcut for a chain whose intermediate an earlier full verification
- * under this configuration chained to an anchor: the intermediate's
- * signature and everything above it are time-independent facts already
- * checked, so verify the leaf against the intermediate alone (partial
- * chain) and check the validity period of every certificate above. Returns
- * 1 when that verified the chain, 0 to verify in full.
+ * The shortcut for a chain sent with the same certificates after its leaf
+ * as one whose path a full verification under this configuration
+ * remembered: everything above the leaf is then a time-independent fact
+ * already checked, except validity periods. So verify the leaf against the
+ * intermediate alone (partial chain) and check the validity period of
+ * every certificate above. Returns 1 when that verified the chain, with
+ * the path a full verification builds; 0 to verify in full.
  */
 static int
 check_known(struct xcv_result *res, struct xcv_config *cfg,
@@ -240,30 +342,29 @@ check_known(struct xcv_result *res, struct xcv_config *cfg,
 {
 	const struct xcv_verified *known = NULL;
 	X509_STORE_CTX *ctx = NULL;
-	X509_STORE *empty = NULL;
 	STACK_OF(X509) *trusted = NULL, *built = NULL;
 	struct collect col = { res, 0 };
 	X509 *inter;
-	int ok = 0;
+	int ok = 0, n = sk_X509_num(chain->certs);
 
-	if (cfg->no_verified_cache || sk_X509_num(chain->certs) < 2)
+	if (cfg->no_verified_cache || n < 2 || cfg->n_verified == 0)
 		return 0;
-	inter = sk_X509_value(chain->certs, 1);
 	for (size_t i = 0; i < cfg->n_verified && known == NULL; i++)
-		if (X509_cmp(cfg->verified[i].inter, inter) == 0)
+		if (same_sent(cfg->verified[i].sent, chain))
 			known = &cfg->verified[i];
-	if (known == NULL || !valid_at(known->inter, res->at))
+	if (known == NULL)
 		return 0;
-	for (int i = 0; i < sk_X509_num(known->above); i++)
-		if (!valid_at(sk_X509_value(known->above, i), res->at))
-			return 0;
+	inter = sk_X509_value(known->sent, 0);
+	if (res->at < known->from || res->at >= known->until)
+		return 0;
+	if (cfg->empty == NULL && (cfg->empty = X509_STORE_new()) == NULL)
+		return 0;
 	ctx = X509_STORE_CTX_new();
-	empty = X509_STORE_new();
 	trusted = sk_X509_new_null();
-	if (ctx == NULL || empty == NULL || trusted == NULL ||
-	    sk_X509_push(trusted, known->inter) <= 0 ||
-	    !X509_STORE_CTX_init(ctx, empty, sk_X509_value(chain->certs, 0),
-	    NULL))
+	if (ctx == NULL || trusted == NULL ||
+	    sk_X509_push(trusted, inter) <= 0 ||
+	    !X509_STORE_CTX_init(ctx, cfg->empty,
+	    sk_X509_value(chain->certs, 0), NULL))
 		goto out;
 	X509_STORE_CTX_set0_trusted_stack(ctx, trusted);
 	X509_STORE_CTX_set_app_data(ctx, &col);
@@ -294,7 +395,6 @@ out:
 	sk_X509_free(built);
 	sk_X509_free(trusted);
 	X509_STORE_CTX_free(ctx);
-	X509_STORE_free(empty);
 	return ok;
 }
 
@@ -333,7 +433,7 @@ check_chain(struct xcv_result *res, struct xcv_config *cfg,
 		goto out;
 	res->trusted = ok == 1 && res->n_errors == 0;
 	if (res->trusted)
-		remember(cfg, X509_STORE_CTX_get0_chain(ctx));
+		remember(cfg, ctx, chain);
 	res->path = X509_STORE_CTX_get1_chain(ctx);
 	if (res->path == NULL) {
 		col.fail = 1;
@@ -368,10 +468,10 @@ check_accepted(struct xcv_result *res, struct xcv_config *cfg,
 	X509_STORE_CTX *ctx = NULL;
 	X509_STORE *empty = NULL;
 	STACK_OF(X509) *trusted = NULL;
+	char fp[65];
 
-	if (cfg->accepted == NULL || res->n_presented == 0 ||
-	    !xcv_store_accepted(cfg->accepted, res->presented[0].sha256,
-	    res->id.reference))
+	if (cfg->accepted == NULL || xcv_chain_sha256(chain, 0, fp) < 0 ||
+	    !xcv_store_accepted(cfg->accepted, fp, res->id.reference))
 		return;
 	res->accepted = true;
 	ctx = X509_STORE_CTX_new();
@@ -422,7 +522,7 @@ expiry_warnings(struct xcv_result *res, int warn_days)
 	size_t n = res->n_built ? res->n_built : res->n_presented;
 
 	for (size_t i = 0; i < n; i++) {
-		int64_t left = ci[i].na - res->at;
+		int64_t left = xcv_time_diff(ci[i].na, res->at);
 		if (left < 0 || left > (int64_t)warn_days * 86400)
 			continue;
 		xcv_strv_pushf(&res->warnings, "\"%s\" expires in %lld day%s, "
@@ -467,17 +567,16 @@ build_views(struct xcv_result *res)
 	return 0;
 }
 
-int
-xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
-	const struct xcv_chain *chain, const char *domain)
-{
-	return xcv_verify_as(out, cfg, chain, domain, cfg->service);
-}
-
-int
-xcv_verify_as(struct xcv_result **out, struct xcv_config *cfg,
+/*
+ * Verify chain for domain as service. describe: everything a report shows
+ * (certificate descriptions, warnings, advice, profile findings); without
+ * it, only what the verdict rests on, which is what comparing verdicts
+ * needs (profile findings only under strict, where they count).
+ */
+static int
+verify(struct xcv_result **out, struct xcv_config *cfg,
 	const struct xcv_chain *chain, const char *domain,
-	enum xcv_service service)
+	enum xcv_service service, bool describe_all)
 {
 	struct xcv_result *res = NULL;
 	int rc;
@@ -485,40 +584,55 @@ xcv_verify_as(struct xcv_result **out, struct xcv_config *cfg,
 	*out = NULL;
 	if (chain == NULL || xcv_chain_count(chain) == 0)
 		return xcv_set_error(XCV_EINPUT, "the chain is empty");
+	if (cfg->have_time && (rc = xcv_time_check(cfg->at)) < 0)
+		return rc;
 	res = calloc(1, sizeof(*res));
 	if (res == NULL)
 		return xcv_oom();
 	res->service = service;
 	res->at = cfg->have_time ? cfg->at : (int64_t)time(NULL);
+	res->described = describe_all;
+	/* The path (res->path) holds certificates of the chain and of cfg. */
+	if ((rc = xcv_refs_add(&res->libs, &chain->libs)) < 0 ||
+	    (rc = xcv_refs_add(&res->libs, &cfg->libs)) < 0)
+		goto out;
 	if (domain == NULL) {
 		rc = xcv_set_error(XCV_EINPUT, "no domain to verify against");
 		goto out;
 	}
 	rc = xcv_identity_check(&res->id, sk_X509_value(chain->certs, 0),
 		domain, service, cfg->policy);
-	if (rc == 0)
+	if (rc == 0 && describe_all)
 		rc = describe(&res->presented, &res->n_presented, chain->certs);
 	if (rc == 0)
 		rc = check_chain(res, cfg, chain);
 	if (rc < 0)
 		goto out;
-	if (res->n_presented > 1 && res->presented[0].is_ca)
-		xcv_strv_pushf(&res->warnings, "the first certificate (\"%s\") "
-			"is a CA certificate; a chain lists the server's own "
-			"certificate first", res->presented[0].name);
-	for (size_t i = 0; i < res->id.warnings.n; i++)
-		xcv_strv_push(&res->warnings, res->id.warnings.v[i]);
+	if (describe_all) {
+		if (res->n_presented > 1 && res->presented[0].is_ca)
+			xcv_strv_pushf(&res->warnings, "the first certificate "
+				"(\"%s\") is a CA certificate; a chain lists the "
+				"server's own certificate first",
+				res->presented[0].name);
+		for (size_t i = 0; i < res->id.warnings.n; i++)
+			xcv_strv_push(&res->warnings, res->id.warnings.v[i]);
+	}
 	if (!res->trusted || !res->id.matched)
 		check_accepted(res, cfg, chain);
-	expiry_warnings(res, cfg->warn_days);
-	if ((rc = xcv_strv_ok(&res->warnings)) < 0 ||
-	    (rc = describe(&res->built, &res->n_built, res->path)) < 0 ||
+	if (describe_all) {
+		expiry_warnings(res, cfg->warn_days);
+		if ((rc = xcv_strv_ok(&res->warnings)) < 0 ||
+		    (rc = describe(&res->built, &res->n_built, res->path)) < 0)
+			goto out;
+	}
+	if ((describe_all || cfg->strict) &&
 	    (rc = xcv_profile_check(&res->findings, res->path)) < 0)
 		goto out;
 	res->strict = cfg->strict;
 	res->verdict = verdict(res, cfg->strict);
 	res->ok = res->verdict == XCV_VERDICT_VERIFIED;
-	if ((rc = xcv_advise(res, cfg)) < 0 || (rc = build_views(res)) < 0)
+	if ((describe_all && (rc = xcv_advise(res, cfg)) < 0) ||
+	    (rc = build_views(res)) < 0)
 		goto out;
 out:
 	if (rc < 0) {
@@ -527,6 +641,28 @@ out:
 	}
 	*out = res;
 	return 0;
+}
+
+int
+xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
+	const struct xcv_chain *chain, const char *domain)
+{
+	return verify(out, cfg, chain, domain, cfg->service, true);
+}
+
+int
+xcv_verify_as(struct xcv_result **out, struct xcv_config *cfg,
+	const struct xcv_chain *chain, const char *domain,
+	enum xcv_service service)
+{
+	return verify(out, cfg, chain, domain, service, true);
+}
+
+int
+xcv_verify_verdict(struct xcv_result **out, struct xcv_config *cfg,
+	const struct xcv_chain *chain, const char *domain)
+{
+	return verify(out, cfg, chain, domain, cfg->service, false);
 }
 
 void
@@ -554,6 +690,7 @@ xcv_result_free(struct xcv_result *res)
 	sk_X509_pop_free(res->path, X509_free);
 	xcv_findings_clear(&res->findings);
 	free(res->finding_view);
+	xcv_refs_clear(&res->libs);
 	free(res);
 }
 

@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servers import Prosody, cert  # noqa: E402
 
 XMPPCV = os.environ.get("XMPPCV", "build/src/xmppcv")
+GENCHAINS = os.environ.get("GENCHAINS", "build/bench/genchains")
 FIXTURES = os.environ.get("FIXTURES", "fixtures")
 CORPUS = os.path.join(FIXTURES, "captures")
 AT = "2026-06-01T00:00:00Z"
@@ -126,12 +127,188 @@ class Replay(unittest.TestCase):
         self.assertIn("unreadable case %s/self-signed" % d, err)
         self.assertIn("1 same, 0 changed, 2 unreadable", out)
 
+    def test_a_capture_time_outside_the_years_0000_to_9999_is_refused(self):
+        d = self.copy("san-domain-on", "expired")
+        for t in ("@-9223372036854775808", "@253402300800", "@-62167219201"):
+            self.edit("expired", lambda o: o.update(captured=t))
+            code, out, err = run("replay", d)
+            self.assertEqual(code, 2, t)
+            self.assertIn("unreadable case %s/expired: %s/expired/case.json: captured: "
+                          "invalid time '%s'" % (d, d, t), err)
+            self.assertIn("between the years 0000 and 9999", err)
+            self.assertIn("1 same, 0 changed, 1 unreadable", out)
+        # The last second is a time: every certificate is then expired,
+        # and said so, not taken for damaged.
+        self.edit("expired", lambda o: o.update(captured="2026-06-01T00:00:00Z"))
+        self.edit("san-domain-on", lambda o: o.update(captured="@253402300799"))
+        code, out, _ = run("replay", d)
+        self.assertEqual(code, 1)
+        self.assertIn("same     %s/expired" % d, out)
+        self.assertIn("CHANGED  %s/san-domain-on: was ok via dnsName corp.example; "
+                      "now not ok: matched via dnsName corp.example, chain untrusted: "
+                      "\"Corp Root CA\" expired on 2040-01-01T00:00:00Z (checked as at "
+                      "9999-12-31T23:59:59Z)" % d, out)
+
+    def test_a_match_recorded_by_half_is_unreadable(self):
+        d = self.copy("san-domain-on", "san-domain-off-fqdn-only")
+        self.edit("san-domain-off-fqdn-only",
+                  lambda o: o["verdict"].update(matched_field="dnsName"))
+        self.edit("san-domain-on", lambda o: o["verdict"].pop("matched_value"))
+        code, out, err = run("replay", d)
+        self.assertEqual(code, 2)
+        self.assertIn("%s/san-domain-off-fqdn-only/case.json: verdict.matched_field is recorded "
+                      "without verdict.matched_value" % d, err)
+        self.assertIn("%s/san-domain-on/case.json: verdict.matched_field is recorded "
+                      "without verdict.matched_value" % d, err)
+        self.assertNotIn("(null)", out + err)
+        self.assertIn("0 same, 0 changed, 2 unreadable", out)
+        self.edit("san-domain-on", lambda o: o["verdict"].update(matched_field=None,
+                                                                 matched_value="corp.example"))
+        code, _, err = run("replay", d)
+        self.assertIn("verdict.matched_value is recorded without verdict.matched_field", err)
+        self.edit("san-domain-on", lambda o: o["verdict"].update(matched_field=7))
+        code, _, err = run("replay", d)
+        self.assertIn("verdict.matched_field is neither a string nor null", err)
+
     def test_no_cases(self):
         code, _, err = run("replay", self.dir)
         self.assertEqual(code, 2)
         self.assertIn("no case", err)
         code, _, err = run("replay")
         self.assertEqual(code, 2)
+
+
+class Jobs(unittest.TestCase):
+    """replay --jobs N writes what one thread writes, byte for byte, and exits alike."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="xmppcv-jobs-")
+        # A fleet of 1,100 generated cases (more than the 1,024 the pool
+        # keeps ahead of the writer) under the generator's own root.
+        subprocess.run([GENCHAINS, os.path.join(cls.dir, "gen"), "1100", "corp.example",
+                        "cases"], check=True, capture_output=True, timeout=300)
+        cls.root = os.path.join(cls.dir, "gen", "root.pem")
+        cls.fleet = os.path.join(cls.dir, "gen", "cases")
+        cls.mixed = os.path.join(cls.dir, "mixed")
+        cls.make_mixed()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, True)
+
+    @classmethod
+    def make_mixed(cls):
+        """300 generated cases with the corpus between them (each case
+        with its own anchors), regressions, improvements and every way a
+        case can be unreadable, at fixed places."""
+        os.mkdir(cls.mixed)
+        corpus = sorted(os.listdir(CORPUS))
+        for i in range(300):
+            name = "%05d" % i
+            dst = os.path.join(cls.mixed, name)
+            shutil.copytree(os.path.join(cls.fleet, name), dst)
+            if i % 10 == 3:
+                shutil.copytree(os.path.join(CORPUS, corpus[(i // 10) % len(corpus)]),
+                                dst + "-corpus")
+            case_json = os.path.join(dst, "case.json")
+            with open(case_json) as f:
+                o = json.load(f)
+            kind = i % 37
+            if kind == 5:        # a regression: another server's chain
+                shutil.copy(cert("fqdn-only.chain.pem"), os.path.join(dst, "chain.pem"))
+            elif kind == 7:      # an improvement is a change too
+                o["verdict"].update(ok=False, chain_trusted=False)
+            elif kind == 11:
+                with open(case_json, "w") as f:
+                    f.write("{not json")
+                continue
+            elif kind == 13:
+                os.unlink(os.path.join(dst, "chain.pem"))
+            elif kind == 17:
+                with open(os.path.join(dst, "chain.pem"), "r+") as f:
+                    f.truncate(300)
+            elif kind == 19:
+                o["captured"] = "@-9223372036854775808"
+            elif kind == 23:
+                o["verdict"].pop("matched_value")
+            elif kind == 29:
+                with open(os.path.join(dst, "anchors.pem"), "w") as f:
+                    f.write("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            elif kind == 31:     # anchors of its own: another configuration
+                shutil.copy(cls.root, os.path.join(dst, "anchors.pem"))
+            with open(case_json, "w") as f:
+                json.dump(o, f)
+
+    def same(self, *args):
+        first = None
+        for jobs in ("1", "2", "3", "8"):
+            p = subprocess.run([XMPPCV, "replay", "--jobs", jobs, *args], capture_output=True,
+                               timeout=300, stdin=subprocess.DEVNULL)
+            if b"Sanitizer" in p.stderr or b"runtime error:" in p.stderr:
+                raise AssertionError(p.stderr.decode())
+            got = (p.returncode, p.stdout, p.stderr)
+            if first is None:
+                first = got
+            else:
+                self.assertEqual(got[0], first[0], "exit status, --jobs %s" % jobs)
+                self.assertEqual(got[1].decode().splitlines(), first[1].decode().splitlines(),
+                                 "stdout, --jobs %s" % jobs)
+                self.assertEqual(got[2].decode().splitlines(), first[2].decode().splitlines(),
+                                 "stderr, --jobs %s" % jobs)
+                self.assertEqual(got, first, "--jobs %s" % jobs)
+        return first[0], first[1].decode(), first[2].decode()
+
+    def test_corpus(self):
+        # (--at now is left out: two runs may fall in different seconds.)
+        for extra in ([], ["--tap"], ["--at", "2037-01-01T00:00:00Z"], ["--policy", "rfc9525"],
+                      ["--strict"]):
+            code, out, _ = self.same(*extra, CORPUS)
+            if not extra:
+                self.assertEqual(code, 0)
+                self.assertIn("%d cases: %d same" % (len(os.listdir(CORPUS)),
+                                                       len(os.listdir(CORPUS))), out)
+
+    def test_generated_fleet(self):
+        code, out, _ = self.same("--no-system-ca", "--ca-file", self.root, self.fleet)
+        self.assertEqual(code, 0)
+        self.assertIn("1100 cases: 1100 same, 0 changed, 0 unreadable", out)
+        # Under another root every case changes.
+        code, out, _ = self.same("--tap", "--no-system-ca", "--ca-file", cert("root-ca.crt"),
+                                 self.fleet)
+        self.assertEqual(code, 1)
+        self.assertIn("# 0 same, 1100 changed, 0 unreadable", out)
+
+    def test_regressions_and_unreadable_cases(self):
+        code, out, err = self.same("--no-system-ca", "--ca-file", self.root, self.mixed)
+        self.assertEqual(code, 2)
+        self.assertRegex(out, r"330 cases: \d+ same, \d+ changed, \d+ unreadable")
+        for what in ("cannot read", "chain.pem: cannot read: No such file",
+                     "PEM block 1 is truncated or damaged", "captured: invalid time",
+                     "verdict.matched_field is recorded without",
+                     "anchors.pem: certificate 1 does not parse"):
+            self.assertIn(what, err)
+        self.assertIn("CHANGED  %s/00005: was ok via dnsName corp.example; now not ok: "
+                      "mismatch, chain untrusted" % self.mixed, out)
+        for extra in (["--tap"], ["--at", "2037-01-01T00:00:00Z", "--tap"],
+                      ["--policy", "rfc9525"]):
+            self.same("--no-system-ca", "--ca-file", self.root, *extra, self.mixed)
+
+    def test_notes_come_before_the_first_case_that_needs_them(self):
+        with tempfile.TemporaryDirectory() as anchors:
+            shutil.copy(self.root, anchors)
+            with open(os.path.join(anchors, "README"), "w") as f:
+                f.write("the generator's root\n")
+            code, out, err = self.same("--no-system-ca", "--ca-path", anchors, self.mixed)
+            self.assertEqual(code, 2)
+            # One configuration per set of case anchors, each announced.
+            self.assertGreater(err.count("xmppcv: note: skipped %s/README" % anchors), 2)
+
+    def test_a_configuration_that_cannot_be_made_stops_at_the_first_readable_case(self):
+        code, out, err = self.same("--tap", "--ca-file", "/nonexistent/ca.pem", self.mixed)
+        self.assertEqual(code, 2)
+        self.assertIn("xmppcv: --ca-file /nonexistent/ca.pem: cannot read", err)
+        self.assertNotIn("# ", out)
 
 
 class Capture(unittest.TestCase):
@@ -228,7 +405,7 @@ class Capture(unittest.TestCase):
 
 if __name__ == "__main__":
     suite = unittest.TestSuite()
-    for n in sys.argv[1:] or ["Replay", "Capture"]:
+    for n in sys.argv[1:] or ["Replay", "Capture", "Jobs"]:
         suite.addTests(unittest.TestLoader().loadTestsFromTestCase(globals()[n]))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     sys.exit(0 if result.wasSuccessful() and result.testsRun > 0 else 1)

@@ -347,6 +347,32 @@ class Options(unittest.TestCase):
         self.usage("verify", "--at", "yesterday", "--domain", "d.example", cert("domain-san.chain.pem"),
                    message="invalid time")
 
+    def test_times_outside_the_years_0000_to_9999_are_refused(self):
+        # strtoll takes these; a signed overflow once made every
+        # certificate look damaged.
+        for t in ("@-9223372036854775808", "@9223372036854775807", "@-62167219201",
+                  "@253402300800"):
+            code, _, err = run("verify", "--at", t, "--domain", "corp.example",
+                               cert("domain-san.chain.pem"))
+            self.assertEqual(code, 2, t)
+            self.assertIn("--at: invalid time '%s'" % t, err)
+            self.assertIn("between the years 0000 and 9999", err)
+
+    def test_the_first_and_last_second_are_times(self):
+        for t, shown in (("@-62167219200", "0000-01-01T00:00:00Z"),
+                         ("0000-01-01T00:00:00Z", "0000-01-01T00:00:00Z"),
+                         ("@253402300799", "9999-12-31T23:59:59Z"),
+                         ("9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z")):
+            code, out, err = run("verify", "--at", t, "--no-system-ca", "--ca-file",
+                                 cert("root-ca.crt"), "--domain", "corp.example",
+                                 cert("domain-san.chain.pem"))
+            self.assertEqual(code, 1, err)
+            # Out of every certificate's validity, named as such: no
+            # certificate is taken for damaged.
+            self.assertIn("as at %s)" % shown, out)
+            self.assertIn("(checked as at %s)" % shown, out)
+            self.assertNotIn("format error", out)
+
     def test_bad_service_and_policy(self):
         self.usage("verify", "--service", "smtp", "--domain", "d.example", cert("domain-san.chain.pem"),
                    message="unknown service 'smtp'")
@@ -389,6 +415,73 @@ class Options(unittest.TestCase):
         code, out, _ = run("--version")
         self.assertEqual(code, 0)
         self.assertRegex(out, r"^xmppcv \d+\.\d+\.\d+")
+
+
+class Jobs(unittest.TestCase):
+    """--jobs N writes what one thread writes, byte for byte, and exits alike."""
+
+    def same(self, *args):
+        first = None
+        for jobs in ("1", "2", "3", "8"):
+            p = subprocess.run([XMPPCV, "verify", "--jobs", jobs, *args], capture_output=True,
+                               timeout=120)
+            got = (p.returncode, p.stdout, p.stderr)
+            if b"Sanitizer" in p.stderr or b"runtime error:" in p.stderr:
+                raise AssertionError(p.stderr.decode())
+            if first is None:
+                first = got
+            else:
+                self.assertEqual(got, first, "--jobs %s" % jobs)
+        return first
+
+    def files(self, d):
+        """Every fixture chain, a few twice, and broken and missing files among them."""
+        names = sorted(n for n in os.listdir(CERTS) if n.endswith((".pem", ".crt")))
+        files = [cert(n) for n in names] + [cert("domain-san.chain.pem")] * 3
+        with open(os.path.join(d, "empty.pem"), "w"):
+            pass
+        with open(os.path.join(d, "key.pem"), "w") as f, open(cert("domain-san.key")) as k, \
+                open(cert("domain-san.chain.pem")) as c:
+            f.write(k.read() + c.read())
+        files[5:5] = [os.path.join(d, "empty.pem"), os.path.join(d, "missing.pem")]
+        files[20:20] = [os.path.join(d, "key.pem"), CERTS]
+        return files
+
+    def test_text_and_json_as_one_thread(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = self.files(d)
+            for extra in ([], ["--json"], ["--strict", "--json"], ["--policy", "rfc9525"]):
+                code, out, err = self.same("--at", AT, "--no-system-ca", "--ca-file",
+                                           cert("root-ca.crt"), "--domain", "corp.example",
+                                           *extra, *files)
+                self.assertEqual(code, 2)
+                self.assertIn(b"empty.pem: empty file", err)
+                self.assertIn(b"ignored a PRIVATE KEY block", err)
+                if "--json" in extra:
+                    self.assertEqual(len(out.splitlines()), len(files))
+
+    def test_many_files(self):
+        # More files than the pool keeps ahead of the writer (1024).
+        files = [cert("domain-san.chain.pem"), cert("fqdn-only.chain.pem"),
+                 cert("expired.chain.pem")] * 400
+        code, out, _ = self.same("--json", "--at", AT, "--no-system-ca", "--ca-file",
+                                 cert("root-ca.crt"), "--domain", "corp.example", *files)
+        self.assertEqual(code, 1)
+        verdicts = [json.loads(line)["verdict"] for line in out.splitlines()]
+        self.assertEqual(verdicts, ["verified", "not-verified", "not-verified"] * 400)
+
+    def test_a_failing_configuration_stops_before_any_file(self):
+        code, out, err = self.same("--ca-file", "/nonexistent/ca.pem", "--domain",
+                                   "corp.example", cert("domain-san.chain.pem"),
+                                   cert("fqdn-only.chain.pem"))
+        self.assertEqual((code, out), (2, b""))
+
+    def test_bad_jobs(self):
+        for bad in ("0", "-1", "many", "100000"):
+            code, _, err = run("verify", "--jobs", bad, "--domain", "corp.example",
+                               cert("domain-san.chain.pem"))
+            self.assertEqual(code, 2)
+            self.assertIn("--jobs wants a number of threads", err)
 
 
 class Trust(unittest.TestCase):

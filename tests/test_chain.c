@@ -86,6 +86,7 @@ struct world {
 	EVP_PKEY *rk, *ik, *lk, *fk, *ck;
 	X509 *root, *inter, *a, *b, *forged, *croot, *cinter, *cleaf;
 	X509 *sroot, *sinter, *sa, *sb;
+	X509 *twin;      /* another "Root", another key */
 };
 
 static struct world w;
@@ -116,6 +117,7 @@ setup(void **state)
 	w.sinter = make("SInter", w.ik, w.sroot, w.rk, true, 2020, 2030, NULL);
 	w.sa = make("sa.corp.example", w.lk, w.sinter, w.ik, false, 2020, 2035, NULL);
 	w.sb = make("sb.corp.example", w.lk, w.sinter, w.ik, false, 2020, 2035, NULL);
+	w.twin = make("Root", w.ck, NULL, NULL, true, 2020, 2040, NULL);
 	return 0;
 }
 
@@ -123,7 +125,7 @@ static int
 teardown(void **state)
 {
 	X509 *xs[] = { w.root, w.inter, w.a, w.b, w.forged, w.croot, w.cinter,
-		w.cleaf, w.sroot, w.sinter, w.sa, w.sb };
+		w.cleaf, w.sroot, w.sinter, w.sa, w.sb, w.twin };
 	EVP_PKEY *ks[] = { w.rk, w.ik, w.lk, w.fk, w.ck };
 
 	(void)state;
@@ -261,6 +263,143 @@ new_anchors_forget_the_shortcut(void **state)
 	xcv_config_free(cached);
 }
 
+static void
+push(struct xcv_chain *c, X509 *x)
+{
+	X509_up_ref(x);
+	sk_X509_push(c->certs, x);
+}
+
+/* Verify c under both configurations; the results must agree. */
+static void
+same_result(struct xcv_config *cached, struct xcv_config *full,
+	struct xcv_chain *c, int year)
+{
+	struct xcv_result *r1 = NULL, *r2 = NULL;
+
+	xcv_config_set_time(cached, at(year));
+	xcv_config_set_time(full, at(year));
+	assert_int_equal(xcv_verify(&r1, cached, c, "corp.example"), 0);
+	assert_int_equal(xcv_verify(&r2, full, c, "corp.example"), 0);
+	assert_int_equal(r1->trusted, r2->trusted);
+	assert_int_equal(r1->n_built, r2->n_built);
+	for (size_t i = 0; i < r1->n_built; i++)
+		assert_string_equal(r1->built[i].sha256, r2->built[i].sha256);
+	xcv_result_free(r1);
+	xcv_result_free(r2);
+}
+
+static void
+an_anchor_twin_keeps_full_verification(void **state)
+{
+	struct xcv_config *cached = config(w.root, true), *full = config(w.root, false);
+	struct xcv_chain *twin = xcv_chain_new();
+
+	(void)state;
+	/* Two anchors named "Root": which one a path takes could depend on
+	 * the time, so no path through that name is remembered. */
+	push(twin, w.twin);
+	assert_int_equal(xcv_config_add_ca_chain(cached, twin), 0);
+	assert_int_equal(xcv_config_add_ca_chain(full, twin), 0);
+	same_verdict(cached, full, w.a, w.inter, 2025, true);
+	assert_int_equal(cached->n_verified, 0);
+	same_verdict(cached, full, w.b, w.inter, 2025, true);
+	xcv_chain_free(twin);
+	xcv_config_free(cached);
+	xcv_config_free(full);
+}
+
+static void
+the_shortcut_needs_the_same_certificates_sent(void **state)
+{
+	struct xcv_config *cached = config(w.root, true), *full = config(w.root, false);
+	struct xcv_chain *with_root = xcv_chain_new();
+
+	(void)state;
+	same_verdict(cached, full, w.a, w.inter, 2025, true);
+	assert_int_equal(cached->n_verified, 1);
+	/* b sent with the root as well: not what was remembered. */
+	push(with_root, w.b);
+	push(with_root, w.inter);
+	push(with_root, w.root);
+	same_result(cached, full, with_root, 2025);
+	assert_int_equal(cached->n_verified, 2);
+	same_result(cached, full, with_root, 2026);
+	xcv_chain_free(with_root);
+	xcv_config_free(cached);
+	xcv_config_free(full);
+}
+
+/* xcv_verify_verdict says what xcv_verify says about the verdict. */
+static void
+the_verdict_alone_agrees(void **state)
+{
+	static const int years[] = { 2019, 2025, 2029, 2032 };
+	X509 *leaves[] = { w.a, w.b, w.forged, w.sa };
+	X509 *inters[] = { w.inter, w.inter, w.inter, w.sinter };
+	struct xcv_config *cfg = config(w.root, true);
+	struct xcv_chain *sroot = xcv_chain_new();
+
+	(void)state;
+	push(sroot, w.sroot);
+	assert_int_equal(xcv_config_add_ca_chain(cfg, sroot), 0);
+	for (size_t y = 0; y < sizeof(years) / sizeof(years[0]); y++) {
+		for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+			struct xcv_chain *c = chain_of(leaves[i], inters[i]);
+			struct xcv_result *r1 = NULL, *r2 = NULL;
+			xcv_config_set_time(cfg, at(years[y]));
+			assert_int_equal(xcv_verify_verdict(&r1, cfg, c,
+				"corp.example"), 0);
+			assert_int_equal(xcv_verify(&r2, cfg, c, "corp.example"), 0);
+			assert_int_equal(r1->verdict, r2->verdict);
+			assert_int_equal(r1->trusted, r2->trusted);
+			assert_int_equal(r1->id.matched, r2->id.matched);
+			assert_int_equal(r1->n_errors, r2->n_errors);
+			if (r1->n_errors)
+				assert_string_equal(r1->errors[0].text,
+					r2->errors[0].text);
+			assert_int_equal(r1->n_presented, 0);
+			assert_int_equal(r2->n_presented, 2);
+			xcv_result_free(r1);
+			xcv_result_free(r2);
+			xcv_chain_free(c);
+		}
+	}
+	xcv_chain_free(sroot);
+	xcv_config_free(cfg);
+}
+
+/* A time from the API outside the years 0000-9999 is refused, named;
+ * differences of times saturate rather than overflow. */
+static void
+an_impossible_time_is_refused(void **state)
+{
+	struct xcv_config *cfg = config(w.root, true);
+	struct xcv_chain *c = chain_of(w.a, w.inter);
+	struct xcv_result *r = NULL;
+
+	(void)state;
+	xcv_config_set_time(cfg, INT64_MIN);
+	assert_int_equal(xcv_verify(&r, cfg, c, "corp.example"), XCV_EINPUT);
+	assert_null(r);
+	assert_string_equal(xcv_error_last(), "invalid time "
+		"@-9223372036854775808: a verification time lies between the "
+		"years 0000 and 9999");
+	xcv_config_set_time(cfg, XCV_TIME_MAX + 1);
+	assert_int_equal(xcv_verify_verdict(&r, cfg, c, "corp.example"),
+		XCV_EINPUT);
+	xcv_config_set_time(cfg, XCV_TIME_MAX);
+	assert_int_equal(xcv_verify(&r, cfg, c, "corp.example"), 0);
+	assert_int_equal(r->verdict, XCV_VERDICT_NOT_VERIFIED);
+	xcv_result_free(r);
+	assert_true(xcv_time_diff(INT64_MAX, -1) == INT64_MAX);
+	assert_true(xcv_time_diff(INT64_MIN, 1) == INT64_MIN);
+	assert_true(xcv_time_diff(XCV_TIME_MAX, XCV_TIME_MIN) ==
+		XCV_TIME_MAX - XCV_TIME_MIN);
+	xcv_chain_free(c);
+	xcv_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -271,6 +410,10 @@ main(void)
 		cmocka_unit_test(forged_leaf_fails_its_signature),
 		cmocka_unit_test(name_constraints_above_are_never_skipped),
 		cmocka_unit_test(new_anchors_forget_the_shortcut),
+		cmocka_unit_test(an_anchor_twin_keeps_full_verification),
+		cmocka_unit_test(the_shortcut_needs_the_same_certificates_sent),
+		cmocka_unit_test(the_verdict_alone_agrees),
+		cmocka_unit_test(an_impossible_time_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("chain", tests, setup, teardown);

@@ -39,6 +39,27 @@ int xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 /* Load a case; XCV_EINPUT with a message naming the directory and what is
  * wrong with it. */
 int xcv_case_load(struct xcv_case **out, const char *dir);
+
+/* The same, taking the certificates that cases share (intermediates and
+ * anchors) from cache, and keeping them there; cache may be NULL. */
+int xcv_case_load_cached(struct xcv_case **out, const char *dir,
+	struct xcv_chain_cache *cache);
+
+/* A case's files in memory, as xcv_case_load reads them. */
+struct xcv_case_files {
+	const char *name;            /* its directory, for messages */
+	const void *json;            /* case.json */
+	size_t json_len;
+	const void *chain;           /* chain.pem */
+	size_t chain_len;
+	const void *anchors;         /* anchors.pem; NULL: the case has none */
+	size_t anchors_len;
+};
+
+/* Load a case from memory (xcv_case_load reads the files, then calls
+ * this); messages name NAME/case.json, NAME/chain.pem, NAME/anchors.pem. */
+int xcv_case_load_mem(struct xcv_case **out, const struct xcv_case_files *files,
+	struct xcv_chain_cache *cache);
 void xcv_case_free(struct xcv_case *c);
 
 const struct xcv_chain *xcv_case_chain(const struct xcv_case *c);

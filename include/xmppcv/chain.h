@@ -22,6 +22,32 @@ int xcv_chain_load_file(struct xcv_chain **out, const char *path);
 int xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
 	const char *name);
 
+/*
+ * Parsed certificates by their DER, for loading many chains that share
+ * intermediates: decoding a certificate (its public key above all) costs
+ * more than verifying a signature, and a fleet's chains repeat a few
+ * intermediates. Bounded (a newcomer replaces the certificate in its slot)
+ * and freed with the cache; results never depend on it. One cache serves
+ * one thread at a time: give each thread its own.
+ *
+ * With own_context, the certificates loaded through the cache are parsed
+ * in an OpenSSL library context of its own, with the providers of the
+ * default one, so that threads that each have a cache do not wait for
+ * each other inside OpenSSL. Whatever holds such certificates (chains,
+ * configurations, results) keeps that context alive, after the cache too.
+ */
+struct xcv_chain_cache;
+struct xcv_chain_cache *xcv_chain_cache_new(bool own_context);
+void xcv_chain_cache_free(struct xcv_chain_cache *cache);
+
+/* As xcv_chain_load_file and xcv_chain_load_mem, taking every certificate
+ * but the first (the server's own, which chains do not share) from cache,
+ * and keeping it there. cache may be NULL. */
+int xcv_chain_load_file_cached(struct xcv_chain **out, const char *path,
+	struct xcv_chain_cache *cache);
+int xcv_chain_load_mem_cached(struct xcv_chain **out, const void *data,
+	size_t len, const char *name, struct xcv_chain_cache *cache);
+
 /* Append one DER certificate. */
 int xcv_chain_add_der(struct xcv_chain *chain, const void *der, size_t len);
 

@@ -17,6 +17,14 @@ struct xcv_config;
 struct xcv_config *xcv_config_new(void);
 void xcv_config_free(struct xcv_config *cfg);
 
+/*
+ * A new configuration with cfg's settings, anchors, input names, notes and
+ * store, and nothing cfg built or remembered while verifying. A
+ * configuration serves one thread at a time; a copy gives another thread
+ * its own. NULL when out of memory.
+ */
+struct xcv_config *xcv_config_dup(const struct xcv_config *cfg);
+
 void xcv_config_set_service(struct xcv_config *cfg, enum xcv_service service);
 void xcv_config_set_policy(struct xcv_config *cfg, enum xcv_policy policy);
 

@@ -27,6 +27,16 @@ int xcv_verify_as(struct xcv_result **out, struct xcv_config *cfg,
 	const struct xcv_chain *chain, const char *domain,
 	enum xcv_service service);
 
+/*
+ * Verify as xcv_verify does, as far as the verdict only: the result's
+ * verdict, chain trust and first chain error, and the identity match and
+ * presented identities are those xcv_verify gives; certificate
+ * descriptions, warnings, advice and (unless the configuration is strict)
+ * profile findings are left out. For comparing verdicts, not for reports.
+ */
+int xcv_verify_verdict(struct xcv_result **out, struct xcv_config *cfg,
+	const struct xcv_chain *chain, const char *domain);
+
 void xcv_result_free(struct xcv_result *res);
 
 /* The verdict (common.h); xcv_result_ok() is verdict == verified. */

@@ -31,6 +31,7 @@ enum opt_id {
 	OPT_SERVICES, OPT_PORT, OPT_PARALLEL, OPT_NODES_FILE, OPT_VERBOSE,
 	OPT_KIND, OPT_NODES, OPT_MIN_RSA_BITS, OPT_MAX_RSA_BITS, OPT_FORBID,
 	OPT_FORMAT, OPT_CRIT_DAYS, OPT_CONFIG, OPT_LISTEN, OPT_MAX_PROBES,
+	OPT_JOBS,
 };
 
 /* What --format asks for (--json is --format json). */
@@ -93,6 +94,7 @@ struct opts {
 	int max_probes;
 	char **raw_argv;          /* the command's arguments as given to
 				     cli_parse (reordered), NULL-terminated */
+	int jobs;                 /* --jobs; 0: cli_jobs() decides */
 	uint64_t given;           /* bit (id - OPT_DOMAIN): option given */
 };
 
@@ -142,6 +144,56 @@ int cli_oom(void);
  * tool's own names for what advice asks for ("--ca-file", ...). NULL
  * after reporting why, with *status set. */
 struct xcv_config *cli_config(const struct opts *o, int *status);
+
+/*
+ * Output of one unit of work (a case, a file), to stdout and stderr: with
+ * keep false written at once, else kept in order, to be written later by
+ * the thread that keeps the order of units. A sink of {0} writes at once.
+ */
+struct sink {
+	struct sink_part {
+		FILE *f;
+		char *text;
+	} *v;
+	size_t n;
+	bool keep;
+	bool oom;      /* a part was lost: sink_write says so */
+};
+void sink_printf(struct sink *s, FILE *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Write the kept parts in order (and leave them kept). */
+void sink_write(const struct sink *s);
+void sink_clear(struct sink *s);
+/* cli_fail into a sink. */
+int sink_fail(struct sink *s, int rc, const char *prefix);
+
+/* cli_config, its notes and errors written to out. */
+struct xcv_config *cli_config_to(const struct opts *o, int *status,
+	struct sink *out);
+
+/* Threads for --jobs: as given, else the online CPUs this process may
+ * run on. */
+#define CLI_MAX_JOBS 256
+int cli_jobs(const struct opts *o);
+
+/*
+ * Units 0..n-1 done on up to jobs threads and written in order, as one
+ * thread doing them one by one would write them. Each thread makes its
+ * own state (start; NULL when out of memory) and does units with it
+ * (work, which returns a result; NULL when out of memory). deliver runs on
+ * the calling thread, for each unit in order; it writes and frees the
+ * result, and returns true to stop: later units are then not delivered
+ * (discard frees those already done). Returns 0, or an exit status.
+ */
+struct cli_pool_ops {
+	void *(*start)(void *arg);
+	void (*stop)(void *state);
+	void *(*work)(void *state, size_t i);
+	bool (*deliver)(void *arg, size_t i, void *result);
+	void (*discard)(void *result);
+};
+int cli_pool_run(size_t n, int jobs, const struct cli_pool_ops *ops,
+	void *arg);
 
 /* The live-check parameters the options describe, for one target. */
 struct xcv_check_params cli_check_params(const struct opts *o,

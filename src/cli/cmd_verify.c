@@ -12,6 +12,7 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_WARN_DAYS },
 	{ .id = OPT_STRICT },
 	{ .id = OPT_JSON, .help = "one JSON object per file, one per line" },
+	{ .id = OPT_JOBS },
 	{ .id = OPT_END },
 };
 
@@ -52,63 +53,160 @@ read_stdin(unsigned char **out, size_t *len)
 	return -1;
 }
 
+/* Judge one file (the first if first) into out; its exit status. */
 static int
-verify_one(struct xcv_config *cfg, const struct opts *o, const char *file,
-	bool first)
+verify_one(struct xcv_config *cfg, struct xcv_chain_cache *cache,
+	const struct opts *o, const char *file, bool first, struct sink *out)
 {
 	struct xcv_chain *chain = NULL;
 	struct xcv_result *res = NULL;
 	unsigned char *data = NULL;
-	char *out = NULL;
+	char *text = NULL;
 	size_t len;
 	int status, rc;
 
 	if (strcmp(file, "-") == 0) {
 		if ((status = read_stdin(&data, &len)) >= 0)
 			goto out;
-		rc = xcv_chain_load_mem(&chain, data, len, "standard input");
+		rc = xcv_chain_load_mem_cached(&chain, data, len,
+			"standard input", cache);
 	} else {
-		rc = xcv_chain_load_file(&chain, file);
+		rc = xcv_chain_load_file_cached(&chain, file, cache);
 	}
 	if (rc == 0) {
 		for (size_t i = 0; i < xcv_chain_note_count(chain); i++)
-			fprintf(stderr, "xmppcv: note: %s\n",
+			sink_printf(out, stderr, "xmppcv: note: %s\n",
 				xcv_chain_note(chain, i));
 		rc = xcv_verify(&res, cfg, chain, o->domain);
 	}
 	if (rc < 0) {
-		status = cli_fail(rc, NULL);
+		status = sink_fail(out, rc, NULL);
 		if (o->json && status != EXIT_INTERNAL &&
-		    (out = xcv_input_error_to_json("file", file,
+		    (text = xcv_input_error_to_json("file", file,
 		    xcv_error_last())) != NULL)
-			printf("%s\n", out);
+			sink_printf(out, stdout, "%s\n", text);
 		goto out;
 	}
-	out = o->json ? xcv_result_to_json(res, file) :
+	text = o->json ? xcv_result_to_json(res, file) :
 		xcv_result_to_text(res, file);
-	if (out == NULL) {
-		status = cli_fail(XCV_ENOMEM, NULL);
+	if (text == NULL) {
+		status = sink_fail(out, XCV_ENOMEM, NULL);
 		goto out;
 	}
 	if (o->json)
-		printf("%s\n", out);
+		sink_printf(out, stdout, "%s\n", text);
 	else
-		printf("%s%s", first ? "" : "\n", out);
+		sink_printf(out, stdout, "%s%s", first ? "" : "\n", text);
 	status = cli_exit_for_verdict(xcv_result_verdict(res));
 out:
-	fflush(stdout);
 	free(data);
-	free(out);
+	free(text);
 	xcv_result_free(res);
 	xcv_chain_free(chain);
 	return status;
 }
 
+/* Files on threads: each its own configuration (a copy) and cache. */
+struct files {
+	const struct opts *o;
+	const struct xcv_config *cfg;
+	char **argv;
+	int status;
+};
+
+struct verifier {
+	const struct files *f;
+	struct xcv_config *cfg;
+	struct xcv_chain_cache *cache;
+};
+
+struct verified {
+	struct sink out;
+	int status;
+};
+
+static void *
+worker_start(void *arg)
+{
+	struct verifier *v = calloc(1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	v->f = arg;
+	v->cfg = xcv_config_dup(v->f->cfg);
+	v->cache = xcv_chain_cache_new(true);
+	if (v->cfg == NULL || v->cache == NULL) {
+		xcv_config_free(v->cfg);
+		xcv_chain_cache_free(v->cache);
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+static void
+worker_stop(void *state)
+{
+	struct verifier *v = state;
+
+	xcv_config_free(v->cfg);
+	xcv_chain_cache_free(v->cache);
+	free(v);
+}
+
+static void *
+worker_work(void *state, size_t i)
+{
+	struct verifier *v = state;
+	struct verified *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->out.keep = true;
+	d->status = verify_one(v->cfg, v->cache, v->f->o, v->f->argv[i], i == 0,
+		&d->out);
+	return d;
+}
+
+static void
+verified_free(void *p)
+{
+	struct verified *d = p;
+
+	if (d != NULL)
+		sink_clear(&d->out);
+	free(d);
+}
+
+static bool
+deliver(void *arg, size_t i, void *result)
+{
+	struct files *f = arg;
+	struct verified *d = result;
+	int status = d ? d->status : cli_oom();
+
+	(void)i;
+	if (d != NULL)
+		sink_write(&d->out);
+	fflush(stdout);
+	if (status > f->status)
+		f->status = status;
+	verified_free(d);
+	return false;
+}
+
 static int
 run(struct opts *o, int argc, char **argv)
 {
+	static const struct cli_pool_ops ops = {
+		.start = worker_start, .stop = worker_stop, .work = worker_work,
+		.deliver = deliver, .discard = verified_free,
+	};
+	struct files f = { .o = o, .argv = argv, .status = EXIT_VERIFIED };
+	struct xcv_chain_cache *cache = NULL;
 	struct xcv_config *cfg;
-	int status = EXIT_VERIFIED;
+	bool stdin_too = false;
+	int jobs = cli_jobs(o);
 
 	if (argc == 0)
 		return cli_usage_error(&cmd_verify, "verify: no FILE given: name "
@@ -117,16 +215,31 @@ run(struct opts *o, int argc, char **argv)
 		return cli_usage_error(&cmd_verify, "verify: --domain is "
 			"required: the XMPP domain that clients use (for --service "
 			"https, the host name)");
-	cfg = cli_config(o, &status);
+	cfg = cli_config(o, &f.status);
 	if (cfg == NULL)
-		return status;
-	for (int i = 0; i < argc; i++) {
-		int s = verify_one(cfg, o, argv[i], i == 0);
-		if (s > status)
-			status = s;
+		return f.status;
+	f.cfg = cfg;
+	for (int i = 0; i < argc; i++)
+		stdin_too |= strcmp(argv[i], "-") == 0;
+	/* Standard input is read where it comes in the order: one thread. */
+	if (jobs > 1 && argc > 1 && !stdin_too) {
+		int s = cli_pool_run((size_t)argc, jobs, &ops, &f);
+		if (s > f.status)
+			f.status = s;
+	} else if ((cache = xcv_chain_cache_new(false)) == NULL) {
+		f.status = cli_oom();
+	} else {
+		for (int i = 0; i < argc; i++) {
+			int s = verify_one(cfg, cache, o, argv[i], i == 0,
+				&(struct sink){0});
+			fflush(stdout);
+			if (s > f.status)
+				f.status = s;
+		}
 	}
+	xcv_chain_cache_free(cache);
 	xcv_config_free(cfg);
-	return status;
+	return f.status;
 }
 
 const struct cli_cmd cmd_verify = {
@@ -140,7 +253,8 @@ const struct cli_cmd cmd_verify = {
 		"client\n"
 		"does: chain trust, then the identity (xmppAddr, SRVName,\n"
 		"dNSName, Subject CN as a fallback). Each file gets its own\n"
-		"report: the verdict first, then why, then what to do.",
+		"report: the verdict first, then why, then what to do. Files are\n"
+		"judged on --jobs threads; the output is that of one.",
 	.opts = options,
 	.run = run,
 };

@@ -5,9 +5,13 @@
  */
 #include <ctype.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -96,6 +100,8 @@ static const struct opt_def {
 	  "servers take (default 4096)" },
 	{ OPT_FORBID, "forbid", "CHARS", "characters refused in subject fields "
 	  "(default @&!; '' refuses none)" },
+	{ OPT_JOBS, "jobs", "N", "verify on N threads at once; the output is "
+	  "that of one (default: the number of online CPUs)" },
 	{ OPT_HELP, "help", NULL, "this help" },
 };
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -276,7 +282,13 @@ cli_exit_for_verdict(enum xcv_verdict verdict)
 int
 cli_fail(int rc, const char *prefix)
 {
-	fprintf(stderr, "xmppcv: %s%s\n", prefix ? prefix : "",
+	return sink_fail(&(struct sink){0}, rc, prefix);
+}
+
+int
+sink_fail(struct sink *s, int rc, const char *prefix)
+{
+	sink_printf(s, stderr, "xmppcv: %s%s\n", prefix ? prefix : "",
 		xcv_error_last());
 	snprintf(plugin.error, sizeof(plugin.error), "%s%s", prefix ? prefix :
 		"", xcv_error_last());
@@ -478,6 +490,11 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 				"min-rsa-bits" : "max-rsa-bits", arg);
 		break;
 	case OPT_FORBID: o->forbid = arg; break;
+	case OPT_JOBS:
+		if (parse_int(arg, 1, CLI_MAX_JOBS, &o->jobs) < 0)
+			return cli_usage_error(cmd, "--jobs wants a number of "
+				"threads (1-%d), not '%s'", CLI_MAX_JOBS, arg);
+		break;
 	case OPT_HELP:
 		cli_help(cmd, stdout);
 		cli_plugin_printed();
@@ -533,6 +550,12 @@ cli_given(const struct opts *o, enum opt_id id)
 struct xcv_config *
 cli_config(const struct opts *o, int *status)
 {
+	return cli_config_to(o, status, &(struct sink){0});
+}
+
+struct xcv_config *
+cli_config_to(const struct opts *o, int *status, struct sink *out)
+{
 	static const struct { enum xcv_input what; const char *name; } names[] = {
 		{ XCV_INPUT_TRUST_ANCHOR, "--ca-file" },
 		{ XCV_INPUT_DOMAIN, "--domain" },
@@ -543,7 +566,7 @@ cli_config(const struct opts *o, int *status)
 	int rc = 0;
 
 	if (cfg == NULL) {
-		*status = cli_oom();
+		*status = sink_fail(out, XCV_ENOMEM, NULL);
 		return NULL;
 	}
 	xcv_config_set_service(cfg, o->service);
@@ -556,19 +579,20 @@ cli_config(const struct opts *o, int *status)
 	for (size_t i = 0; rc == 0 && i < sizeof(names) / sizeof(names[0]); i++)
 		if ((rc = xcv_config_name_input(cfg, names[i].what,
 		    names[i].name)) < 0)
-			*status = cli_fail(rc, NULL);
+			*status = sink_fail(out, rc, NULL);
 	for (size_t i = 0; rc == 0 && i < o->ca_files.n; i++)
 		if ((rc = xcv_config_add_ca_file(cfg, o->ca_files.v[i])) < 0)
-			*status = cli_fail(rc, "--ca-file ");
+			*status = sink_fail(out, rc, "--ca-file ");
 	for (size_t i = 0; rc == 0 && i < o->ca_paths.n; i++)
 		if ((rc = xcv_config_add_ca_path(cfg, o->ca_paths.v[i])) < 0)
-			*status = cli_fail(rc, "--ca-path ");
+			*status = sink_fail(out, rc, "--ca-path ");
 	if (rc < 0) {
 		xcv_config_free(cfg);
 		return NULL;
 	}
 	for (size_t i = 0; i < xcv_config_note_count(cfg); i++)
-		fprintf(stderr, "xmppcv: note: %s\n", xcv_config_note(cfg, i));
+		sink_printf(out, stderr, "xmppcv: note: %s\n",
+			xcv_config_note(cfg, i));
 	return cfg;
 }
 
@@ -627,4 +651,204 @@ cli_store_actions(const struct xcv_store *store)
 {
 	for (size_t i = 0; i < xcv_store_action_count(store); i++)
 		fprintf(stderr, "xmppcv: store: %s\n", xcv_store_action(store, i));
+}
+
+/* Output, written at once or kept in order (struct sink, cli.h). */
+
+void
+sink_printf(struct sink *s, FILE *f, const char *fmt, ...)
+{
+	struct sink_part *v;
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (!s->keep) {
+		vfprintf(f, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	v = text ? realloc(s->v, (s->n + 1) * sizeof(*v)) : NULL;
+	if (v == NULL) {
+		free(text);
+		s->oom = true;
+		return;
+	}
+	s->v = v;
+	v[s->n++] = (struct sink_part){ f, text };
+}
+
+void
+sink_write(const struct sink *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		fputs(s->v[i].text, s->v[i].f);
+	if (s->oom)
+		fprintf(stderr, "xmppcv: out of memory\n");
+}
+
+void
+sink_clear(struct sink *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].text);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+	s->oom = false;
+}
+
+int
+cli_jobs(const struct opts *o)
+{
+	cpu_set_t set;
+	long online;
+	int n;
+
+	if (o->jobs > 0)
+		return o->jobs;
+	online = sysconf(_SC_NPROCESSORS_ONLN);
+	n = online > 0 ? (int)(online < CLI_MAX_JOBS ? online : CLI_MAX_JOBS) : 1;
+	/* Of those, the ones this process may run on (taskset). */
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0 &&
+	    CPU_COUNT(&set) < n)
+		n = CPU_COUNT(&set);
+	return n;
+}
+
+/*
+ * The pool: workers take units in order of their number, at most WINDOW
+ * ahead of the one the calling thread writes next, so that results wait
+ * in a bounded ring however many units there are. The writer is woken
+ * every few milliseconds, or when the workers run out of units or of
+ * room, and writes whatever is done by then: waking it for each unit
+ * would take a core's time from the workers on a small machine.
+ */
+#define WINDOW 1024
+#define WRITER_NAP_NS 5000000L
+
+struct pool {
+	const struct cli_pool_ops *ops;
+	void *arg;
+	size_t n, next, written;
+	bool stop;
+	struct pool_slot {
+		void *result;
+		bool done;
+	} ring[WINDOW];
+	pthread_mutex_t lock;
+	pthread_cond_t done, room;
+};
+
+static void *
+pool_worker(void *p_)
+{
+	struct pool *p = p_;
+	void *state = p->ops->start(p->arg);
+
+	for (;;) {
+		size_t i;
+		void *r;
+
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop && p->next < p->n && p->next >= p->written + WINDOW)
+			pthread_cond_wait(&p->room, &p->lock);
+		if (p->stop || p->next >= p->n) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		/* No state (out of memory): a NULL result says so in order. */
+		r = state ? p->ops->work(state, i) : NULL;
+		pthread_mutex_lock(&p->lock);
+		p->ring[i % WINDOW].result = r;
+		p->ring[i % WINDOW].done = true;
+		/* The end is near, or the ring is full: the writer is due. */
+		if (p->next >= p->n || p->next >= p->written + WINDOW)
+			pthread_cond_broadcast(&p->done);
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (state)
+		p->ops->stop(state);
+	return NULL;
+}
+
+int
+cli_pool_run(size_t n, int jobs, const struct cli_pool_ops *ops, void *arg)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+	pthread_t tid[CLI_MAX_JOBS];
+	void *here = NULL;
+	int started = 0;
+
+	if (p == NULL)
+		return cli_oom();
+	p->ops = ops;
+	p->arg = arg;
+	p->n = n;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->done, NULL);
+	pthread_cond_init(&p->room, NULL);
+	if (jobs > CLI_MAX_JOBS)
+		jobs = CLI_MAX_JOBS;
+	if ((size_t)jobs > n)
+		jobs = (int)n;
+	for (int k = 0; k < jobs; k++)
+		if (pthread_create(&tid[started], NULL, pool_worker, p) == 0)
+			started++;
+	/* No thread could start: do the work here, in order. */
+	if (started == 0)
+		here = ops->start(arg);
+	for (size_t i = 0; i < n; i++) {
+		struct pool_slot *slot = &p->ring[i % WINDOW];
+		void *r;
+		bool stop;
+
+		if (started == 0) {
+			r = here ? ops->work(here, i) : NULL;
+		} else {
+			pthread_mutex_lock(&p->lock);
+			while (!slot->done) {
+				struct timespec t;
+				clock_gettime(CLOCK_REALTIME, &t);
+				t.tv_nsec += WRITER_NAP_NS;
+				if (t.tv_nsec >= 1000000000L) {
+					t.tv_sec++;
+					t.tv_nsec -= 1000000000L;
+				}
+				pthread_cond_timedwait(&p->done, &p->lock, &t);
+			}
+			r = slot->result;
+			slot->result = NULL;
+			slot->done = false;
+			p->written = i + 1;
+			pthread_cond_broadcast(&p->room);
+			pthread_mutex_unlock(&p->lock);
+		}
+		stop = ops->deliver(arg, i, r);
+		if (stop) {
+			pthread_mutex_lock(&p->lock);
+			p->stop = true;
+			pthread_cond_broadcast(&p->room);
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+	}
+	for (int k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	if (here)
+		ops->stop(here);
+	/* After a stop: what was done beyond it is never written. */
+	for (size_t k = 0; k < WINDOW; k++)
+		if (p->ring[k].done)
+			ops->discard(p->ring[k].result);
+	pthread_cond_destroy(&p->room);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	return 0;
 }
