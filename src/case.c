@@ -103,6 +103,7 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 	struct stat st;
 	json_t *o;
 	int fd, rc = XCV_EINPUT;
+	unsigned long since = xcv_alloc_failures();
 
 	if (stat(dir, &st) == 0 && !(S_ISDIR(st.st_mode) && rmdir(dir) == 0))
 		return xcv_set_error(XCV_EINPUT, "%s already exists; nothing was "
@@ -111,7 +112,9 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 		return rc;
 	rc = XCV_EINPUT;
 	tmp = xcv_asprintf("%s.tmp-XXXXXX", dir);
-	if (tmp == NULL || mkdtemp(tmp) == NULL) {
+	if (tmp == NULL)
+		return XCV_ENOMEM;
+	if (mkdtemp(tmp) == NULL) {
 		rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s", dir,
 			strerror(errno));
 		free(tmp);
@@ -136,7 +139,7 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 		  "matched_field", m ? xcv_field_name(m->field) : NULL,
 		  "matched_value", m ? m->value : NULL,
 		  "error", res->n_errors ? res->errors[0].text : NULL);
-	json = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json = xcv_json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER, since);
 	if (json != NULL) {
 		char *nl = xcv_asprintf("%s\n", json);
 		free(json);
@@ -254,9 +257,16 @@ read_jansson(struct fields *f, const char *name, const void *data,
 	size_t len)
 {
 	json_error_t err;
+	unsigned long since = xcv_alloc_failures();
 	json_t *o = json_loadb(data, len, 0, &err), *verdict;
 	int rc = 0;
 
+	/* jansson drops what it cannot allocate room for, or gives up with
+	 * a parse error: either way not the file's fault. */
+	if (xcv_alloc_failures() != since) {
+		json_decref(o);
+		return xcv_oom();
+	}
 	if (o == NULL)
 		return xcv_set_error(XCV_EINPUT, "%s/case.json: cannot read: %s "
 			"(line %d)", name, err.text, err.line);
@@ -722,26 +732,25 @@ same(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
-char *
-xcv_case_diff(const struct xcv_case *c, const struct xcv_result *res)
+int
+xcv_case_diff(char **diff, const struct xcv_case *c,
+	const struct xcv_result *res)
 {
 	const struct xcv_presented *m = res->id.matched ?
 		&res->id.presented[res->id.match] : NULL;
 	char *now;
 
+	*diff = NULL;
 	if (c->ok == res->ok &&
 	    c->trusted == (res->trusted || res->accepted_trusted) &&
 	    (c->verdict == NULL ||
 	     strcmp(c->verdict, xcv_verdict_name(res->verdict)) == 0) &&
 	    same(c->field, m ? xcv_field_name(m->field) : NULL) &&
 	    same(c->value, m ? m->value : NULL))
-		return NULL;
+		return 0;
 	now = xcv_result_summary(res);
-	if (now == NULL)
-		return NULL;
-	{
-		char *d = xcv_asprintf("was %s; now %s", c->recorded, now);
-		free(now);
-		return d;
-	}
+	if (now != NULL)
+		*diff = xcv_asprintf("was %s; now %s", c->recorded, now);
+	free(now);
+	return *diff ? 0 : xcv_oom();
 }

@@ -281,10 +281,10 @@ xcv_chain_note(const struct xcv_chain *c, size_t i)
 	return i < c->notes.n ? c->notes.v[i] : NULL;
 }
 
+/* OpenSSL's reason for error e, in words. */
 static const char *
-openssl_reason(void)
+openssl_reason(unsigned long e)
 {
-	unsigned long e = ERR_peek_last_error();
 	const char *r = e ? ERR_reason_error_string(e) : NULL;
 
 	return r ? r : "unknown reason";
@@ -309,14 +309,16 @@ push_cert(struct xcv_chain *c, X509 *x, const char *name)
 int
 xcv_chain_append(struct xcv_chain *dst, const struct xcv_chain *src)
 {
+	int rc;
+
 	if (xcv_refs_add(&dst->libs, &src->libs) < 0)
 		return XCV_ENOMEM;
 	for (int i = 0; i < sk_X509_num(src->certs); i++) {
 		X509 *x = sk_X509_value(src->certs, i);
 		if (!X509_up_ref(x))
 			return xcv_oom();
-		if (push_cert(dst, x, "chain") < 0)
-			return XCV_ERROR;
+		if ((rc = push_cert(dst, x, "chain")) < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -364,16 +366,27 @@ add_pem_cert(struct xcv_chain *c, const unsigned char *der, long dlen,
 	uint64_t h = shared ? fnv1a(der, dlen) : 0;
 	const unsigned char *p = der;
 	X509 *x = shared ? cache_get(src->cache, der, dlen, h) : NULL;
+	unsigned long failures = xcv_alloc_failures();
 
 	if (x != NULL)
 		return push_cert(c, x, name);
 	if ((x = new_cert(src->cache)) == NULL)
 		return xcv_oom();
 	x = trusted ? d2i_X509_AUX(&x, &p, dlen) : d2i_X509(&x, &p, dlen);
-	if (x == NULL)
+	/* Decoded without memory it asked for (its name's encoding, say):
+	 * neither kept nor cached. */
+	if (x != NULL && xcv_alloc_failures() != failures) {
+		X509_free(x);
+		return xcv_oom();
+	}
+	if (x == NULL) {
+		unsigned long e;
+		if (xcv_ossl_oom(&e))
+			return xcv_oom();
 		return xcv_set_error(XCV_EINPUT, "%s: certificate %d does not "
 			"parse as X.509 (%s)", name, sk_X509_num(c->certs) + 1,
-			openssl_reason());
+			openssl_reason(e));
+	}
 	if (p != der + dlen) {
 		X509_free(x);
 		return xcv_set_error(XCV_EINPUT, "%s: certificate %d has %ld "
@@ -532,14 +545,19 @@ load_pem(struct xcv_chain *c, const unsigned char *data, size_t len,
 		}
 		ERR_clear_error();
 		if (!PEM_read_bio(bio, &type, &header, &der, &dlen)) {
-			unsigned long e = ERR_peek_last_error();
+			unsigned long e;
+			bool oom = xcv_ossl_oom(&e);
 			BIO_free(bio);
+			if (oom) {
+				rc = xcv_oom();
+				break;
+			}
 			if (ERR_GET_LIB(e) == ERR_LIB_PEM &&
 			    ERR_GET_REASON(e) == PEM_R_NO_START_LINE)
 				break;
 			rc = xcv_set_error(XCV_EINPUT,
 				"%s: PEM block %zu is truncated or damaged (%s)",
-				name, blocks + 1, openssl_reason());
+				name, blocks + 1, openssl_reason(e));
 			break;
 		}
 		/* What OpenSSL has not read yet is where the next block is. */
@@ -572,6 +590,7 @@ load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
 	const char *name, const struct source *src)
 {
 	const unsigned char *p = data, *q = data;
+	unsigned long failures = xcv_alloc_failures();
 	long olen = 0;
 	int tag = 0, cls = 0, r;
 	X509 *x;
@@ -580,6 +599,10 @@ load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
 	if ((x = new_cert(src->cache)) == NULL)
 		return xcv_oom();
 	x = d2i_X509(&x, &p, (long)len);
+	if (x != NULL && xcv_alloc_failures() != failures) {
+		X509_free(x);
+		return xcv_oom();
+	}
 	if (x != NULL) {
 		if (p != data + len) {
 			X509_free(x);
@@ -590,7 +613,8 @@ load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
 		}
 		return push_cert(c, x, name);
 	}
-	ERR_clear_error();
+	if (xcv_ossl_oom(NULL))
+		return xcv_oom();
 	if (data[0] != 0x30)
 		return xcv_set_error(XCV_EINPUT,
 			"%s: not a certificate: neither PEM (no '-----BEGIN' "
@@ -611,6 +635,7 @@ parse(struct xcv_chain **out, const void *data, size_t len, const char *name,
 	const struct source src)
 {
 	struct xcv_chain *c;
+	unsigned long failures;
 	int rc;
 
 	*out = NULL;
@@ -623,6 +648,7 @@ parse(struct xcv_chain **out, const void *data, size_t len, const char *name,
 	c = xcv_chain_new();
 	if (c == NULL)
 		return xcv_oom();
+	failures = xcv_alloc_failures();
 	/* Its certificates keep the cache's context alive. */
 	if (src.cache != NULL && xcv_refs_add(&c->libs, &src.cache->lib) < 0)
 		rc = XCV_ENOMEM;
@@ -630,6 +656,8 @@ parse(struct xcv_chain **out, const void *data, size_t len, const char *name,
 		rc = load_pem(c, data, len, name, &src);
 	else
 		rc = load_der(c, data, len, name, &src);
+	if (rc == 0 && xcv_alloc_failures() != failures)
+		rc = xcv_oom();
 	if (rc < 0) {
 		xcv_chain_free(c);
 		return rc;
@@ -706,9 +734,13 @@ cert_sha256(X509 *x, char buf[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
+	unsigned long since = xcv_alloc_failures();
 
-	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
+	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32) {
+		if (xcv_alloc_failures() != since || xcv_ossl_oom(NULL))
+			return xcv_oom();
 		return xcv_set_error(XCV_ERROR, "cannot hash certificate");
+	}
 	xcv_hex(buf, md, n);
 	return 0;
 }

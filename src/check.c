@@ -21,7 +21,10 @@ take_tls(struct xcv_check *c, struct xcv_probe *pr)
 	c->sni = xcv_strdup(xcv_probe_sni(pr));
 	c->alpn = xcv_strdup(xcv_probe_tls_alpn(pr));
 	c->chain = xcv_probe_take_chain(pr);
-	return c->version && c->cipher ? 0 : xcv_oom();
+	/* Each copy, or none where there was nothing to copy. */
+	return c->version && c->cipher &&
+		(c->sni || !xcv_probe_sni(pr)) &&
+		(c->alpn || !xcv_probe_tls_alpn(pr)) ? 0 : xcv_oom();
 }
 
 static bool
@@ -167,6 +170,7 @@ int
 xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 	const struct xcv_check_params *params)
 {
+	unsigned long failures = xcv_alloc_failures();
 	struct xcv_check_params p = {0};
 	struct xcv_pin *pins = NULL;
 	struct xcv_check *c = NULL;
@@ -201,7 +205,8 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 	if (xcv_config_input(cfg, XCV_INPUT_DOMAIN) != NULL)
 		c->domain_input = xcv_strdup(xcv_config_input(cfg,
 			XCV_INPUT_DOMAIN));
-	if (c->target_text == NULL) {
+	if (c->target_text == NULL || (c->domain_input == NULL &&
+	    xcv_config_input(cfg, XCV_INPUT_DOMAIN) != NULL)) {
 		rc = xcv_oom();
 		goto out;
 	}
@@ -259,6 +264,10 @@ out:
 		rc = xcv_advise_failure(&c->advice, cfg, c->failure.phase,
 			c->service, c->direct_tls, c->disc.domain);
 	free(pins);
+	/* Whatever ran short of memory on the way (a handshake, a parser,
+	 * OpenSSL inside them) makes no result of its own: no check. */
+	if (rc == 0 && xcv_alloc_failures() != failures)
+		rc = xcv_oom();
 	if (rc < 0) {
 		xcv_check_free(c);
 		return rc;

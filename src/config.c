@@ -14,13 +14,16 @@ xcv_config_new(void)
 	struct xcv_config *cfg = calloc(1, sizeof(*cfg));
 
 	xcv_openssl_prepare();
-	if (cfg == NULL)
+	if (cfg == NULL) {
+		xcv_oom();
 		return NULL;
+	}
 	cfg->system_ca = true;
 	cfg->warn_days = 30;
 	cfg->anchors = sk_X509_new_null();
 	if (cfg->anchors == NULL) {
 		free(cfg);
+		xcv_oom();
 		return NULL;
 	}
 	return cfg;
@@ -296,23 +299,28 @@ out:
 	return rc;
 }
 
-X509_STORE *
-xcv_config_store(struct xcv_config *cfg)
+int
+xcv_config_store(struct xcv_config *cfg, X509_STORE **out)
 {
+	unsigned long failures = xcv_alloc_failures();
 	X509_STORE *st;
 	bool ok;
 
+	*out = cfg->store;
 	if (cfg->store != NULL)
-		return cfg->store;
+		return 0;
 	st = X509_STORE_new();
 	ok = st != NULL && (!cfg->system_ca || X509_STORE_set_default_paths(st));
 	for (int i = 0; ok && i < sk_X509_num(cfg->anchors); i++)
 		ok = X509_STORE_add_cert(st, sk_X509_value(cfg->anchors, i));
-	if (!ok) {
+	/* A store missing an anchor it had no memory for is not kept: every
+	 * later verification would take it for the whole. */
+	if (!ok || xcv_alloc_failures() != failures) {
+		bool oom = xcv_ossl_oom(NULL) || xcv_alloc_failures() != failures;
 		X509_STORE_free(st);
-		xcv_set_error(XCV_ERROR, "cannot set up the trust store");
-		return NULL;
+		return oom || st == NULL ? xcv_oom() : xcv_set_error(XCV_ERROR,
+			"cannot set up the trust store");
 	}
-	cfg->store = st;
-	return st;
+	cfg->store = *out = st;
+	return 0;
 }

@@ -36,7 +36,7 @@ struct xcv_config {
 void xcv_config_forget_verified(struct xcv_config *cfg);
 
 /* Trust store for cfg, built once; owned by cfg. NULL with error set. */
-X509_STORE *xcv_config_store(struct xcv_config *cfg);
+int xcv_config_store(struct xcv_config *cfg, X509_STORE **out);
 
 /* The caller's name for an input (xcv_config_name_input), or NULL: advice
  * then describes it in words. */

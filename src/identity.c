@@ -79,9 +79,13 @@ dns_syntax(const char *s, bool wildcard_ok)
 	return NULL;
 }
 
+/* to_alabel()'s answer when memory ran out: not a reason the name is
+ * wrong, and callers tell it apart by its address. */
+static const char out_of_memory[] = "out of memory";
+
 /*
  * Convert presented or reference text to a lower-case A-label name.
- * Returns NULL on success (and *out set), else the reason.
+ * Returns NULL on success (and *out set), out_of_memory, else the reason.
  */
 static const char *
 to_alabel(char **out, const unsigned char *p, size_t len, bool wildcard_ok)
@@ -95,7 +99,7 @@ to_alabel(char **out, const unsigned char *p, size_t len, bool wildcard_ok)
 		return "has a NUL byte, probably a malicious certificate";
 	text = malloc(len + 1);
 	if (text == NULL)
-		return "out of memory";
+		return out_of_memory;
 	memcpy(text, p, len);
 	text[len] = '\0';
 	if (all_ascii(p, len)) {
@@ -110,6 +114,8 @@ to_alabel(char **out, const unsigned char *p, size_t len, bool wildcard_ok)
 	rc = idn2_to_ascii_8z(rest, &alabel, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 	if (rc != IDN2_OK) {
 		free(text);
+		if (rc == IDN2_MALLOC)
+			return out_of_memory;
 		return rc == IDN2_ENCODING_ERROR ?
 			"is not valid UTF-8" :
 			"is not a valid internationalised domain name";
@@ -118,7 +124,7 @@ to_alabel(char **out, const unsigned char *p, size_t len, bool wildcard_ok)
 	idn2_free(alabel);
 	free(text);
 	if (*out == NULL)
-		return "out of memory";
+		return out_of_memory;
 	lower_ascii(*out);
 	return NULL;
 }
@@ -159,6 +165,8 @@ xcv_reference_normalize(char **out, bool *is_ip, const char *domain)
 	if (domain[len - 1] == '.')
 		len--;
 	why = to_alabel(&name, (const unsigned char *)domain, len, false);
+	if (why == out_of_memory)
+		return xcv_oom();
 	if (why == NULL)
 		why = dns_syntax(name, false);
 	if (why != NULL) {
@@ -217,7 +225,7 @@ set_invalid(struct xcv_presented *p, const char *reason)
 	p->valid = false;
 	free(p->reason);
 	p->reason = xcv_strdup(reason);
-	return p->reason ? 0 : XCV_ERROR;
+	return p->reason ? 0 : xcv_oom();
 }
 
 /* dNSName and SRVName are IA5Strings: ASCII, no NUL (RFC 5280 §4.2.1.6). */
@@ -245,10 +253,12 @@ add_dns(struct xcv_identity *id, const ASN1_IA5STRING *s)
 	const char *why;
 
 	if (p == NULL)
-		return XCV_ERROR;
+		return xcv_oom();
 	why = ia5_check(raw, len);
 	if (why == NULL)
 		why = to_alabel(&p->norm, raw, len, true);
+	if (why == out_of_memory)
+		return xcv_oom();
 	if (why == NULL)
 		why = dns_syntax(p->norm, true);
 	if (why != NULL)
@@ -278,7 +288,7 @@ add_xmppaddr(struct xcv_identity *id, const ASN1_TYPE *v)
 	}
 	p = add(id, XCV_FIELD_XMPPADDR, raw, len);
 	if (p == NULL)
-		return XCV_ERROR;
+		return xcv_oom();
 	/* RFC 6120 §13.7.1.4: id-on-xmppAddr is a UTF8String. */
 	if (v->type != V_ASN1_UTF8STRING) {
 		char *r = xcv_asprintf("is a %s, not a UTF8String as RFC 6120 "
@@ -297,6 +307,8 @@ add_xmppaddr(struct xcv_identity *id, const ASN1_TYPE *v)
 		return set_invalid(p, "is a JID with a resource, not a bare "
 			"domain");
 	why = to_alabel(&p->norm, raw, len, false);
+	if (why == out_of_memory)
+		return xcv_oom();
 	if (why == NULL)
 		why = dns_syntax(p->norm, false);
 	if (why != NULL)
@@ -323,7 +335,7 @@ add_srvname(struct xcv_identity *id, const ASN1_TYPE *v)
 	}
 	p = add(id, XCV_FIELD_SRVNAME, raw, len);
 	if (p == NULL)
-		return XCV_ERROR;
+		return xcv_oom();
 	/* RFC 4985 §2: SRVName ::= IA5String (SIZE (1..MAX)). */
 	if (v->type != V_ASN1_IA5STRING) {
 		char *r = xcv_asprintf("is a %s, not an IA5String as RFC 4985 "
@@ -340,11 +352,13 @@ add_srvname(struct xcv_identity *id, const ASN1_TYPE *v)
 		return set_invalid(p, "is not of the form _service.name");
 	p->service = malloc((size_t)(dot - raw));
 	if (p->service == NULL)
-		return XCV_ERROR;
+		return xcv_oom();
 	memcpy(p->service, raw + 1, (size_t)(dot - raw) - 1);
 	p->service[dot - raw - 1] = '\0';
 	lower_ascii(p->service);
 	why = to_alabel(&p->norm, dot + 1, len - (size_t)(dot + 1 - raw), true);
+	if (why == out_of_memory)
+		return xcv_oom();
 	if (why == NULL)
 		why = dns_syntax(p->norm, true);
 	if (why != NULL)
@@ -366,7 +380,7 @@ add_ip(struct xcv_identity *id, const ASN1_OCTET_STRING *s)
 		p = add(id, XCV_FIELD_IPADDRESS, (const unsigned char *)buf,
 			strlen(buf));
 		if (p == NULL)
-			return XCV_ERROR;
+			return xcv_oom();
 		memcpy(p->ip, raw, len);
 		p->iplen = len;
 		p->valid = true;
@@ -374,7 +388,7 @@ add_ip(struct xcv_identity *id, const ASN1_OCTET_STRING *s)
 	}
 	p = add(id, XCV_FIELD_IPADDRESS, (const unsigned char *)"", 0);
 	if (p == NULL)
-		return XCV_ERROR;
+		return xcv_oom();
 	return set_invalid(p, "is neither 4 nor 16 bytes long");
 }
 
@@ -387,14 +401,14 @@ add_uri(struct xcv_identity *id, const ASN1_IA5STRING *s)
 	const char *why;
 
 	if (p == NULL)
-		return XCV_ERROR;
+		return xcv_oom();
 	why = ia5_check(raw, len);
 	if (why != NULL)
 		return set_invalid(p, why);
 	/* URI-IDs are listed; XMPP does not use them (RFC 6120 §13.7.1.2). */
 	p->valid = true;
 	p->reason = xcv_strdup("not used to identify XMPP or HTTPS servers here");
-	return p->reason ? 0 : XCV_ERROR;
+	return p->reason ? 0 : xcv_oom();
 }
 
 static int
@@ -470,18 +484,20 @@ collect_cn(struct xcv_identity *id, const X509_NAME *subject)
 		if (len < 0) {
 			p = add(id, XCV_FIELD_CN, (const unsigned char *)"", 0);
 			if (p == NULL)
-				return XCV_ERROR;
+				return xcv_oom();
 			if (set_invalid(p, "cannot be decoded as text") < 0)
-				return XCV_ERROR;
+				return xcv_oom();
 			continue;
 		}
 		p = add(id, XCV_FIELD_CN, utf8, (size_t)len);
 		if (p == NULL) {
 			OPENSSL_free(utf8);
-			return XCV_ERROR;
+			return xcv_oom();
 		}
 		why = to_alabel(&p->norm, utf8, (size_t)len, true);
 		OPENSSL_free(utf8);
+		if (why == out_of_memory)
+			return xcv_oom();
 		if (why == NULL)
 			why = dns_syntax(p->norm, true);
 		/* RFC 6125 §6.4.4 relies on one CN; several are ambiguous. */
@@ -572,7 +588,7 @@ explain(struct xcv_identity *id)
 		if (!p->valid) {
 			if (xcv_strv_pushf(&id->warnings, "ignored %s \"%s\": it %s",
 			    field_label(p->field), p->value, p->reason) < 0)
-				return XCV_ERROR;
+				return xcv_oom();
 			continue;
 		}
 		if (p->field == XCV_FIELD_CN && !id->cn_used)
@@ -587,7 +603,7 @@ explain(struct xcv_identity *id)
 		if (note != NULL && p->reason == NULL) {
 			p->reason = xcv_strdup(note);
 			if (p->reason == NULL)
-				return XCV_ERROR;
+				return xcv_oom();
 		}
 	}
 	return 0;

@@ -18,6 +18,23 @@ int xcv_wrap_error(int code, const char *fmt, ...) XCV_PRINTF(2, 3);
 
 /* XCV_ENOMEM with the message "out of memory". */
 int xcv_oom(void);
+/* After an OpenSSL call failed: did an allocation fail on the way? Takes
+ * the whole error queue; returns the most recent error (0: none) in
+ * *last, for a message when it did not. */
+bool xcv_ossl_oom(unsigned long *last);
+/* Allocations that failed in this thread so far: xmppcv's own (every
+ * xcv_oom()), expat's (stream.c's memory suite), and once xcv_allocators()
+ * is in place OpenSSL's, jansson's and c-ares'. Take one before some
+ * work, compare after: any change means the work ran short of memory. */
+unsigned long xcv_alloc_failures(void);
+/* json_dumps() of a json_t, NULL (out of memory) if it failed or if any
+ * allocation failed since `since` (from xcv_alloc_failures() before the
+ * document was built): a document built short of memory lacks parts. */
+char *xcv_json_dumps(const void *json, size_t flags, unsigned long since);
+/* malloc() and realloc() that count their failures, for libraries that
+ * take an allocator. */
+void *xcv_counted_malloc(size_t n);
+void *xcv_counted_realloc(void *p, size_t n);
 
 /*
  * A growable vector of owned strings. A failed push sets oom, which stays
@@ -39,6 +56,8 @@ int xcv_strv_ok(const struct xcv_strv *sv);
 /* free() for a pointer held as const by a public view. */
 void xcv_free_const(const void *p);
 
+/* strdup() and asprintf(): NULL when memory ran out, as xcv_oom() says
+ * (and counts; see xcv_alloc_failures()). xcv_strdup(NULL) is NULL. */
 char *xcv_strdup(const char *s);
 char *xcv_asprintf(const char *fmt, ...) XCV_PRINTF(1, 2);
 char *xcv_vasprintf(const char *fmt, va_list ap) XCV_PRINTF(1, 0);
@@ -51,7 +70,7 @@ size_t xcv_utf8_len(const unsigned char *p, size_t left);
 /*
  * Copy bytes for display: printable ASCII and valid UTF-8 stay, anything
  * else (NUL, control bytes, invalid UTF-8) becomes \xHH. Never fails except
- * for memory (NULL).
+ * for memory (NULL, as xcv_oom() says).
  */
 char *xcv_escape(const unsigned char *p, size_t len);
 

@@ -95,6 +95,11 @@ int xcv_addr_parse(struct sockaddr_storage *ss, socklen_t *len,
 /* Format addr as "1.2.3.4:5" or "[::1]:5". */
 void xcv_addr_format(const struct sockaddr *sa, char *buf, size_t len);
 
+/* c-ares, set up now with the allocator that counts failures
+ * (xcv_allocators()); without this call it is set up plainly on first
+ * use. */
+void xcv_resolve_allocator(void);
+
 /* Milliseconds on a monotonic clock. */
 int64_t xcv_now_ms(void);
 /* timeout_ms, or less when deadline (xcv_now_ms() time; 0: none) comes

@@ -313,6 +313,12 @@ start_tls(struct xcv_probe *pr)
 	free(pr->sni);
 	pr->sni = is_ip ? NULL : xcv_strdup(name);
 	enter(pr, ST_HANDSHAKE);
+	if (!is_ip && pr->sni == NULL) {
+		/* Never a handshake without the SNI it should carry. */
+		xcv_oom();
+		fail(pr, "out of memory");
+		return;
+	}
 	if (xcv_tls_new(&pr->tls, pr->p.tls, pr->fd, pr->sni, is_https(pr) ?
 	    "http/1.1" : pr->p.direct_tls ? (pr->p.service == XCV_SERVICE_S2S ?
 	    "xmpp-server" : "xmpp-client") : NULL) < 0) {

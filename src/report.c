@@ -60,11 +60,12 @@ jlabel(const char *label)
 	return j;
 }
 
-/* One compact line; NULL if o is NULL or on failure. Takes o. */
+/* One compact line; NULL if o is NULL or on failure, or if memory ran
+ * short since `since`, when building o began. Takes o. */
 static char *
-dump(json_t *o)
+dump(json_t *o, unsigned long since)
 {
-	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	char *s = xcv_json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER, since);
 
 	json_decref(o);
 	return s;
@@ -157,6 +158,7 @@ xcv_report_json(const struct xcv_result *res)
 char *
 xcv_result_to_json(const struct xcv_result *res, const char *label)
 {
+	unsigned long since = xcv_alloc_failures();
 	json_t *o = xcv_report_json(res), *top;
 
 	if (o == NULL)
@@ -168,16 +170,17 @@ xcv_result_to_json(const struct xcv_result *res, const char *label)
 		return NULL;
 	}
 	json_decref(o);
-	return dump(top);
+	return dump(top, since);
 }
 
 char *
 xcv_input_error_to_json(const char *key, const char *label,
 	const char *message)
 {
+	unsigned long since = xcv_alloc_failures();
 	return dump(json_pack("{s:o,s:n,s:b,s:{s:s,s:o}}", key, jlabel(label),
 		"verdict", "ok", false, "error", "phase", "input", "message",
-		jstr(message)));
+		jstr(message)), since);
 }
 
 void
@@ -421,6 +424,7 @@ jlogin(const struct xcv_login *l)
 char *
 xcv_check_to_json(const struct xcv_check *c)
 {
+	unsigned long since = xcv_alloc_failures();
 	const struct xcv_discovery *d = &c->disc;
 	json_t *o, *tls, *r;
 
@@ -471,7 +475,7 @@ xcv_check_to_json(const struct xcv_check *c)
 		if (!c->login.ok)
 			json_object_set_new(o, "ok", json_false());
 	}
-	return dump(o);
+	return dump(o, since);
 }
 
 /* The lines that say how the certificate was obtained. */
@@ -595,14 +599,16 @@ jentry(const struct xcv_store_entry *e, bool pem)
 char *
 xcv_store_entry_to_json(const struct xcv_store *s, size_t i)
 {
+	unsigned long since = xcv_alloc_failures();
 	const struct xcv_store_entry *e = xcv_store_entry(s, i);
 
-	return e ? dump(jentry(e, true)) : NULL;
+	return e ? dump(jentry(e, true), since) : NULL;
 }
 
 char *
 xcv_store_to_json(const struct xcv_store *s)
 {
+	unsigned long since = xcv_alloc_failures();
 	json_t *certs = json_array(), *notes = json_array();
 
 	for (size_t i = 0; certs && i < xcv_store_count(s); i++)
@@ -610,7 +616,8 @@ xcv_store_to_json(const struct xcv_store *s)
 	for (size_t i = 0; notes && i < xcv_store_note_count(s); i++)
 		json_array_append_new(notes, jstr(xcv_store_note(s, i)));
 	return dump(json_pack("{s:o,s:o,s:o}", "store",
-		jlabel(xcv_store_path(s)), "certificates", certs, "notes", notes));
+		jlabel(xcv_store_path(s)), "certificates", certs, "notes", notes),
+		since);
 }
 
 /* A scan: one object per endpoint, a summary; a matrix for people. */
@@ -618,6 +625,7 @@ xcv_store_to_json(const struct xcv_store *s)
 char *
 xcv_scan_endpoint_to_json(const struct xcv_scan *s, size_t i)
 {
+	unsigned long since = xcv_alloc_failures();
 	const struct xcv_scan_ep *e;
 	const struct xcv_scan_endpoint *v;
 	json_t *o, *r;
@@ -661,7 +669,7 @@ xcv_scan_endpoint_to_json(const struct xcv_scan *s, size_t i)
 			jstr(v->message)));
 	}
 	json_object_set_new(o, "notes", jstrv(&e->notes));
-	return dump(o);
+	return dump(o, since);
 }
 
 /* Endpoints by verdict: [verified, accepted, not, none, closed]. */
@@ -676,6 +684,7 @@ count_verdicts(const struct xcv_scan *s, size_t n[5])
 char *
 xcv_scan_summary_to_json(const struct xcv_scan *s)
 {
+	unsigned long since = xcv_alloc_failures();
 	json_t *findings = json_array();
 	size_t n[5];
 
@@ -696,7 +705,7 @@ xcv_scan_summary_to_json(const struct xcv_scan *s)
 		"no_certificate", (json_int_t)n[XCV_VERDICT_NO_CERTIFICATE],
 		"closed", (json_int_t)n[XCV_VERDICT_CLOSED],
 		"status", xcv_scan_status(s),
-		"findings", findings));
+		"findings", findings), since);
 }
 
 /* A matrix cell: the verdict in a few words. */
@@ -878,6 +887,7 @@ jcsr_body(const struct xcv_csr *c, const char *kind)
 char *
 xcv_csr_to_json(const struct xcv_csr *c)
 {
+	unsigned long since = xcv_alloc_failures();
 	json_t *o = jcsr_body(c, c->linted ? xcv_csr_kind_name(c->kind) : NULL);
 
 	if (o == NULL)
@@ -886,12 +896,13 @@ xcv_csr_to_json(const struct xcv_csr *c)
 	json_object_set_new(o, "domain_source", jstr(c->domain_source));
 	json_object_set_new(o, "findings", jfindings(&c->findings));
 	json_object_set_new(o, "ok", json_boolean(xcv_csr_ok(c)));
-	return dump(o);
+	return dump(o, since);
 }
 
 char *
 xcv_csr_summary_to_json(const struct xcv_csr_summary *s)
 {
+	unsigned long since = xcv_alloc_failures();
 	json_t *nodes = json_array(), *unreadable = json_array();
 
 	for (size_t i = 0; nodes && i < s->nodes.n; i++)
@@ -911,12 +922,13 @@ xcv_csr_summary_to_json(const struct xcv_csr_summary *s)
 		  "warnings", (json_int_t)s->warnings,
 		  "notes", (json_int_t)s->notes,
 		  "ok", xcv_csr_summary_ok(s),
-		"findings", jfindings(&s->findings)));
+		"findings", jfindings(&s->findings)), since);
 }
 
 char *
 xcv_csr_match_to_json(const struct xcv_csr_match *m, const char *cert_label)
 {
+	unsigned long since = xcv_alloc_failures();
 	json_t *o = jcsr_body(m->csr, xcv_csr_kind_name(m->kind)), *r = NULL;
 	char *out = NULL;
 
@@ -936,7 +948,7 @@ xcv_csr_match_to_json(const struct xcv_csr_match *m, const char *cert_label)
 	json_object_set_new(o, "domain_source", jstr(m->domain_source));
 	/* Ready to upload: verified, and nothing dropped or mismatched. */
 	json_object_set_new(o, "ok", json_boolean(m->ok));
-	out = dump(o);
+	out = dump(o, since);
 	o = NULL;
 out:
 	json_decref(r);

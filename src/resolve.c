@@ -254,11 +254,21 @@ srv_order(struct srv *v, size_t n)
  * probes), and there is nothing to release on Linux. */
 static pthread_once_t ares_once = PTHREAD_ONCE_INIT;
 static int ares_init_status;
+static bool ares_counted;    /* xcv_allocators() asked for it first */
 
 static void
 init_ares(void)
 {
-	ares_init_status = ares_library_init(ARES_LIB_INIT_ALL);
+	ares_init_status = ares_counted ? ares_library_init_mem(
+		ARES_LIB_INIT_ALL, xcv_counted_malloc, free,
+		xcv_counted_realloc) : ares_library_init(ARES_LIB_INIT_ALL);
+}
+
+void
+xcv_resolve_allocator(void)
+{
+	ares_counted = true;
+	pthread_once(&ares_once, init_ares);
 }
 
 /* A c-ares channel for one run of lookups, asking dns_server (or the

@@ -961,6 +961,7 @@ int
 xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	const struct xcv_scan_params *params)
 {
+	unsigned long failures = xcv_alloc_failures();
 	struct xcv_scan_params p = {0};
 	struct xcv_scan *s;
 	int rc;
@@ -1012,6 +1013,9 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	xcv_tls_ctx_free(s->tls);
 	s->tls = NULL;
 	s->p = NULL;
+	/* An endpoint that ran short of memory reads as failed: no scan. */
+	if (rc == 0 && xcv_alloc_failures() != failures)
+		rc = xcv_oom();
 	if (rc < 0) {
 		xcv_scan_free(s);
 		return rc;

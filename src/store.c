@@ -342,9 +342,12 @@ lock_exclusive(const struct xcv_store *s)
 	char *path;
 	int fd;
 
-	if (make_dirs(s->dir) < 0)
+	if (make_dirs(s->dir) < 0) {
+		if (errno == ENOMEM)
+			return xcv_oom();
 		return xcv_set_error(XCV_ERROR, "cannot create the store %s: %s",
 			s->dir, strerror(errno));
+	}
 	path = path_of(s, LOCK);
 	if (path == NULL)
 		return xcv_oom();
@@ -1044,6 +1047,7 @@ xcv_store_add(struct xcv_store *s, const struct xcv_chain *chain,
 	char name[80], *pem = NULL, *norm = NULL, *text = NULL, *left = NULL;
 	bool ip, created = false, have;
 	int fd = -1, rc, err;
+	unsigned long since = xcv_alloc_failures();
 
 	xcv_strv_clear(&s->actions);
 	if (xcv_chain_count(chain) == 0)
@@ -1103,9 +1107,10 @@ xcv_store_add(struct xcv_store *s, const struct xcv_chain *chain,
 		goto out;
 	if (have)
 		goto out;   /* already accepted for domain: nothing to write */
-	text = json_dumps(w.root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	/* The index as read, changed, and written out whole, or nothing. */
+	text = xcv_json_dumps(w.root, JSON_INDENT(1) | JSON_SORT_KEYS, since);
 	if (text == NULL) {
-		rc = xcv_oom();
+		rc = XCV_ENOMEM;
 		goto out;
 	}
 	rc = write_atomic(s, INDEX, text, strlen(text), "after-index-fsync", &err,
@@ -1154,6 +1159,7 @@ xcv_store_remove(char *removed, struct xcv_store *s, const char *fp)
 	const char *found = NULL;
 	size_t n;
 	int fd = -1, rc, err;
+	unsigned long since = xcv_alloc_failures();
 
 	if (removed != NULL)
 		*removed = '\0';
@@ -1183,9 +1189,10 @@ xcv_store_remove(char *removed, struct xcv_store *s, const char *fp)
 		goto out;
 	}
 	json_object_del(json_object_get(w.root, "certificates"), found);
-	text = json_dumps(w.root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	/* The index as read, changed, and written out whole, or nothing. */
+	text = xcv_json_dumps(w.root, JSON_INDENT(1) | JSON_SORT_KEYS, since);
 	if (text == NULL) {
-		rc = xcv_oom();
+		rc = XCV_ENOMEM;
 		goto out;
 	}
 	/* Index first: a crash then leaves an unindexed file (removed by the

@@ -257,9 +257,9 @@ clear_state(struct xcv_stream_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-/* expat allocates through the same functions as the rest of xmppcv (the
- * fault harness counts and fails them all). */
-static const XML_Memory_Handling_Suite memory = { malloc, realloc, free };
+/* expat's allocations count their failures (xcv_alloc_failures()). */
+static const XML_Memory_Handling_Suite memory = { xcv_counted_malloc,
+	xcv_counted_realloc, free };
 
 static int
 make_parser(struct xcv_stream *s)
@@ -293,7 +293,7 @@ xcv_stream_new(struct xcv_stream **out, const struct xcv_stream_limits *lim)
 	s->lim = *lim;
 	if (make_parser(s) < 0) {
 		free(s);
-		return XCV_ERROR;
+		return XCV_ENOMEM;
 	}
 	*out = s;
 	return 0;

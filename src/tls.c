@@ -202,7 +202,12 @@ xcv_tls_chain(struct xcv_tls *t, struct xcv_chain **out)
 		return xcv_oom();
 	for (int i = 0; i < sk_X509_num(sk); i++) {
 		X509 *x = sk_X509_value(sk, i);
-		if (!X509_up_ref(x) || sk_X509_push(c->certs, x) <= 0) {
+		if (!X509_up_ref(x)) {
+			xcv_chain_free(c);
+			return xcv_oom();
+		}
+		if (sk_X509_push(c->certs, x) <= 0) {
+			X509_free(x);   /* the reference just taken */
 			xcv_chain_free(c);
 			return xcv_oom();
 		}

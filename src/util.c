@@ -8,7 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+
 #include "internal.h"
+#include "net.h"
 
 static _Thread_local char last_error[1024] = "no error";
 
@@ -50,10 +55,55 @@ xcv_wrap_error(int code, const char *fmt, ...)
 	return code;
 }
 
+/* Allocations that failed in this thread (xcv_alloc_failures()). */
+static _Thread_local unsigned long alloc_failed;
+
 int
 xcv_oom(void)
 {
+	alloc_failed++;
 	return xcv_set_error(XCV_ENOMEM, "out of memory");
+}
+
+void *
+xcv_counted_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	alloc_failed += p == NULL && n > 0;
+	return p;
+}
+
+void *
+xcv_counted_realloc(void *p, size_t n)
+{
+	void *q = realloc(p, n);
+
+	alloc_failed += q == NULL && n > 0;
+	return q;
+}
+
+unsigned long
+xcv_alloc_failures(void)
+{
+	return alloc_failed;
+}
+
+char *
+xcv_json_dumps(const void *json, size_t flags, unsigned long since)
+{
+	char *s = json ? json_dumps(json, flags) : NULL;
+
+	/* jansson may leave out what it could not allocate room for, and
+	 * return the rest: text written while memory ran short is not the
+	 * document. */
+	if (s != NULL && xcv_alloc_failures() != since) {
+		free(s);
+		s = NULL;
+	}
+	if (s == NULL)
+		xcv_oom();
+	return s;
 }
 
 void
@@ -70,10 +120,65 @@ xcv_version(void)
 	return XCV_VERSION;
 }
 
+static void *
+ossl_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return xcv_counted_malloc(n);
+}
+
+static void *
+ossl_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return xcv_counted_realloc(p, n);
+}
+
+static void
+ossl_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	free(p);
+}
+
+int
+xcv_allocators(void)
+{
+	bool ossl = CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc,
+		ossl_free);
+
+	json_set_alloc_funcs(xcv_counted_malloc, free);
+	xcv_resolve_allocator();
+	if (!ossl)
+		return xcv_set_error(XCV_ERROR, "OpenSSL has allocated memory "
+			"already; its allocator can no longer be set");
+	return 0;
+}
+
+bool
+xcv_ossl_oom(unsigned long *last)
+{
+	unsigned long e;
+	bool oom = false;
+
+	if (last != NULL)
+		*last = ERR_peek_last_error();
+	while ((e = ERR_get_error()) != 0)
+		oom |= ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
+	return oom;
+}
+
 char *
 xcv_strdup(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	char *d = s ? strdup(s) : NULL;
+
+	if (s != NULL && d == NULL)
+		xcv_oom();
+	return d;
 }
 
 char *
@@ -81,8 +186,10 @@ xcv_vasprintf(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 
-	if (vasprintf(&s, fmt, ap) < 0)
+	if (vasprintf(&s, fmt, ap) < 0) {
+		xcv_oom();
 		return NULL;
+	}
 	return s;
 }
 
@@ -204,8 +311,10 @@ xcv_escape(const unsigned char *p, size_t len)
 {
 	char *out = malloc(len * 4 + 1), *o = out;
 
-	if (out == NULL)
+	if (out == NULL) {
+		xcv_oom();
 		return NULL;
+	}
 	for (size_t i = 0; i < len;) {
 		size_t n = xcv_utf8_len(p + i, len - i);
 		if (n == 1 && (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\'))

@@ -11,7 +11,8 @@
 
 struct collect {
 	struct xcv_result *res;
-	int fail;
+	int fail;       /* an error that names no certificate */
+	int oom;        /* an allocation failed, here or in OpenSSL */
 };
 
 static char *
@@ -76,15 +77,25 @@ static int
 verify_cb(int ok, X509_STORE_CTX *ctx)
 {
 	struct collect *col = X509_STORE_CTX_get_app_data(ctx);
-	struct xcv_result *res = col->res;
+	struct xcv_result *res;
 	struct xcv_chain_error *e, *v;
 	int code = X509_STORE_CTX_get_error(ctx);
 	int depth = X509_STORE_CTX_get_error_depth(ctx);
 	X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
 	char *name, *issuer;
 
+	/* Nowhere to record what is wrong: stop, failed. */
+	if (col == NULL)
+		return 0;
 	if (ok)
 		return 1;
+	res = col->res;
+	/* An allocation OpenSSL could not make is not a defect of the
+	 * certificate: the check itself failed. */
+	if (code == X509_V_ERR_OUT_OF_MEM || xcv_ossl_oom(NULL)) {
+		col->oom = 1;
+		return 0;
+	}
 	for (size_t i = 0; i < res->n_errors; i++)
 		if (res->errors[i].code == code && res->errors[i].depth == depth)
 			return 1;
@@ -102,7 +113,7 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 	if (v == NULL) {
 		free(name);
 		free(issuer);
-		col->fail = 1;
+		col->oom = 1;
 		return 0;
 	}
 	res->errors = v;
@@ -118,7 +129,7 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 	if (e->text == NULL) {
 		free(e->name);
 		free(e->issuer);
-		col->fail = 1;
+		col->oom = 1;
 		return 0;
 	}
 	/* OpenSSL can report one missing issuer twice (not found locally,
@@ -151,8 +162,9 @@ describe(struct xcv_certinfo **out, size_t *n, STACK_OF(X509) *sk)
 	if (*out == NULL)
 		return xcv_oom();
 	for (int i = 0; i < count; i++) {
-		if (xcv_certinfo_fill(&(*out)[i], sk_X509_value(sk, i)) < 0)
-			return XCV_ERROR;
+		int rc = xcv_certinfo_fill(&(*out)[i], sk_X509_value(sk, i));
+		if (rc < 0)
+			return rc;
 		(*n)++;
 	}
 	return 0;
@@ -343,7 +355,7 @@ check_known(struct xcv_result *res, struct xcv_config *cfg,
 	const struct xcv_verified *known = NULL;
 	X509_STORE_CTX *ctx = NULL;
 	STACK_OF(X509) *trusted = NULL, *built = NULL;
-	struct collect col = { res, 0 };
+	struct collect col = { res, 0, 0 };
 	X509 *inter;
 	int ok = 0, n = sk_X509_num(chain->certs);
 
@@ -367,14 +379,16 @@ check_known(struct xcv_result *res, struct xcv_config *cfg,
 	    sk_X509_value(chain->certs, 0), NULL))
 		goto out;
 	X509_STORE_CTX_set0_trusted_stack(ctx, trusted);
-	X509_STORE_CTX_set_app_data(ctx, &col);
+	if (!X509_STORE_CTX_set_app_data(ctx, &col))
+		goto out;
 	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
 	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
 		X509_V_FLAG_PARTIAL_CHAIN);
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
 		(time_t)res->at);
-	if (X509_verify_cert(ctx) != 1 || col.fail || res->n_errors != 0 ||
+	if (X509_verify_cert(ctx) != 1 || col.fail || col.oom ||
+	    res->n_errors != 0 ||
 	    sk_X509_num(X509_STORE_CTX_get0_chain(ctx)) != 2)
 		goto out;
 	/* Report the whole path: leaf, intermediate, and what is above. */
@@ -402,14 +416,15 @@ static int
 check_chain(struct xcv_result *res, struct xcv_config *cfg,
 	const struct xcv_chain *chain)
 {
-	X509_STORE *store = xcv_config_store(cfg);
+	X509_STORE *store = NULL;
 	X509_STORE_CTX *ctx = NULL;
 	STACK_OF(X509) *untrusted = NULL;
-	struct collect col = { res, 0 };
-	int ok, rc = XCV_ERROR;
+	struct collect col = { res, 0, 0 };
+	int ok, rc = xcv_config_store(cfg, &store);
 
-	if (store == NULL)
-		return XCV_ERROR;
+	if (rc < 0)
+		return rc;
+	rc = XCV_ERROR;
 	if (check_known(res, cfg, chain)) {
 		res->trusted = true;
 		return 0;
@@ -423,31 +438,34 @@ check_chain(struct xcv_result *res, struct xcv_config *cfg,
 	if (!X509_STORE_CTX_init(ctx, store, sk_X509_value(chain->certs, 0),
 	    untrusted))
 		goto out;
-	X509_STORE_CTX_set_app_data(ctx, &col);
+	if (!X509_STORE_CTX_set_app_data(ctx, &col))
+		goto out;
 	X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
 		(time_t)res->at);
 	ok = X509_verify_cert(ctx);
-	if (col.fail)
+	if (col.fail || col.oom || ok < 0)
 		goto out;
 	res->trusted = ok == 1 && res->n_errors == 0;
 	if (res->trusted)
 		remember(cfg, ctx, chain);
 	res->path = X509_STORE_CTX_get1_chain(ctx);
 	if (res->path == NULL) {
-		col.fail = 1;
+		col.oom = 1;
 		goto out;
 	}
 	rc = 0;
 out:
-	if (rc < 0 && col.fail == 0)
-		xcv_set_error(XCV_ERROR, "cannot validate the chain: %s",
-			ERR_reason_error_string(ERR_peek_last_error()) ?
-			ERR_reason_error_string(ERR_peek_last_error()) :
-			"OpenSSL error");
-	else if (rc < 0)
-		xcv_oom();
+	if (rc < 0) {
+		unsigned long e;
+		if (xcv_ossl_oom(&e) || col.oom)
+			rc = xcv_oom();
+		else
+			rc = xcv_set_error(XCV_ERROR, "cannot validate the chain: "
+				"%s", e && ERR_reason_error_string(e) ?
+				ERR_reason_error_string(e) : "OpenSSL error");
+	}
 	ERR_clear_error();
 	sk_X509_free(untrusted);
 	X509_STORE_CTX_free(ctx);
@@ -579,6 +597,7 @@ verify(struct xcv_result **out, struct xcv_config *cfg,
 	enum xcv_service service, bool describe_all)
 {
 	struct xcv_result *res = NULL;
+	unsigned long failures = xcv_alloc_failures();
 	int rc;
 
 	*out = NULL;
@@ -635,6 +654,11 @@ verify(struct xcv_result **out, struct xcv_config *cfg,
 	    (rc = build_views(res)) < 0)
 		goto out;
 out:
+	/* OpenSSL may go on without memory it could not get, and reach
+	 * another verdict (an issuer it could not look up reads as missing):
+	 * no verdict then. */
+	if (rc == 0 && xcv_alloc_failures() != failures)
+		rc = xcv_oom();
 	if (rc < 0) {
 		xcv_result_free(res);
 		return rc;

@@ -76,9 +76,11 @@ const char *xcv_case_trust_key(const struct xcv_case *c);
 const char *xcv_case_recorded(const struct xcv_case *c);
 
 /* How res differs from the recorded verdict, in words ("was ok via
- * dnsName corp.example, now mismatch: ..."); NULL when it does not. The
- * caller frees it. */
-char *xcv_case_diff(const struct xcv_case *c, const struct xcv_result *res);
+ * dnsName corp.example, now mismatch: ..."), in *diff for the caller to
+ * free; *diff is NULL when it does not differ. Returns 0, or XCV_ENOMEM
+ * (never taken for "unchanged"). */
+int xcv_case_diff(char **diff, const struct xcv_case *c,
+	const struct xcv_result *res);
 
 #ifdef __cplusplus
 }

@@ -95,6 +95,19 @@ int xcv_service_parse(enum xcv_service *out, const char *name);
 int xcv_policy_parse(enum xcv_policy *out, const char *name);
 
 /*
+ * Optional, first thing in main(), before anything uses OpenSSL, jansson
+ * or c-ares: route their allocations through xmppcv, which notes the ones
+ * that fail. Then a check, scan, verification or load during which any of
+ * them could not allocate returns XCV_ENOMEM, instead of what they reached
+ * without that memory (an issuer OpenSSL could not look up reads as
+ * missing, a handshake it could not finish as the server's fault).
+ * Without it, xmppcv goes by the libraries' own error reports, which some
+ * failures bypass. Returns 0, or XCV_ERROR when OpenSSL has allocated
+ * already (the others are set all the same).
+ */
+int xcv_allocators(void);
+
+/*
  * Parse a point in time given as ISO 8601 UTC: "2026-05-01",
  * "2026-05-01T12:00Z", "2026-05-01T12:00:00Z", or "@<unix seconds>".
  * Returns XCV_EINPUT if the text is not one of these.

@@ -100,15 +100,20 @@ run(struct opts *o, int argc, char **argv)
 		meta.address = xcv_check_address(check);
 		meta.domain_source = xcv_check_domain_source(check);
 	}
+	/* The line to print is made first: once the case is written, the
+	 * command has nothing left that can fail. */
+	sum = xcv_result_summary(res);
+	if (sum == NULL) {
+		status = cli_oom();
+		goto out;
+	}
 	rc = xcv_case_write(o->out, &meta, own ? chain : xcv_check_chain(check),
 		res, anchors);
 	if (rc < 0) {
 		status = cli_fail(rc, NULL);
 		goto out;
 	}
-	sum = xcv_result_summary(res);
-	printf("captured %s into %s: %s\n", meta.target, o->out,
-		sum ? sum : "?");
+	printf("captured %s into %s: %s\n", meta.target, o->out, sum);
 	status = EXIT_VERIFIED;
 out:
 	free(sum);

@@ -159,6 +159,7 @@ config_for(struct replayer *r, const struct xcv_case *c, int *status,
 	const char *key = xcv_case_trust_key(c);
 	struct xcv_config *cfg;
 	struct slot *v;
+	int rc;
 	char *k;
 
 	for (size_t i = 0; i < s->n; i++)
@@ -180,9 +181,11 @@ config_for(struct replayer *r, const struct xcv_case *c, int *status,
 		*status = sink_oom(out);
 		return NULL;
 	}
-	if (xcv_case_configure(c, cfg) < 0) {
+	if ((rc = xcv_case_configure(c, cfg)) < 0) {
 		xcv_config_free(cfg);
-		return NULL;     /* *status untouched: this case is unreadable */
+		if (rc == XCV_ENOMEM)
+			*status = sink_oom(out);
+		return NULL;     /* else *status untouched: the case is unreadable */
 	}
 	if (r->o->have_policy)
 		xcv_config_set_policy(cfg, r->o->policy);
@@ -269,7 +272,11 @@ replay_one(struct replayer *r, size_t i, const char *dir, struct replayed *d)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	diff = xcv_case_diff(c, res);
+	if (xcv_case_diff(&diff, c, res) < 0) {
+		status = sink_fail(out, XCV_ENOMEM, NULL);
+		d->fatal = true;
+		goto out;
+	}
 	if (diff == NULL) {
 		d->kind = SAME;
 		if (o->tap)

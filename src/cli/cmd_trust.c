@@ -50,31 +50,54 @@ list(const struct opts *o, struct xcv_store *s)
 	return EXIT_VERIFIED;
 }
 
-/* An acceptance stands in for chain trust only: say so when the
- * certificate does not name the domain. */
-static void
-warn_mismatch(const char *file, const struct xcv_chain *chain,
-	const char *domain)
+/*
+ * An acceptance stands in for chain trust only. When the certificate does
+ * not name the domain, *warning says so, for the caller to print once the
+ * acceptance is made. Decided before anything is written: running out of
+ * memory here changes nothing. Errors other than memory are left for the
+ * store to report.
+ */
+static int
+mismatch_warning(char **warning, const char *file,
+	const struct xcv_chain *chain, const char *domain)
 {
 	struct xcv_config *cfg = xcv_config_new();
 	struct xcv_result *res = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+	int rc;
 
-	if (cfg == NULL || xcv_verify(&res, cfg, chain, domain) < 0 ||
-	    xcv_result_identity_matched(res))
+	*warning = NULL;
+	if (cfg == NULL)
+		return XCV_ENOMEM;
+	rc = xcv_verify(&res, cfg, chain, domain);
+	if (rc < 0 || xcv_result_identity_matched(res))
 		goto out;
-	fprintf(stderr, "xmppcv: warning: %s does not name %s (it names", file,
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		rc = XCV_ENOMEM;
+		goto out;
+	}
+	fprintf(f, "xmppcv: warning: %s does not name %s (it names", file,
 		xcv_result_domain(res));
 	for (size_t i = 0; i < xcv_result_presented_count(res); i++)
-		fprintf(stderr, "%s %s", i ? "," : ":",
+		fprintf(f, "%s %s", i ? "," : ":",
 			xcv_result_presented(res, i)->value);
-	fprintf(stderr, "%s). Accepting it lets a client connect to a server "
+	fprintf(f, "%s). Accepting it lets a client connect to a server "
 		"presenting it, but checks report it as ACCEPTED BY YOU, NOT "
 		"VERIFIED (exit 1) until the server has a certificate that names "
 		"%s.\n", xcv_result_presented_count(res) ? "" : " nothing",
 		xcv_result_domain(res));
+	if (ferror(f) | fclose(f)) {
+		free(buf);
+		rc = XCV_ENOMEM;
+		goto out;
+	}
+	*warning = buf;
 out:
 	xcv_result_free(res);
 	xcv_config_free(cfg);
+	return rc == XCV_ENOMEM ? rc : 0;
 }
 
 static int
@@ -82,18 +105,21 @@ add(const struct opts *o, struct xcv_store *s, const char *file)
 {
 	const struct xcv_store_entry *e;
 	struct xcv_chain *chain = NULL;
-	char fp[65];
+	char fp[65], *warning = NULL;
 	int rc, i;
 
 	rc = xcv_chain_load_file(&chain, file);
 	if (rc == 0)
 		rc = xcv_chain_sha256(chain, 0, fp);
+	if (rc == 0)
+		rc = mismatch_warning(&warning, file, chain, o->domain);
 	if (rc == 0) {
 		rc = xcv_store_add(s, chain, o->domain, o->host);
 		cli_store_actions(s);
 	}
-	if (rc == 0)
-		warn_mismatch(file, chain, o->domain);
+	if (rc == 0 && warning != NULL)
+		fputs(warning, stderr);
+	free(warning);
 	xcv_chain_free(chain);
 	if (rc < 0)
 		return cli_fail(rc, NULL);

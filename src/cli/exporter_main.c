@@ -8,8 +8,11 @@ int
 main(int argc, char **argv)
 {
 	struct opts o;
-	int status = cli_parse(&o, &cmd_exporter, &argc, &argv);
+	int status;
 
+	/* Before anything allocates through OpenSSL (see xmppcv.h). */
+	(void)xcv_allocators();
+	status = cli_parse(&o, &cmd_exporter, &argc, &argv);
 	if (status < 0)
 		status = exporter_run(&o, argc, argv);
 	cli_opts_clear(&o);

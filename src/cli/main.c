@@ -58,6 +58,8 @@ main(int argc, char **argv)
 {
 	const struct cli_cmd *cmd;
 
+	/* Before anything allocates through OpenSSL (see xmppcv.h). */
+	(void)xcv_allocators();
 	if (argc < 2)
 		return cli_usage_error(NULL, "%s", "no command given");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
