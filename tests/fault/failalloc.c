@@ -1,17 +1,15 @@
 /*
  * Allocation-failure injection for the fault harness: linked with
- * -Wl,--wrap for the allocation functions xmppcv's own code calls, and set
- * as the allocator of OpenSSL, jansson and c-ares (expat gets it through
- * stream.c's memory suite), so that every allocation on a path is counted
- * and the n-th can be made to fail. Single-threaded, as the paths it runs.
+ * -Wl,--wrap for the allocation functions xmppcv's own code calls. OpenSSL,
+ * jansson, c-ares and expat allocate through xmppcv's own functions (see
+ * xcv_allocators(), which the tool's main calls), so every allocation on
+ * a path is counted and the n-th can be made to fail. Single-threaded, as
+ * the paths it runs.
  *
  * Not covered: allocations inside libc itself (getaddrinfo, stdio
  * buffers) and inside libidn2, which take no allocator.
  */
-#include <ares.h>
 #include <errno.h>
-#include <jansson.h>
-#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +38,9 @@ int __wrap_asprintf(char **out, const char *fmt, ...);
 FILE *__wrap_fopen(const char *path, const char *mode);
 FILE *__wrap_open_memstream(char **buf, size_t *len);
 
+/* Under the sanitizers: where the failed allocation was asked for. */
+void __sanitizer_print_stack_trace(void) __attribute__((weak));
+
 /* Is this the allocation to fail? */
 static int
 fail_now(void)
@@ -47,6 +48,8 @@ fail_now(void)
 	if (++counted != fail_at)
 		return 0;
 	failed++;
+	if (getenv("FAULT_TRACE") != NULL && __sanitizer_print_stack_trace)
+		__sanitizer_print_stack_trace();
 	errno = ENOMEM;
 	return 1;
 }
@@ -133,59 +136,4 @@ FILE *
 __wrap_open_memstream(char **buf, size_t *len)
 {
 	return fail_now() ? NULL : __real_open_memstream(buf, len);
-}
-
-/* The libraries' own allocators. */
-static void *
-ossl_malloc(size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	return __wrap_malloc(n);
-}
-
-static void *
-ossl_realloc(void *p, size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	return __wrap_realloc(p, n);
-}
-
-static void
-ossl_free(void *p, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	free(p);
-}
-
-static void *
-plain_malloc(size_t n)
-{
-	return __wrap_malloc(n);
-}
-
-static void *
-plain_realloc(void *p, size_t n)
-{
-	return __wrap_realloc(p, n);
-}
-
-static void
-plain_free(void *p)
-{
-	free(p);
-}
-
-int
-failalloc_install(void)
-{
-	if (!CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free))
-		return -1;
-	json_set_alloc_funcs(plain_malloc, plain_free);
-	if (ares_library_init_mem(ARES_LIB_INIT_ALL, plain_malloc, plain_free,
-	    plain_realloc) != ARES_SUCCESS)
-		return -1;
-	return 0;
 }

@@ -2,9 +2,6 @@
 #ifndef XCV_FAILALLOC_H
 #define XCV_FAILALLOC_H
 
-/* Route OpenSSL, jansson and c-ares through the counting allocator; call
- * before anything allocates. Returns 0, or -1 when too late. */
-int failalloc_install(void);
 /* Start counting from 0; the n-th allocation from now fails (0: none). */
 void failalloc_arm(unsigned long n);
 /* Allocations since failalloc_arm(), and whether one was failed. */

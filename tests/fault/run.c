@@ -6,13 +6,16 @@
  * anything else -- another status, another message, a crash -- is a
  * violation. Leaks show in LeakSanitizer's report when the process ends.
  *
- *   fault_run [--fresh DIR] [--store DIR] [--max N] -- COMMAND ARG...
+ *   fault_run [--fresh DIR] [--store DIR] [--from N] [--max N] [--only N]
+ *             -- COMMAND ARG...
  *
  * --fresh DIR: removed before every run (a case directory to create).
  * --store DIR: a store that must stay readable, without notes of damage,
  *              after every run (its entries may or may not include the
  *              one being added).
- * --max N:     fail at most the first N allocations (default: all).
+ * --from N:    begin with allocation N (default: 1).
+ * --max N:     end with allocation N at the latest (default: all).
+ * --only N:    fail allocation N alone, and show that run whole.
  * The first run, without failures, warms up one-time state (OpenSSL's
  * initialisation); failing those allocations is not part of the path.
  */
@@ -28,6 +31,9 @@
 #include "xmppcv.h"
 
 int xcv_cli_main(int argc, char **argv);
+/* LeakSanitizer, when linked in: a leak check that does not end the
+ * process (FAULT_LEAKS: after every run, to name the first that leaks). */
+int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
 
 struct outcome {
 	int status;
@@ -142,7 +148,8 @@ int
 main(int argc, char **argv)
 {
 	const char *fresh = NULL, *store = NULL;
-	unsigned long max = 0, total, reported = 0, absorbed = 0, bad = 0, n;
+	unsigned long from = 1, max = 0, only = 0, total, reported = 0, absorbed = 0;
+	unsigned long bad = 0, n;
 	struct outcome base, o;
 	int i;
 
@@ -153,20 +160,20 @@ main(int argc, char **argv)
 			store = argv[++i];
 		else if (strcmp(argv[i], "--max") == 0 && i + 1 < argc)
 			max = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
+			from = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+			only = strtoul(argv[++i], NULL, 10);
 		else
 			break;
 	}
 	if (i >= argc || strcmp(argv[i], "--") != 0 || i + 1 >= argc) {
 		fprintf(stderr, "usage: fault_run [--fresh DIR] [--store DIR] "
-			"[--max N] -- COMMAND ARG...\n");
+			"[--from N] [--max N] [--only N] -- COMMAND ARG...\n");
 		return 2;
 	}
 	argv += i + 1;
 	argc -= i + 1;
-	if (failalloc_install() < 0) {
-		fprintf(stderr, "fault_run: cannot set the libraries' allocators\n");
-		return 2;
-	}
 	/* Warm up, then the run every other is judged against. */
 	rm_tree(fresh);
 	o = run(argc, argv, 0);
@@ -177,7 +184,24 @@ main(int argc, char **argv)
 	total = base.allocations;
 	if (max == 0 || max > total)
 		max = total;
-	for (n = 1; n <= max; n++) {
+	if (only > 0) {
+		/* One run, shown whole beside the run without failures:
+		 * for a look at one violation. */
+		rm_tree(fresh);
+		o = run(argc, argv, only);
+		printf("without failures: exit %d\n--- stdout\n%s--- stderr\n%s"
+			"allocation %lu of %lu: exit %d\n--- stdout\n%s--- stderr\n"
+			"%s", base.status, base.out, base.err, only, total, o.status,
+			o.out, o.err);
+		free(o.out);
+		free(o.err);
+		free(base.out);
+		free(base.err);
+		return 0;
+	}
+	if (from == 0)
+		from = 1;
+	for (n = from; n <= max; n++) {
 		char why[512] = "", line[200];
 		rm_tree(fresh);
 		o = run(argc, argv, n);
@@ -191,25 +215,37 @@ main(int argc, char **argv)
 		}
 		if (o.status == 4 && strstr(o.err, "out of memory") != NULL)
 			reported++;
-		else if (o.status == base.status && strcmp(o.out, base.out) == 0)
+		else if (o.status == base.status && strcmp(o.out, base.out) == 0 &&
+		    strcmp(o.err, base.err) == 0) {
 			absorbed++;
+			if (getenv("FAULT_ABSORBED") != NULL)
+				printf("absorbed %lu\n", n);
+		}
 		else
 			snprintf(why, sizeof(why), "exit %d (without failures %d): "
 				"%s", o.status, base.status, first_line(*o.err ? o.err :
 				o.out, line, sizeof(line)));
 		if (!*why && store != NULL)
 			store_sound(store, why, sizeof(why));
+		if (!*why && getenv("FAULT_LEAKS") != NULL &&
+		    __lsan_do_recoverable_leak_check &&
+		    __lsan_do_recoverable_leak_check() != 0)
+			snprintf(why, sizeof(why), "leaks (the report above)");
 		if (*why) {
 			bad++;
-			if (bad <= 30)
+			if (bad <= 30 || getenv("FAULT_ALL") != NULL) {
 				printf("allocation %lu: %s\n", n, why);
+				fflush(stdout);
+			}
 		}
 		free(o.out);
 		free(o.err);
 	}
 	printf("%s: %lu allocations, %lu failed: %lu reported as out of "
-		"memory, %lu absorbed, %lu violations\n", argv[0], total, n - 1,
+		"memory, %lu absorbed, %lu violations\n", argv[0], total, n - from,
 		reported, absorbed, bad);
+	/* Before LeakSanitizer's report, which ends the process. */
+	fflush(stdout);
 	free(base.out);
 	free(base.err);
 	rm_tree(fresh);

@@ -79,8 +79,8 @@ replay(const struct xcv_case *c, char **said)
 		xcv_config_set_system_ca(cfg, false);
 		xcv_config_set_time(cfg, xcv_case_captured(c));
 		if (xcv_verify_verdict(&res, cfg, xcv_case_chain(c),
-		    xcv_case_domain(c)) == 0) {
-			diff = xcv_case_diff(c, res);
+		    xcv_case_domain(c)) == 0 &&
+		    xcv_case_diff(&diff, c, res) == 0) {
 			outcome = diff != NULL;
 			*said = diff ? diff : xcv_strdup(xcv_case_recorded(c));
 		}
