@@ -331,6 +331,16 @@ class Options(unittest.TestCase):
     def test_unknown_command(self):
         self.usage("inspect", message="unknown command 'inspect'")
 
+    def test_option_before_command(self):
+        self.usage("--bogus", message="unknown option '--bogus' (a command comes first)")
+
+    def test_short_help(self):
+        # -h is --help, for every command.
+        for command in ("verify", "check", "scan", "trust"):
+            code, out, err = run(command, "-h")
+            self.assertEqual(code, 0, err)
+            self.assertTrue(out.startswith("usage: xmppcv " + command + " "), out)
+
     def test_no_command(self):
         self.usage(message="no command")
 

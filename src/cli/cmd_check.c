@@ -19,7 +19,9 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_DIRECT_TLS }, { .id = OPT_RESOLVE }, { .id = OPT_DNS_SERVER },
 	{ .id = OPT_TIMEOUT }, { .id = OPT_MAX_ATTEMPTS }, { .id = OPT_FROM },
 	{ .id = OPT_POLICY }, { .id = OPT_CA_FILE }, { .id = OPT_CA_PATH },
-	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT }, { .id = OPT_WARN_DAYS },
+	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT },
+	{ .id = OPT_WARN_DAYS, .help = "warn about expiry within N days "
+	  "(default 30; --format nagios: WARNING)" },
 	{ .id = OPT_STRICT }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
 	{ .id = OPT_NO_PROMPT }, { .id = OPT_LOGIN },
 	{ .id = OPT_JSON, .help = "one JSON object per target, one per line" },

@@ -16,7 +16,9 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_PARALLEL }, { .id = OPT_RESOLVE }, { .id = OPT_DNS_SERVER },
 	{ .id = OPT_TIMEOUT }, { .id = OPT_MAX_ATTEMPTS }, { .id = OPT_FROM },
 	{ .id = OPT_POLICY }, { .id = OPT_CA_FILE }, { .id = OPT_CA_PATH },
-	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT }, { .id = OPT_WARN_DAYS },
+	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT },
+	{ .id = OPT_WARN_DAYS, .help = "warn about expiry within N days "
+	  "(default 30; --format nagios: WARNING)" },
 	{ .id = OPT_STRICT }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
 	{ .id = OPT_VERBOSE },
 	{ .id = OPT_JSON, .help = "one JSON object per endpoint, then a summary "

@@ -250,8 +250,7 @@ const struct cli_cmd cmd_verify = {
 		"Judge each FILE ('-' for standard input), a certificate chain as\n"
 		"a server presents it (PEM certificates, the server's own first,\n"
 		"or one DER certificate), for the XMPP domain D, as a careful XMPP\n"
-		"client\n"
-		"does: chain trust, then the identity (xmppAddr, SRVName,\n"
+		"client does: chain trust, then the identity (xmppAddr, SRVName,\n"
 		"dNSName, Subject CN as a fallback). Each file gets its own\n"
 		"report: the verdict first, then why, then what to do. Files are\n"
 		"judged on --jobs threads; the output is that of one.",

@@ -36,7 +36,7 @@ static const struct opt_def {
 	{ OPT_AT, "at", "TIME", "verify as at TIME (ISO 8601 UTC, e.g. "
 	  "2026-06-01T00:00:00Z, or @unix-seconds)" },
 	{ OPT_WARN_DAYS, "warn-days", "N", "warn about expiry within N days "
-	  "(default 30; --format nagios: WARNING)" },
+	  "(default 30)" },
 	{ OPT_CRIT_DAYS, "crit-days", "N", "--format nagios: CRITICAL when a "
 	  "certificate expires within N days (default 14)" },
 	{ OPT_JSON, "json", NULL, "one JSON object per line (--format json)" },
@@ -521,7 +521,9 @@ cli_parse(struct opts *o, const struct cli_cmd *cmd, int *argc, char ***argv)
 			required_argument : no_argument, NULL, (int)defs[i].id };
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(*argc, *argv, ":", longopts, &idx)) != -1) {
+	while ((c = getopt_long(*argc, *argv, ":h", longopts, &idx)) != -1) {
+		if (c == 'h')   /* -h, as most tools take it */
+			c = OPT_HELP;
 		if (c == ':')
 			return cli_usage_error(cmd, "option '%s' needs a value",
 				(*argv)[optind - 1]);

@@ -37,8 +37,8 @@ usage(FILE *f)
 		fprintf(f, "  %-8s  %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\n'xmppcv COMMAND --help' shows a command's options.\n"
 		"Exit status: 0 verified, 1 not verified, 2 usage error or bad "
-		"input,\n3 no certificate could be obtained, 4 out of memory or "
-		"a library failure.\nSee xmppcv(1).\n");
+		"input,\n3 no certificate could be obtained, 4 out of memory (nothing "
+		"was changed).\nSee xmppcv(1).\n");
 }
 
 static int
@@ -79,7 +79,9 @@ main(int argc, char **argv)
 		return EXIT_VERIFIED;
 	}
 	if ((cmd = find(argv[1])) == NULL)
-		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+		return cli_usage_error(NULL, argv[1][0] == '-' ? "unknown option "
+			"'%s' (a command comes first)" : "unknown command '%s'",
+			argv[1]);
 	cli_plugin_begin(argc - 1, argv + 1);
 	return run(cmd, argc - 1, argv + 1);
 }
