@@ -257,16 +257,11 @@ read_jansson(struct fields *f, const char *name, const void *data,
 	size_t len)
 {
 	json_error_t err;
-	unsigned long since = xcv_alloc_failures();
-	json_t *o = json_loadb(data, len, 0, &err), *verdict;
-	int rc = 0;
+	json_t *o, *verdict;
+	int rc = xcv_json_loadb(&o, data, len, 0, &err);
 
-	/* jansson drops what it cannot allocate room for, or gives up with
-	 * a parse error: either way not the file's fault. */
-	if (xcv_alloc_failures() != since) {
-		json_decref(o);
-		return xcv_oom();
-	}
+	if (rc < 0)
+		return rc;
 	if (o == NULL)
 		return xcv_set_error(XCV_EINPUT, "%s/case.json: cannot read: %s "
 			"(line %d)", name, err.text, err.line);

@@ -30,7 +30,15 @@ unsigned long xcv_alloc_failures(void);
 /* json_dumps() of a json_t, NULL (out of memory) if it failed or if any
  * allocation failed since `since` (from xcv_alloc_failures() before the
  * document was built): a document built short of memory lacks parts. */
-char *xcv_json_dumps(const void *json, size_t flags, unsigned long since);
+struct json_t;
+struct json_error_t;
+char *xcv_json_dumps(const struct json_t *json, size_t flags,
+	unsigned long since);
+/* json_loadb() into *out (NULL when the text does not parse, as error
+ * says); XCV_ENOMEM instead when an allocation failed on the way, since
+ * jansson then leaves parts out or calls the text malformed. */
+int xcv_json_loadb(struct json_t **out, const void *data, size_t len,
+	size_t flags, struct json_error_t *error);
 /* malloc() and realloc() that count their failures, for libraries that
  * take an allocator. */
 void *xcv_counted_malloc(size_t n);

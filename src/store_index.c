@@ -170,7 +170,6 @@ xcv_index_parse_json(struct xcv_index *idx, json_t **root,
 	json_error_t err;
 	json_t *r, *certs, *fmt, *val;
 	const char *key;
-	unsigned long since;
 	int rc = 0;
 
 	memset(idx, 0, sizeof(*idx));
@@ -178,14 +177,10 @@ xcv_index_parse_json(struct xcv_index *idx, json_t **root,
 	if (len > XCV_INDEX_MAX)
 		return xcv_set_error(XCV_EINPUT, "%s is damaged (over %u bytes, "
 			"too large for an index)", name, XCV_INDEX_MAX);
-	since = xcv_alloc_failures();
-	r = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &err);
-	/* jansson drops what it cannot allocate room for, or gives up with
-	 * a parse error: neither makes a sound index damaged. */
-	if (xcv_alloc_failures() != since) {
-		json_decref(r);
-		return xcv_oom();
-	}
+	/* Memory that ran out does not make a sound index damaged. */
+	if ((rc = xcv_json_loadb(&r, data, len, JSON_REJECT_DUPLICATES,
+	    &err)) < 0)
+		return rc;
 	if (r == NULL) {
 		/* jansson quotes the bytes it stopped at: escape them, as
 		 * they may be anything a terminal acts on. */

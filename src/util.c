@@ -89,8 +89,26 @@ xcv_alloc_failures(void)
 	return alloc_failed;
 }
 
+int
+xcv_json_loadb(json_t **out, const void *data, size_t len, size_t flags,
+	json_error_t *error)
+{
+	unsigned long since = xcv_alloc_failures();
+	json_t *j = json_loadb(data, len, flags, error);
+
+	/* jansson drops what it cannot allocate room for, or gives up with
+	 * a parse error: either way not the text's fault. */
+	if (xcv_alloc_failures() != since) {
+		json_decref(j);
+		*out = NULL;
+		return xcv_oom();
+	}
+	*out = j;
+	return 0;
+}
+
 char *
-xcv_json_dumps(const void *json, size_t flags, unsigned long since)
+xcv_json_dumps(const json_t *json, size_t flags, unsigned long since)
 {
 	char *s = json ? json_dumps(json, flags) : NULL;
 
