@@ -372,6 +372,7 @@ add_pem_cert(struct xcv_chain *c, const unsigned char *der, long dlen,
 		return push_cert(c, x, name);
 	if ((x = new_cert(src->cache)) == NULL)
 		return xcv_oom();
+	ERR_clear_error();
 	x = trusted ? d2i_X509_AUX(&x, &p, dlen) : d2i_X509(&x, &p, dlen);
 	/* Decoded without memory it asked for (its name's encoding, say):
 	 * neither kept nor cached. */
@@ -381,7 +382,7 @@ add_pem_cert(struct xcv_chain *c, const unsigned char *der, long dlen,
 	}
 	if (x == NULL) {
 		unsigned long e;
-		if (xcv_ossl_oom(&e))
+		if (xcv_ossl_oom(&e) || xcv_alloc_failures() != failures)
 			return xcv_oom();
 		return xcv_set_error(XCV_EINPUT, "%s: certificate %d does not "
 			"parse as X.509 (%s)", name, sk_X509_num(c->certs) + 1,
@@ -613,7 +614,7 @@ load_der(struct xcv_chain *c, const unsigned char *data, size_t len,
 		}
 		return push_cert(c, x, name);
 	}
-	if (xcv_ossl_oom(NULL))
+	if (xcv_ossl_oom(NULL) || xcv_alloc_failures() != failures)
 		return xcv_oom();
 	if (data[0] != 0x30)
 		return xcv_set_error(XCV_EINPUT,
@@ -656,7 +657,7 @@ parse(struct xcv_chain **out, const void *data, size_t len, const char *name,
 		rc = load_pem(c, data, len, name, &src);
 	else
 		rc = load_der(c, data, len, name, &src);
-	if (rc == 0 && xcv_alloc_failures() != failures)
+	if (rc != XCV_ENOMEM && xcv_alloc_failures() != failures)
 		rc = xcv_oom();
 	if (rc < 0) {
 		xcv_chain_free(c);

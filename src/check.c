@@ -266,7 +266,7 @@ out:
 	free(pins);
 	/* Whatever ran short of memory on the way (a handshake, a parser,
 	 * OpenSSL inside them) makes no result of its own: no check. */
-	if (rc == 0 && xcv_alloc_failures() != failures)
+	if (rc != XCV_ENOMEM && xcv_alloc_failures() != failures)
 		rc = xcv_oom();
 	if (rc < 0) {
 		xcv_check_free(c);

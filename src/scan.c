@@ -1014,7 +1014,7 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	s->tls = NULL;
 	s->p = NULL;
 	/* An endpoint that ran short of memory reads as failed: no scan. */
-	if (rc == 0 && xcv_alloc_failures() != failures)
+	if (rc != XCV_ENOMEM && xcv_alloc_failures() != failures)
 		rc = xcv_oom();
 	if (rc < 0) {
 		xcv_scan_free(s);

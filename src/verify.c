@@ -444,6 +444,8 @@ check_chain(struct xcv_result *res, struct xcv_config *cfg,
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx),
 		(time_t)res->at);
+	/* What OpenSSL queues from here on is this verification's alone. */
+	ERR_clear_error();
 	ok = X509_verify_cert(ctx);
 	if (col.fail || col.oom || ok < 0)
 		goto out;
@@ -657,7 +659,7 @@ out:
 	/* OpenSSL may go on without memory it could not get, and reach
 	 * another verdict (an issuer it could not look up reads as missing):
 	 * no verdict then. */
-	if (rc == 0 && xcv_alloc_failures() != failures)
+	if (rc != XCV_ENOMEM && xcv_alloc_failures() != failures)
 		rc = xcv_oom();
 	if (rc < 0) {
 		xcv_result_free(res);

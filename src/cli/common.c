@@ -288,10 +288,15 @@ cli_fail(int rc, const char *prefix)
 int
 sink_fail(struct sink *s, int rc, const char *prefix)
 {
-	sink_printf(s, stderr, "xmppcv: %s%s\n", prefix ? prefix : "",
-		xcv_error_last());
+	/* Memory that ran out is always said in these words, whatever the
+	 * path left as the last error. */
+	const char *why = rc == XCV_ENOMEM &&
+		strstr(xcv_error_last(), "out of memory") == NULL ?
+		"out of memory" : xcv_error_last();
+
+	sink_printf(s, stderr, "xmppcv: %s%s\n", prefix ? prefix : "", why);
 	snprintf(plugin.error, sizeof(plugin.error), "%s%s", prefix ? prefix :
-		"", xcv_error_last());
+		"", why);
 	return cli_exit_for(rc);
 }
 

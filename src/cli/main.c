@@ -37,8 +37,8 @@ usage(FILE *f)
 		fprintf(f, "  %-8s  %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\n'xmppcv COMMAND --help' shows a command's options.\n"
 		"Exit status: 0 verified, 1 not verified, 2 usage error or bad "
-		"input,\n3 no certificate could be obtained, 4 out of memory (nothing "
-		"was changed).\nSee xmppcv(1).\n");
+		"input,\n3 no certificate could be obtained, 4 out of memory.\n"
+		"See xmppcv(1).\n");
 }
 
 static int

@@ -31,6 +31,10 @@
 #include "xmppcv.h"
 
 int xcv_cli_main(int argc, char **argv);
+/* The library's (internal) setter of the last error: each run starts from
+ * "no error", so that a run which fails without saying why cannot pass
+ * for one that said "out of memory" because the run before did. */
+int xcv_set_error(int code, const char *fmt, ...);
 /* LeakSanitizer, when linked in: a leak check that does not end the
  * process (FAULT_LEAKS: after every run, to name the first that leaks). */
 int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
@@ -98,6 +102,7 @@ run(int argc, char **argv, unsigned long fail_at)
 	memcpy(args + 1, argv, (size_t)argc * sizeof(*args));
 	stdout = fout;
 	stderr = ferr;
+	xcv_set_error(0, "%s", "no error");
 	failalloc_arm(fail_at);
 	o.status = xcv_cli_main(argc + 1, args);
 	o.allocations = failalloc_count();
