@@ -5,6 +5,7 @@
  * from them come the mechanisms offered and used and a SASL failure.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,45 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	st->done = true;
 }
 
+/*
+ * libstrophe's OpenSSL build writes to its socket with write(), which
+ * raises SIGPIPE once the server has closed. While it runs, SIGPIPE is
+ * blocked in this thread alone, so such a write fails with EPIPE; a
+ * SIGPIPE raised meanwhile is then taken off (unless one was pending
+ * before) and the caller's mask restored. The program's own handling of
+ * SIGPIPE is never touched.
+ */
+struct pipe_guard {
+	sigset_t old;
+	bool was_pending;
+};
+
+static void
+pipe_guard_on(struct pipe_guard *g)
+{
+	sigset_t pipe, pending;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	g->was_pending = sigpending(&pending) == 0 &&
+		sigismember(&pending, SIGPIPE) == 1;
+	pthread_sigmask(SIG_BLOCK, &pipe, &g->old);
+}
+
+static void
+pipe_guard_off(struct pipe_guard *g)
+{
+	static const struct timespec now = { 0, 0 };
+	sigset_t pipe, pending;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	if (!g->was_pending && sigpending(&pending) == 0 &&
+	    sigismember(&pending, SIGPIPE) == 1)
+		(void)sigtimedwait(&pipe, NULL, &now);
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
 int
 xcv_login_run(struct xcv_login *l, struct xcv_config *cfg,
 	const struct xcv_login_params *p)
@@ -147,13 +187,13 @@ xcv_login_run(struct xcv_login *l, struct xcv_config *cfg,
 	xmpp_conn_t *conn = NULL;
 	struct state st = { .l = l };
 	int64_t deadline = xcv_now_ms() + p->timeout_ms;
+	struct pipe_guard guard;
 	int rc = XCV_ERROR;
 
 	memset(l, 0, sizeof(*l));
 	l->attempted = true;
 	l->jid = xcv_strdup(p->jid);
-	/* A write after the server closes TLS raises SIGPIPE in libstrophe. */
-	signal(SIGPIPE, SIG_IGN);
+	pipe_guard_on(&guard);
 	xmpp_initialize();
 	ctx = xmpp_ctx_new(NULL, &log);
 	if (ctx == NULL)
@@ -197,6 +237,7 @@ out:
 	if (ctx)
 		xmpp_ctx_free(ctx);
 	xmpp_shutdown();
+	pipe_guard_off(&guard);
 	if (rc < 0)
 		xcv_set_error(XCV_ERROR, "cannot set up libstrophe");
 	return rc;

@@ -462,7 +462,9 @@ tls_io(struct xcv_probe *pr)
 		rc = xcv_tls_write(pr->tls, pr->out + pr->outoff,
 			pr->outlen - pr->outoff, &put_n);
 		if (rc < 0) {
-			fail(pr, "%s", xcv_error_last());
+			fail(pr, "%s: %s", pr->state == ST_HTTP ?
+				"no HTTP server answered over TLS" :
+				"no XMPP stream opened over TLS", xcv_error_last());
 			return;
 		}
 		pr->outoff += put_n;

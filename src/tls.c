@@ -1,9 +1,12 @@
 /* TLS client for probes. Only this file uses libssl. */
+#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "chain_internal.h"
 #include "tls.h"
@@ -25,11 +28,148 @@ info_cb(const SSL *ssl, int where, int ret)
 {
 	struct xcv_tls *t = SSL_get_app_data(ssl);
 
-	if (t != NULL && (where & SSL_CB_READ_ALERT)) {
+	/* Alerts the server sent: SSL_CB_READ_ALERT is two bits, and one of
+	 * them alone is an alert we send. */
+	if (t != NULL && (where & SSL_CB_READ_ALERT) == SSL_CB_READ_ALERT) {
 		snprintf(t->alert, sizeof(t->alert), "%s",
 			SSL_alert_desc_string_long(ret));
 		t->alert_code = ret & 0xff;
 	}
+}
+
+/*
+ * The socket under TLS. OpenSSL's own socket BIO writes with write(),
+ * which raises SIGPIPE once the peer has closed: that would kill the
+ * calling program, and a library must neither die of it nor change the
+ * program's signal handling. This BIO writes with send(MSG_NOSIGNAL), so
+ * a closed peer is EPIPE, an error like any other (send(2), Linux).
+ * BIO_set_fd()/BIO_get_fd() work as on a socket BIO, so SSL_get_fd() does.
+ */
+static BIO_METHOD *socket_method;
+static pthread_once_t socket_method_once = PTHREAD_ONCE_INIT;
+
+static int
+sock_write(BIO *b, const char *buf, size_t len, size_t *put)
+{
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	*put = 0;
+	do
+		n = send(BIO_get_fd(b, NULL), buf, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			BIO_set_retry_write(b);
+		return 0;
+	}
+	*put = (size_t)n;
+	return 1;
+}
+
+static int
+sock_read(BIO *b, char *buf, size_t len, size_t *got)
+{
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	*got = 0;
+	do
+		n = recv(BIO_get_fd(b, NULL), buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			BIO_set_retry_read(b);
+		return 0;
+	}
+	if (n == 0)
+		BIO_set_flags(b, BIO_FLAGS_IN_EOF);
+	*got = (size_t)n;
+	return n > 0;
+}
+
+/* The descriptor lives in the BIO's data; the probe owns and closes it. */
+static long
+sock_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	int *fd = BIO_get_data(b);
+
+	switch (cmd) {
+	case BIO_C_SET_FD:
+		*fd = *(int *)ptr;
+		BIO_set_init(b, 1);
+		return 1;
+	case BIO_C_GET_FD:
+		if (!BIO_get_init(b))
+			return -1;
+		if (ptr != NULL)
+			*(int *)ptr = *fd;
+		return *fd;
+	case BIO_CTRL_EOF:
+		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
+	case BIO_CTRL_FLUSH:
+	case BIO_CTRL_DUP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+sock_create(BIO *b)
+{
+	int *fd = malloc(sizeof(*fd));
+
+	if (fd == NULL)
+		return 0;
+	*fd = -1;
+	BIO_set_data(b, fd);
+	return 1;
+}
+
+static int
+sock_destroy(BIO *b)
+{
+	free(BIO_get_data(b));
+	BIO_set_data(b, NULL);
+	return 1;
+}
+
+static void
+socket_method_init(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() |
+		BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "xmppcv socket");
+
+	if (m == NULL)
+		return;
+	if (!BIO_meth_set_write_ex(m, sock_write) ||
+	    !BIO_meth_set_read_ex(m, sock_read) ||
+	    !BIO_meth_set_ctrl(m, sock_ctrl) ||
+	    !BIO_meth_set_create(m, sock_create) ||
+	    !BIO_meth_set_destroy(m, sock_destroy)) {
+		BIO_meth_free(m);
+		return;
+	}
+	socket_method = m;
+}
+
+/* A BIO on fd that never raises SIGPIPE; NULL if it cannot be made. The
+ * method lives as long as the process, as OpenSSL's own do. */
+static BIO *
+socket_bio(int fd)
+{
+	BIO *b;
+
+	if (pthread_once(&socket_method_once, socket_method_init) != 0 ||
+	    socket_method == NULL)
+		return NULL;
+	b = BIO_new(socket_method);
+	if (b != NULL && BIO_set_fd(b, fd, BIO_NOCLOSE) != 1) {
+		BIO_free(b);
+		b = NULL;
+	}
+	return b;
 }
 
 /* A client context that leaves the chain to xcv_verify, not to the
@@ -86,8 +226,11 @@ xcv_tls_new(struct xcv_tls **out, struct xcv_tls_ctx *shared, int fd,
 		t->ctx = client_ctx();
 	ok = t->ctx != NULL;
 	if (ok) {
+		BIO *bio = NULL;
 		t->ssl = SSL_new(t->ctx);
-		ok = t->ssl != NULL && SSL_set_fd(t->ssl, fd);
+		ok = t->ssl != NULL && (bio = socket_bio(fd)) != NULL;
+		if (ok)
+			SSL_set_bio(t->ssl, bio, bio);
 	}
 	if (ok) {
 		SSL_set_app_data(t->ssl, t);
@@ -145,7 +288,8 @@ tls_error(struct xcv_tls *t, int ret, const char *what)
 	if (t->alert[0])
 		rc = xcv_set_error(XCV_ECONNECT, "%s: the server sent the TLS "
 			"alert \"%s\"", what, t->alert);
-	else if (e == SSL_ERROR_SYSCALL && err == 0)
+	else if ((e == SSL_ERROR_SYSCALL && err == 0) ||
+	    ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
 		rc = xcv_set_error(XCV_ECONNECT, "%s: the server closed the "
 			"connection", what);
 	else

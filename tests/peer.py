@@ -17,6 +17,17 @@ Modes:
   no-starttls     header and features without STARTTLS
   failure         answers STARTTLS with <failure/>
   reset           answers STARTTLS with <proceed/>, then resets the connection
+  reset-header    sends its stream header, then resets the connection
+  close-features  header and features, then closes (FIN) before STARTTLS
+  close-proceed   answers STARTTLS with <proceed/>, then closes (FIN)
+  reset-handshake sends half of its first TLS flight (CHAIN/KEY), then resets
+  close-tls       completes the TLS handshake (CHAIN/KEY), then resets
+  slow-announce   as announce, after 0.3 s of silence
+  close-direct-tls  direct TLS with CHAIN/KEY; resets once the handshake is done
+  close-auth      STARTTLS, TLS and features with SASL PLAIN (CHAIN/KEY);
+                  resets the connection when the client authenticates
+  close-sasl      STARTTLS, TLS and features with SASL PLAIN (CHAIN/KEY),
+                  then closes (FIN) at once: libstrophe writes twice into it
   no-from         accepts without a 'from' in its header, then STARTTLS
   https           direct TLS with CHAIN/KEY, then answers like an HTTPS server
 """
@@ -81,10 +92,73 @@ def starttls(conn, deadline, chain, key, frm="corp.example"):
     hold(tls, deadline)
 
 
+def rst(conn):
+    """Close with a TCP reset (SO_LINGER 0), not a FIN."""
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+def to_proceed(conn, deadline):
+    read_until(conn, b"version=", deadline)
+    conn.sendall(header() + TLS_FEATURES.encode())
+    read_until(conn, b"<starttls", deadline)
+    conn.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+
+
+def half_flight(conn, deadline, chain, key):
+    """Read the ClientHello, answer with half of the server's first flight,
+    then reset: a handshake cut in the middle."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(chain, key)
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_side=True)
+    while time.monotonic() < deadline:
+        conn.settimeout(max(0.05, deadline - time.monotonic()))
+        chunk = conn.recv(16384)
+        if not chunk:
+            return
+        inc.write(chunk)
+        try:
+            obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        flight = out.read()
+        if flight:
+            conn.sendall(flight[:len(flight) // 2])
+            rst(conn)
+            return
+
+
+def after_tls(conn, deadline, chain, key, then):
+    """STARTTLS and a full handshake; then(tls) says what follows."""
+    to_proceed(conn, deadline)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(chain, key)
+    conn.settimeout(max(0.05, deadline - time.monotonic()))
+    tls = ctx.wrap_socket(conn, server_side=True)
+    then(tls)
+
+
+def sasl(tls, deadline, at_auth):
+    """Features with SASL PLAIN; then reset at <auth/>, or close at once."""
+    read_until(tls, b"version=", deadline)
+    tls.sendall(header() + b"<stream:features><mechanisms "
+                b"xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN"
+                b"</mechanism></mechanisms></stream:features>")
+    if at_auth:
+        read_until(tls, b"<auth", deadline)
+        rst(tls)
+    else:
+        tls.close()
+
+
 def serve(mode, conn, args):
     deadline = time.monotonic() + LIMIT
     try:
         if mode == "announce":
+            starttls(conn, deadline, *args)
+        elif mode == "slow-announce":
+            time.sleep(0.3)
             starttls(conn, deadline, *args)
         elif mode == "no-from":
             starttls(conn, deadline, *args, frm=None)
@@ -142,6 +216,31 @@ def serve(mode, conn, args):
             time.sleep(0.1)
             # SO_LINGER 0: close with a TCP reset.
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        elif mode == "reset-header":
+            read_until(conn, b"version=", deadline)
+            conn.sendall(header())
+            rst(conn)
+        elif mode == "close-features":
+            read_until(conn, b"version=", deadline)
+            conn.sendall(header() + TLS_FEATURES.encode())
+        elif mode == "close-proceed":
+            to_proceed(conn, deadline)
+        elif mode == "reset-handshake":
+            to_proceed(conn, deadline)
+            half_flight(conn, deadline, *args)
+        elif mode == "close-tls":
+            after_tls(conn, deadline, *args, then=rst)
+        elif mode == "close-direct-tls":
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*args)
+            conn.settimeout(max(0.05, deadline - time.monotonic()))
+            rst(ctx.wrap_socket(conn, server_side=True))
+        elif mode == "close-auth":
+            after_tls(conn, deadline, *args,
+                      then=lambda tls: sasl(tls, deadline, True))
+        elif mode == "close-sasl":
+            after_tls(conn, deadline, *args,
+                      then=lambda tls: sasl(tls, deadline, False))
         elif mode == "https":
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(*args)
