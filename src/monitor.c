@@ -219,7 +219,8 @@ take_result(struct xcv_monitor *m, struct mon_ep *e,
 	if (e->verdict != XCV_VERDICT_VERIFIED && (e->why = why_not(res)) == NULL)
 		m->oom = true;
 	if (!(e->problems & XCV_PROBLEM_PROFILE))
-		e->warnings = xcv_result_finding_count(res);
+		for (size_t i = 0; i < xcv_result_finding_count(res); i++)
+			e->warnings += !xcv_result_finding(res, i)->anchor;
 }
 
 /* The profile defects of a result, as findings of the endpoint. */
@@ -233,7 +234,12 @@ take_profile(struct xcv_monitor *m, const struct mon_ep *e,
 
 	for (size_t i = 0; rc == 0 && i < xcv_result_finding_count(res); i++) {
 		const struct xcv_finding_info *f = xcv_result_finding(res, i);
-		char *msg = xcv_asprintf("%s %s: %s", e->node, e->service, f->text);
+		char *msg;
+
+		/* The trust anchor's own certificate is information. */
+		if (f->anchor)
+			continue;
+		msg = xcv_asprintf("%s %s: %s", e->node, e->service, f->text);
 		rc = msg ? add_finding(m, f->code, sev, e->domain, msg) :
 			xcv_oom();
 		free(msg);

@@ -15,6 +15,7 @@ struct ctx {
 	X509 *x;
 	int depth;
 	const char *name;
+	bool anchor;
 	bool oom;
 };
 
@@ -39,7 +40,8 @@ find(struct ctx *c, const char *code, const char *fmt, ...)
 	}
 	c->out->v = v;
 	v[c->out->n++] = (struct xcv_finding){ .code = code, .depth = c->depth,
-		.name = name, .text = text };
+		.name = name, .text = text, .anchor = c->anchor };
+	c->out->n_anchor += c->anchor;
 }
 
 /* The extension with nid: its index, or -1; *critical set when found. */
@@ -228,14 +230,16 @@ strength(struct ctx *c, bool own_signature_counts)
 }
 
 int
-xcv_profile_check(struct xcv_findings *out, STACK_OF(X509) *chain)
+xcv_profile_check(struct xcv_findings *out, STACK_OF(X509) *chain,
+	int anchor_depth)
 {
 	int n = chain ? sk_X509_num(chain) : 0;
 
 	for (int i = 0; i < n; i++) {
 		X509 *x = sk_X509_value(chain, i);
 		char *name = xcv_cert_short_name(x);
-		struct ctx c = { .out = out, .x = x, .depth = i, .name = name };
+		struct ctx c = { .out = out, .x = x, .depth = i, .name = name,
+			.anchor = i == anchor_depth };
 		uint32_t flags = X509_get_extension_flags(x);
 		bool leaf = i == 0, self_signed = (flags & EXFLAG_SS) != 0;
 		bool root = !leaf && self_signed;
@@ -274,4 +278,11 @@ xcv_findings_clear(struct xcv_findings *f)
 	free(f->v);
 	f->v = NULL;
 	f->n = 0;
+	f->n_anchor = 0;
+}
+
+size_t
+xcv_findings_defects(const struct xcv_findings *f)
+{
+	return f->n - f->n_anchor;
 }

@@ -122,9 +122,9 @@ xcv_report_json(const struct xcv_result *res)
 			res->errors[i].code, "text", jstr(res->errors[i].text)));
 	for (size_t i = 0; findings && i < res->findings.n; i++) {
 		const struct xcv_finding *f = &res->findings.v[i];
-		json_array_append_new(findings, json_pack("{s:s,s:i,s:o,s:o}",
+		json_array_append_new(findings, json_pack("{s:s,s:i,s:o,s:o,s:b}",
 			"code", f->code, "depth", f->depth, "certificate",
-			jstr(f->name), "text", jstr(f->text)));
+			jstr(f->name), "text", jstr(f->text), "anchor", f->anchor));
 	}
 	return json_pack("{s:o,s:s,s:s,s:b,s:o,s:s,s:{s:b,s:o,s:o,s:s,s:o},"
 		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:b,s:o,s:o}",
@@ -233,6 +233,7 @@ verdict_words(const struct xcv_result *res)
 static void
 why_not(struct xcv_text *t, const struct xcv_result *res)
 {
+	size_t defects = xcv_findings_defects(&res->findings);
 	const char *sep = ": ";
 
 	if (res->ok)
@@ -247,9 +248,9 @@ why_not(struct xcv_text *t, const struct xcv_result *res)
 			"the chain is not trusted");
 		sep = "; ";
 	}
-	if (res->strict && res->findings.n)
-		put(t, "%s%zu profile defect%s (--strict)", sep, res->findings.n,
-			res->findings.n == 1 ? "" : "s");
+	if (res->strict && defects)
+		put(t, "%s%zu profile defect%s (strict checking)", sep, defects,
+			defects == 1 ? "" : "s");
 }
 
 static void
@@ -347,13 +348,22 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 			put(t, "%s%s", i ? " <- " : " ", res->built[i].name);
 		put(t, "\n");
 	}
-	if (res->findings.n) {
+	if (xcv_findings_defects(&res->findings)) {
 		put(t, "profile defects (RFC 5280, CA/Browser Forum)%s:\n",
-			res->strict ? ", failed by --strict" : "; --strict fails "
-			"them");
+			res->strict ? ", failed by strict checking" : "; strict "
+			"checking fails them");
 		for (size_t i = 0; i < res->findings.n; i++)
-			put(t, "  - %s: %s\n", res->findings.v[i].code,
-				res->findings.v[i].text);
+			if (!res->findings.v[i].anchor)
+				put(t, "  - %s: %s\n", res->findings.v[i].code,
+					res->findings.v[i].text);
+	}
+	if (res->findings.n_anchor) {
+		put(t, "the trust anchor's own certificate (information: an "
+			"anchor is its name and key, RFC 5280 §6.1.1 (d)):\n");
+		for (size_t i = 0; i < res->findings.n; i++)
+			if (res->findings.v[i].anchor)
+				put(t, "  - %s: %s\n", res->findings.v[i].code,
+					res->findings.v[i].text);
 	}
 	if (res->warnings.n) {
 		put(t, "warnings:\n");

@@ -525,7 +525,7 @@ out:
 static enum xcv_verdict
 verdict(const struct xcv_result *res, bool strict)
 {
-	bool defects = strict && res->findings.n > 0;
+	bool defects = strict && xcv_findings_defects(&res->findings) > 0;
 
 	if (res->trusted && res->id.matched)
 		return defects ? XCV_VERDICT_NOT_VERIFIED : XCV_VERDICT_VERIFIED;
@@ -533,6 +533,18 @@ verdict(const struct xcv_result *res, bool strict)
 		return XCV_VERDICT_NOT_VERIFIED;
 	return res->accepted_trusted && res->id.matched && !defects ?
 		XCV_VERDICT_VERIFIED : XCV_VERDICT_ACCEPTED;
+}
+
+/* Where the path as built reaches a trust anchor above the leaf: its last
+ * certificate, when the anchors trust the chain; else -1. A self-signed
+ * server certificate given as an anchor stays the server's own, judged as
+ * such. */
+static int
+anchor_depth(const struct xcv_result *res)
+{
+	int n = res->path ? sk_X509_num(res->path) : 0;
+
+	return res->trusted && n > 1 ? n - 1 : -1;
 }
 
 static void
@@ -573,7 +585,7 @@ build_views(struct xcv_result *res)
 		const struct xcv_finding *f = &res->findings.v[i];
 		res->finding_view[i] = (struct xcv_finding_info){
 			.code = f->code, .depth = f->depth, .name = f->name,
-			.text = f->text };
+			.text = f->text, .anchor = f->anchor };
 	}
 	for (size_t i = 0; i < res->n_presented; i++) {
 		const struct xcv_certinfo *ci = &res->presented[i];
@@ -647,7 +659,8 @@ verify(struct xcv_result **out, struct xcv_config *cfg,
 			goto out;
 	}
 	if ((describe_all || cfg->strict) &&
-	    (rc = xcv_profile_check(&res->findings, res->path)) < 0)
+	    (rc = xcv_profile_check(&res->findings, res->path,
+	    anchor_depth(res))) < 0)
 		goto out;
 	res->strict = cfg->strict;
 	res->verdict = verdict(res, cfg->strict);
@@ -854,7 +867,7 @@ xcv_result_problems(const struct xcv_result *res)
 
 	if (!res->id.matched)
 		p |= XCV_PROBLEM_MISMATCH;
-	if (res->strict && res->findings.n)
+	if (res->strict && xcv_findings_defects(&res->findings))
 		p |= XCV_PROBLEM_PROFILE;
 	if (res->trusted || res->accepted_trusted)
 		return p;

@@ -48,9 +48,7 @@ RULES = [
     ("strict-aki-missing", "root-ca.crt", "aki-missing", 0),
     ("strict-aki-no-keyid", "root-ca.crt", "aki-no-keyid", 0),
     ("strict-ca-no-ski", "root-ca.crt", "ski-missing", 1),
-    # RFC 5280 §4.2.1.9: basic constraints of CAs (a root here: OpenSSL
-    # already refuses an intermediate without them)
-    ("strict-ca-no-bc", "strict-root-no-bc-ca.crt", "bc-missing", 1),
+    # RFC 5280 §4.2.1.9: basic constraints of CAs
     ("strict-ca-bc-noncrit", "root-ca.crt", "bc-not-critical", 1),
     # RFC 5280 §4.2.1.9, §4.2.1.3, BR §7.1.2.7.8: a server certificate is no CA
     ("strict-leaf-ca", "root-ca.crt", "leaf-ca", 0),
@@ -62,10 +60,11 @@ RULES = [
     ("strict-serial-zero", "root-ca.crt", "serial-zero", 0),
     ("strict-serial-negative", "root-ca.crt", "serial-negative", 0),
     ("strict-serial-long", "root-ca.crt", "serial-too-long", 0),
+    # ... of an intermediate: no trust anchor, so still a defect
+    ("strict-inter-serial-zero", "root-ca.crt", "serial-zero", 1),
     # RFC 5280 §4.2.2.1: authority information access
     ("strict-aia-malformed", "root-ca.crt", "aia-malformed", 0),
-    # BR §7.1.2.1, §7.1.2.7.10: extended key usage
-    ("strict-root-eku", "strict-root-eku-ca.crt", "root-eku", 1),
+    # BR §7.1.2.7.10: extended key usage
     ("strict-any-eku", "root-ca.crt", "leaf-any-eku", 0),
     # BR §6.1.5, §7.1.3.2: keys and signatures
     ("strict-rsa1024", "root-ca.crt", "rsa-too-small", 0),
@@ -76,6 +75,19 @@ RULES = [
     # RFC 5280 §4.1.2.1, §4.2.1.10: version and name constraints
     ("strict-v1", "root-ca.crt", "leaf-version", 0),
     ("strict-leaf-nc", "root-ca.crt", "leaf-name-constraints", 0),
+]
+
+# Defects of the trust anchor's own certificate: RFC 5280 §6.1.1 (d) takes
+# an anchor as a name and a key, so they are information (anchor: true),
+# never a failure under --strict (the fixture, its anchor, code, depth).
+ANCHOR_RULES = [
+    # a root whose serial is zero, as Starfield Root Certificate Authority -
+    # G2 in Debian's ca-certificates
+    ("strict-root-serial-zero", "strict-root-serial-zero-ca.crt", "serial-zero", 1),
+    # RFC 5280 §4.2.1.9: a root without basic constraints
+    ("strict-ca-no-bc", "strict-root-no-bc-ca.crt", "bc-missing", 1),
+    # BR §7.1.2.1: a root with an extended key usage
+    ("strict-root-eku", "strict-root-eku-ca.crt", "root-eku", 1),
 ]
 
 # Chains that must stay free of findings: shaped like public CAs' (an RSA
@@ -108,6 +120,43 @@ class Strict(unittest.TestCase):
                 self.assertIn("profile", o["problems"])
                 self.assertTrue(o["strict"])
 
+    def test_the_trust_anchors_own_certificate_is_information(self):
+        for chain, anchor, code, depth in ANCHOR_RULES:
+            with self.subTest(chain):
+                for extra in ((), ("--strict",)):
+                    rc, o, err = verify_json(chain + ".chain.pem", anchor, *extra)
+                    found = [(f["code"], f["depth"], f["anchor"]) for f in o["findings"]]
+                    self.assertIn((code, depth, True), found)
+                    self.assertEqual((rc, o["verdict"], o["problems"]), (0, "verified", []),
+                                     err)
+                rc, out, _ = run("verify", "--at", AT, "--no-system-ca", "--ca-file",
+                                 cert(anchor), "--domain", "corp.example", "--strict",
+                                 cert(chain + ".chain.pem"))
+                self.assertEqual(rc, 0, out)
+                self.assertIn("the trust anchor's own certificate (information", out)
+                self.assertNotIn("profile defects", out)
+
+    def test_openssl_x509_strict_agrees_on_the_serial_zero_root(self):
+        # The oracle: OpenSSL's strict verification accepts the chain under
+        # a serial-zero root, and refuses none of it for the anchor.
+        p = subprocess.run(["openssl", "verify", "-x509_strict", "-attime", "1780272000",
+                            "-CAfile", cert("strict-root-serial-zero-ca.crt"),
+                            cert("strict-root-serial-zero.crt")],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_the_same_defect_below_the_anchor_fails(self):
+        # The serial-zero intermediate is no anchor: --strict fails it.
+        rc, o, _ = verify_json("strict-inter-serial-zero.chain.pem", "root-ca.crt",
+                               "--strict")
+        self.assertEqual((rc, o["verdict"]), (1, "not-verified"))
+        self.assertIn(("serial-zero", 1, False),
+                      [(f["code"], f["depth"], f["anchor"]) for f in o["findings"]])
+        # A self-signed server certificate given as its own anchor is still
+        # the server's certificate: its defects count.
+        rc, o, _ = verify_json("self-signed.chain.pem", "self-signed.crt", "--strict")
+        self.assertTrue(all(not f["anchor"] for f in o["findings"]))
+
     def test_text_names_the_defect_and_the_strict_verdict(self):
         rc, out, _ = run("verify", "--at", AT, "--no-system-ca", "--ca-file",
                          cert("root-ca.crt"), "--domain", "corp.example", "--strict",
@@ -115,7 +164,7 @@ class Strict(unittest.TestCase):
         self.assertEqual(rc, 1)
         first = out.splitlines()[0]
         self.assertIn("NOT VERIFIED", first)
-        self.assertIn("1 profile defect (--strict)", first)
+        self.assertIn("1 profile defect (strict checking)", first)
         self.assertIn("weak-signature:", out)
         self.assertIn("SHA1", out)
 

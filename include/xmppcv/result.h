@@ -114,13 +114,16 @@ const struct xcv_cert_info *xcv_result_cert(const struct xcv_result *res,
 /*
  * A defect of RFC 5280 or the CA/Browser Forum Baseline Requirements that
  * OpenSSL's default verification lets through: a warning, or a failure of
- * the verdict under xcv_config_set_strict().
+ * the verdict under xcv_config_set_strict(). On the certificate of the
+ * trust anchor the path ends at (anchor), it is information only: RFC 5280
+ * §6.1.1 (d) takes an anchor as a name and a key, whatever its encoding.
  */
 struct xcv_finding_info {
 	const char *code;      /* fixed: "aki-missing", "weak-signature", ... */
 	int depth;             /* in the chain as built: 0 is the leaf */
 	const char *name;      /* the certificate's name */
 	const char *text;      /* what is wrong, and the rule, in words */
+	bool anchor;           /* on the trust anchor: never fails the verdict */
 };
 size_t xcv_result_finding_count(const struct xcv_result *res);
 const struct xcv_finding_info *xcv_result_finding(const struct xcv_result *res,
