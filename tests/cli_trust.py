@@ -19,7 +19,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import servers  # noqa: E402
-from servers import Prosody, cert  # noqa: E402
+from servers import Prosody, cert, copy_tool  # noqa: E402
 
 XMPPCV = os.environ.get("XMPPCV", "build/src/xmppcv")
 AT = "2026-06-01T00:00:00Z"
@@ -364,9 +364,7 @@ class Store(unittest.TestCase):
         shutil.copytree(self.store, os.path.join(locked, "s"))
         os.chmod(locked, 0o755)
         os.chmod(os.path.join(locked, "s"), 0o555)
-        exe = os.path.join(locked, "xmppcv")
-        shutil.copy(XMPPCV, exe)
-        os.chmod(exe, 0o755)
+        exe = copy_tool(XMPPCV, locked)
         crt = os.path.join(locked, "leaf.crt")
         shutil.copy(cert("self-signed.crt"), crt)
         os.chmod(crt, 0o644)
@@ -446,9 +444,7 @@ class Store(unittest.TestCase):
         # World-writable and sticky, like /tmp: another user may create
         # files here but not rename root's index.
         os.chmod(store, 0o1777)
-        exe = os.path.join(base, "xmppcv")
-        shutil.copy(XMPPCV, exe)
-        os.chmod(exe, 0o755)
+        exe = copy_tool(XMPPCV, base)
         crt = os.path.join(base, "leaf.crt")
         shutil.copy(cert("self-signed.crt"), crt)
         os.chmod(crt, 0o644)

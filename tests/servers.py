@@ -5,6 +5,7 @@ Every wait is bounded in count and time.
 """
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -58,6 +59,24 @@ def closed_port(ip, port=0):
 
 def cert(name):
     return os.path.join(CERTS, name)
+
+
+def copy_tool(xmppcv, folder):
+    """Copy the tool into folder with the shared library it loads, both
+    readable by anyone: a test that runs it as another user must not depend
+    on whether that user can reach the build tree (a clone under a 0700
+    temporary directory). The tool finds its library beside it ($ORIGIN
+    in its run path). Returns the copy's path."""
+    exe = os.path.join(folder, os.path.basename(xmppcv))
+    shutil.copy(xmppcv, exe)
+    os.chmod(exe, 0o755)
+    libdir = os.path.dirname(os.path.realpath(xmppcv))
+    for name in os.listdir(libdir):
+        if re.fullmatch(r"libxmppcv\.so(\.[0-9]+)*", name):
+            lib = os.path.join(folder, name)
+            shutil.copy(os.path.join(libdir, name), lib)
+            os.chmod(lib, 0o755)
+    return exe
 
 
 # Every server started here, so that a SIGTERM (meson's timeout) stops
