@@ -98,6 +98,14 @@ int xcv_time_check(int64_t t);
 /* a - b, saturated at the ends of int64_t rather than overflowing. */
 int64_t xcv_time_diff(int64_t a, int64_t b);
 
+/* Milliseconds on a monotonic clock. */
+int64_t xcv_now_ms(void);
+/* timeout_ms, or less when deadline (xcv_now_ms() time; 0: none) comes
+ * first; at least 1. */
+int xcv_budget_ms(int64_t deadline, int timeout_ms);
+/* The deadline total_ms from now (0 for none). */
+int64_t xcv_deadline_after(int total_ms);
+
 /* Write all of data to fd, retrying short writes; -1 with errno set. */
 int xcv_write_all(int fd, const void *data, size_t len);
 

@@ -100,12 +100,4 @@ void xcv_addr_format(const struct sockaddr *sa, char *buf, size_t len);
  * use. */
 void xcv_resolve_allocator(void);
 
-/* Milliseconds on a monotonic clock. */
-int64_t xcv_now_ms(void);
-/* timeout_ms, or less when deadline (xcv_now_ms() time; 0: none) comes
- * first; at least 1. */
-int xcv_budget_ms(int64_t deadline, int timeout_ms);
-/* The deadline total_ms from now (0 for none). */
-int64_t xcv_deadline_after(int total_ms);
-
 #endif

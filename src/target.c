@@ -3,38 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "identity.h"
 #include "net.h"
-
-int64_t
-xcv_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int
-xcv_budget_ms(int64_t deadline, int timeout_ms)
-{
-	int64_t left;
-
-	if (deadline <= 0)
-		return timeout_ms;
-	left = deadline - xcv_now_ms();
-	if (left < 1)
-		return 1;
-	return left < timeout_ms ? (int)left : timeout_ms;
-}
-
-int64_t
-xcv_deadline_after(int total_ms)
-{
-	return total_ms > 0 ? xcv_now_ms() + total_ms : 0;
-}
 
 void
 xcv_addr_format(const struct sockaddr *sa, char *buf, size_t len)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -13,7 +14,6 @@
 #include <openssl/err.h>
 
 #include "internal.h"
-#include "net.h"
 
 static _Thread_local char last_error[1024] = "no error";
 
@@ -136,44 +136,6 @@ const char *
 xcv_version(void)
 {
 	return XCV_VERSION;
-}
-
-static void *
-ossl_malloc(size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	return xcv_counted_malloc(n);
-}
-
-static void *
-ossl_realloc(void *p, size_t n, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	return xcv_counted_realloc(p, n);
-}
-
-static void
-ossl_free(void *p, const char *file, int line)
-{
-	(void)file;
-	(void)line;
-	free(p);
-}
-
-int
-xcv_allocators(void)
-{
-	bool ossl = CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc,
-		ossl_free);
-
-	json_set_alloc_funcs(xcv_counted_malloc, free);
-	xcv_resolve_allocator();
-	if (!ossl)
-		return xcv_set_error(XCV_ERROR, "OpenSSL has allocated memory "
-			"already; its allocator can no longer be set");
-	return 0;
 }
 
 bool
@@ -584,4 +546,32 @@ xcv_write_all(int fd, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int64_t
+xcv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+xcv_budget_ms(int64_t deadline, int timeout_ms)
+{
+	int64_t left;
+
+	if (deadline <= 0)
+		return timeout_ms;
+	left = deadline - xcv_now_ms();
+	if (left < 1)
+		return 1;
+	return left < timeout_ms ? (int)left : timeout_ms;
+}
+
+int64_t
+xcv_deadline_after(int total_ms)
+{
+	return total_ms > 0 ? xcv_now_ms() + total_ms : 0;
 }
