@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,14 @@ info_cb(const SSL *ssl, int where, int ret)
  * BIO_set_fd()/BIO_get_fd() work as on a socket BIO, so SSL_get_fd() does.
  */
 static BIO_METHOD *socket_method;
-static pthread_once_t socket_method_once = PTHREAD_ONCE_INIT;
+
+/* The descriptor is the BIO's data itself (no allocation); the probe owns
+ * and closes it. */
+static int
+bio_fd(BIO *b)
+{
+	return (int)(intptr_t)BIO_get_data(b);
+}
 
 static int
 sock_write(BIO *b, const char *buf, size_t len, size_t *put)
@@ -56,7 +64,7 @@ sock_write(BIO *b, const char *buf, size_t len, size_t *put)
 	BIO_clear_retry_flags(b);
 	*put = 0;
 	do
-		n = send(BIO_get_fd(b, NULL), buf, len, MSG_NOSIGNAL);
+		n = send(bio_fd(b), buf, len, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -75,7 +83,7 @@ sock_read(BIO *b, char *buf, size_t len, size_t *got)
 	BIO_clear_retry_flags(b);
 	*got = 0;
 	do
-		n = recv(BIO_get_fd(b, NULL), buf, len, 0);
+		n = recv(bio_fd(b), buf, len, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -88,23 +96,20 @@ sock_read(BIO *b, char *buf, size_t len, size_t *got)
 	return n > 0;
 }
 
-/* The descriptor lives in the BIO's data; the probe owns and closes it. */
 static long
 sock_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-	int *fd = BIO_get_data(b);
-
 	switch (cmd) {
 	case BIO_C_SET_FD:
-		*fd = *(int *)ptr;
+		BIO_set_data(b, (void *)(intptr_t)*(int *)ptr);
 		BIO_set_init(b, 1);
 		return 1;
 	case BIO_C_GET_FD:
 		if (!BIO_get_init(b))
 			return -1;
 		if (ptr != NULL)
-			*(int *)ptr = *fd;
-		return *fd;
+			*(int *)ptr = bio_fd(b);
+		return bio_fd(b);
 	case BIO_CTRL_EOF:
 		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
 	case BIO_CTRL_FLUSH:
@@ -115,56 +120,38 @@ sock_ctrl(BIO *b, int cmd, long num, void *ptr)
 	}
 }
 
-static int
-sock_create(BIO *b)
+/* The method, made on first use (again after a failure: out of memory is
+ * not forever); it lives as long as the process, as OpenSSL's own do. */
+static BIO_METHOD *
+socket_method_get(void)
 {
-	int *fd = malloc(sizeof(*fd));
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	BIO_METHOD *m;
 
-	if (fd == NULL)
-		return 0;
-	*fd = -1;
-	BIO_set_data(b, fd);
-	return 1;
-}
-
-static int
-sock_destroy(BIO *b)
-{
-	free(BIO_get_data(b));
-	BIO_set_data(b, NULL);
-	return 1;
-}
-
-static void
-socket_method_init(void)
-{
-	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() |
-		BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "xmppcv socket");
-
-	if (m == NULL)
-		return;
-	if (!BIO_meth_set_write_ex(m, sock_write) ||
-	    !BIO_meth_set_read_ex(m, sock_read) ||
-	    !BIO_meth_set_ctrl(m, sock_ctrl) ||
-	    !BIO_meth_set_create(m, sock_create) ||
-	    !BIO_meth_set_destroy(m, sock_destroy)) {
-		BIO_meth_free(m);
-		return;
+	pthread_mutex_lock(&lock);
+	if (socket_method == NULL) {
+		m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK |
+			BIO_TYPE_DESCRIPTOR, "xmppcv socket");
+		if (m != NULL && (!BIO_meth_set_write_ex(m, sock_write) ||
+		    !BIO_meth_set_read_ex(m, sock_read) ||
+		    !BIO_meth_set_ctrl(m, sock_ctrl))) {
+			BIO_meth_free(m);
+			m = NULL;
+		}
+		socket_method = m;
 	}
-	socket_method = m;
+	m = socket_method;
+	pthread_mutex_unlock(&lock);
+	return m;
 }
 
-/* A BIO on fd that never raises SIGPIPE; NULL if it cannot be made. The
- * method lives as long as the process, as OpenSSL's own do. */
+/* A BIO on fd that never raises SIGPIPE; NULL when out of memory. */
 static BIO *
 socket_bio(int fd)
 {
-	BIO *b;
+	BIO_METHOD *m = socket_method_get();
+	BIO *b = m ? BIO_new(m) : NULL;
 
-	if (pthread_once(&socket_method_once, socket_method_init) != 0 ||
-	    socket_method == NULL)
-		return NULL;
-	b = BIO_new(socket_method);
 	if (b != NULL && BIO_set_fd(b, fd, BIO_NOCLOSE) != 1) {
 		BIO_free(b);
 		b = NULL;
@@ -231,6 +218,12 @@ xcv_tls_new(struct xcv_tls **out, struct xcv_tls_ctx *shared, int fd,
 		ok = t->ssl != NULL && (bio = socket_bio(fd)) != NULL;
 		if (ok)
 			SSL_set_bio(t->ssl, bio, bio);
+		else if (t->ssl != NULL) {
+			/* Only an allocation fails here. */
+			xcv_tls_free(t);
+			ERR_clear_error();
+			return xcv_oom();
+		}
 	}
 	if (ok) {
 		SSL_set_app_data(t->ssl, t);
