@@ -17,6 +17,7 @@
 #include <xmppcv/config.h>
 #include <xmppcv/chain.h>
 #include <xmppcv/result.h>
+#include <xmppcv/clients.h>
 #include <xmppcv/check.h>
 #include <xmppcv/store.h>
 #include <xmppcv/login.h>

@@ -20,6 +20,7 @@ xcv_config_new(void)
 	}
 	cfg->system_ca = true;
 	cfg->warn_days = 30;
+	cfg->clients = UINT32_MAX;   /* every client profile */
 	cfg->anchors = sk_X509_new_null();
 	if (cfg->anchors == NULL) {
 		free(cfg);
@@ -60,6 +61,9 @@ xcv_config_dup(const struct xcv_config *cfg)
 	c->at = cfg->at;
 	c->warn_days = cfg->warn_days;
 	c->strict = cfg->strict;
+	c->clients = cfg->clients;
+	c->require_clients = cfg->require_clients;
+	c->clients_shown = cfg->clients_shown;
 	c->accepted = cfg->accepted;
 	c->no_verified_cache = cfg->no_verified_cache;
 	if (xcv_refs_add(&c->libs, &cfg->libs) < 0)

@@ -13,6 +13,10 @@ struct xcv_config {
 	int64_t at;
 	int warn_days;
 	bool strict;                 /* profile defects fail the verdict */
+	uint32_t clients;            /* client profiles judged (bit i: the
+				      * i-th of xcv_client_profile()) */
+	uint32_t require_clients;    /* ... that must connect silently */
+	bool clients_shown;          /* chosen by name: text shows a table */
 	STACK_OF(X509) *anchors;
 	X509_STORE *store;           /* built on first use */
 	struct xcv_strv notes;

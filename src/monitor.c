@@ -28,6 +28,11 @@ struct mon_ep {
 	char *why;                   /* not verified, closed or no
 					certificate: why, after the verdict */
 	size_t warnings;             /* profile defects, as warnings */
+	struct mon_client {          /* the client profiles judged */
+		char *id, *why;
+		bool connects;
+	} *clients;
+	size_t n_clients;
 };
 
 struct mon_finding {
@@ -83,6 +88,11 @@ ep_clear(struct mon_ep *e)
 	free(e->address);
 	free(e->matched_value);
 	free(e->why);
+	for (size_t i = 0; i < e->n_clients; i++) {
+		free(e->clients[i].id);
+		free(e->clients[i].why);
+	}
+	free(e->clients);
 }
 
 void
@@ -221,6 +231,50 @@ take_result(struct xcv_monitor *m, struct mon_ep *e,
 	if (!(e->problems & XCV_PROBLEM_PROFILE))
 		for (size_t i = 0; i < xcv_result_finding_count(res); i++)
 			e->warnings += !xcv_result_finding(res, i)->anchor;
+	n = xcv_result_client_count(res);
+	if (n > 0 && (e->clients = calloc(n, sizeof(*e->clients))) == NULL)
+		m->oom = true;
+	for (size_t i = 0; e->clients && i < n; i++) {
+		const struct xcv_client_info *c = xcv_result_client(res, i);
+		e->clients[i].id = dup_or_null(m, c->client);
+		e->clients[i].why = dup_or_null(m, c->why);
+		e->clients[i].connects = c->verdict == XCV_CLIENT_CONNECTS;
+		e->n_clients++;
+	}
+}
+
+/* A check's client profiles that would not connect silently to what
+ * xmppcv verified, as one finding (a scan has its own). */
+static int
+take_clients(struct xcv_monitor *m, const struct mon_ep *e,
+	const struct xcv_result *res)
+{
+	char *msg = NULL, *s;
+	bool required = false;
+	int rc = 0;
+
+	if (!xcv_result_identity_matched(res) || !xcv_result_chain_trusted(res))
+		return 0;
+	for (size_t i = 0; i < xcv_result_client_count(res); i++) {
+		const struct xcv_client_info *c = xcv_result_client(res, i);
+		if (c->verdict == XCV_CLIENT_CONNECTS)
+			continue;
+		required |= c->required;
+		s = xcv_asprintf("%s%s%s (%s)", msg ? msg : "", msg ? ", " : "",
+			c->client, xcv_client_verdict_name(c->verdict));
+		free(msg);
+		if ((msg = s) == NULL)
+			return xcv_oom();
+	}
+	if (msg == NULL)
+		return 0;
+	s = xcv_asprintf("%s %s: %s would not connect silently", e->node,
+		e->service, msg);
+	rc = s ? add_finding(m, "client-incompatible", required ? "error" :
+		"warning", e->domain, s) : xcv_oom();
+	free(s);
+	free(msg);
+	return rc;
 }
 
 /* The profile defects of a result, as findings of the endpoint. */
@@ -269,7 +323,8 @@ xcv_monitor_add_check(struct xcv_monitor *m, const struct xcv_check *check,
 	e->required = true;
 	if (res != NULL) {
 		take_result(m, e, res);
-		if (!m->oom && take_profile(m, e, res) < 0)
+		if (!m->oom && (take_profile(m, e, res) < 0 ||
+		    take_clients(m, e, res) < 0))
 			return XCV_ENOMEM;
 	} else {
 		e->why = xcv_asprintf("%s: %s",
@@ -651,6 +706,14 @@ xcv_monitor_to_nagios(const struct xcv_monitor *m)
 				(long long)days_left(m, e->earliest_not_after), buf);
 		}
 		put(&t, "\n");
+		/* The client profiles that would not connect silently. */
+		for (size_t k = 0; k < e->n_clients; k++) {
+			if (e->clients[k].connects)
+				continue;
+			put(&t, "  client %s: ", e->clients[k].id);
+			put_plain(&t, e->clients[k].why);
+			put(&t, "\n");
+		}
 	}
 	for (size_t i = 0; i < m->n_findings; i++) {
 		const struct mon_finding *f = &m->findings[i];
@@ -782,6 +845,15 @@ xcv_monitor_to_prometheus(const struct xcv_monitor *m)
 			NULL, NULL);
 		put(&t, " %lld\n", (long long)m->eps[i].leaf_not_after);
 	}
+	put_family(&t, "xmppcv_client_connects", "gauge", "Whether a client "
+		"profile would connect to the endpoint without asking: 1 yes, 0 "
+		"it would prompt or fail.");
+	for (size_t i = 0; i < m->n_eps; i++)
+		for (size_t k = 0; k < m->eps[i].n_clients; k++) {
+			put_ep_sample(&t, "xmppcv_client_connects", &m->eps[i],
+				"client", m->eps[i].clients[k].id);
+			put(&t, " %d\n", m->eps[i].clients[k].connects);
+		}
 	put_family(&t, "xmppcv_findings", "gauge", "Findings by code and "
 		"severity: across nodes, and profile defects of certificates.");
 	for (size_t i = 0; i < m->n_findings; i++) {

@@ -91,6 +91,53 @@ jcerts(const struct xcv_certinfo *ci, size_t n)
 	return a;
 }
 
+/* The clients a profile stands for, as a JSON array. */
+static json_t *
+jstands_for(const struct xcv_client_profile *p)
+{
+	json_t *a = json_array();
+
+	for (size_t k = 0; a && p->stands_for[k]; k++)
+		json_array_append_new(a, json_string(p->stands_for[k]));
+	return a;
+}
+
+char *
+xcv_client_profile_to_json(const struct xcv_client_profile *p)
+{
+	unsigned long since = xcv_alloc_failures();
+	json_t *services = json_array();
+
+	if (services && p->c2s)
+		json_array_append_new(services, json_string("c2s"));
+	if (services && p->s2s)
+		json_array_append_new(services, json_string("s2s"));
+	if (services && p->https)
+		json_array_append_new(services, json_string("https"));
+	return dump(json_pack("{s:s,s:o,s:s,s:s,s:o}", "client", p->id,
+		"stands_for", jstands_for(p), "models", p->models, "rules",
+		p->rules, "services", services), since);
+}
+
+/* What each client profile judged would do (clients/clients.c). */
+static json_t *
+jclients(const struct xcv_result *res)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < xcv_result_client_count(res); i++) {
+		const struct xcv_client_info *c = xcv_result_client(res, i);
+		json_t *who = jstands_for(c->profile);
+
+		json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:b,s:o,s:o,"
+			"s:o,s:b}", "client", c->client, "verdict",
+			xcv_client_verdict_name(c->verdict), "name", jstr(c->name),
+			"trusted", c->trusted, "why", jstr(c->why), "stands_for",
+			who, "reason", jstr(c->reason), "required", c->required));
+	}
+	return a;
+}
+
 json_t *
 xcv_report_json(const struct xcv_result *res)
 {
@@ -102,7 +149,7 @@ xcv_report_json(const struct xcv_result *res)
 	unsigned bits = xcv_result_problems(res);
 	char at[32];
 
-	for (unsigned b = 1; problems && b <= XCV_PROBLEM_PROFILE; b <<= 1)
+	for (unsigned b = 1; problems && b <= XCV_PROBLEM_CLIENTS; b <<= 1)
 		if (bits & b)
 			json_array_append_new(problems,
 				json_string(xcv_problem_name(b)));
@@ -127,7 +174,7 @@ xcv_report_json(const struct xcv_result *res)
 			jstr(f->name), "text", jstr(f->text), "anchor", f->anchor));
 	}
 	return json_pack("{s:o,s:s,s:s,s:b,s:o,s:s,s:{s:b,s:o,s:o,s:s,s:o},"
-		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:b,s:o,s:o}",
+		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:b,s:o,s:o,s:o}",
 		"domain", jstr(res->id.reference),
 		"service", xcv_service_name(res->service),
 		"verdict", xcv_verdict_name(res->verdict),
@@ -152,7 +199,8 @@ xcv_report_json(const struct xcv_result *res)
 		"findings", findings,
 		"strict", res->strict,
 		"warnings", jstrv(&res->warnings),
-		"advice", jstrv(&res->advice));
+		"advice", jstrv(&res->advice),
+		"clients", jclients(res));
 }
 
 char *
@@ -248,9 +296,20 @@ why_not(struct xcv_text *t, const struct xcv_result *res)
 			"the chain is not trusted");
 		sep = "; ";
 	}
-	if (res->strict && defects)
+	if (res->strict && defects) {
 		put(t, "%s%zu profile defect%s (strict checking)", sep, defects,
 			defects == 1 ? "" : "s");
+		sep = "; ";
+	}
+	for (size_t i = 0; i < xcv_result_client_count(res); i++) {
+		const struct xcv_client_info *c = xcv_result_client(res, i);
+		if (c->required && c->verdict != XCV_CLIENT_CONNECTS) {
+			put(t, "%s%s %s (a required client)", sep, c->client,
+				c->verdict == XCV_CLIENT_PROMPTS ? "would prompt" :
+				"would fail");
+			sep = "; ";
+		}
+	}
 }
 
 static void
@@ -271,6 +330,32 @@ put_cert(struct xcv_text *t, size_t i, const struct xcv_certinfo *ci)
 	put_fingerprint(t, ci->sha256);
 	put(t, "\n      key        %s, signed with %s\n", ci->key,
 		ci->signature);
+}
+
+/* The client profiles' table: asked for by name, or with required ones. */
+static void
+put_clients(struct xcv_text *t, const struct xcv_result *res)
+{
+	size_t n = xcv_result_client_count(res);
+	bool required = false;
+
+	for (size_t i = 0; i < n; i++)
+		required |= xcv_result_client(res, i)->required;
+	if (n == 0 || (!res->clients_shown && !required))
+		return;
+	put(t, "clients    what each client stack would do:\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct xcv_client_info *c = xcv_result_client(res, i);
+		const char *const *who = c->profile->stands_for;
+
+		if (!res->clients_shown && !c->required)
+			continue;
+		put(t, "  %-13s %-8s  %s  [", c->client,
+			xcv_client_verdict_name(c->verdict), c->why);
+		for (size_t k = 0; who[k]; k++)
+			put(t, "%s%s", k ? ", " : "", who[k]);
+		put(t, "]%s\n", c->required ? " (required)" : "");
+	}
 }
 
 char *
@@ -322,6 +407,7 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 			"that)" : "");
 	for (size_t i = 1; i < res->n_errors; i++)
 		put(t, "             also: %s\n", res->errors[i].text);
+	put_clients(t, res);
 	for (size_t i = 0; context && i < context->n; i++)
 		put(t, "%s\n", context->v[i]);
 	put(t, "presented identities:\n");
@@ -374,6 +460,14 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 		put(t, "what to do:\n");
 		for (size_t i = 0; i < res->advice.n; i++)
 			put(t, "  - %s\n", res->advice.v[i]);
+	}
+	/* No table asked for: one line, when xmppcv verified what some
+	 * client would not take silently. */
+	if (!res->clients_shown && res->ok) {
+		char *line = xcv_clients_summary(res);
+		if (line)
+			put(t, "clients: %s (see --clients all)\n", line);
+		free(line);
 	}
 }
 
@@ -755,6 +849,85 @@ scan_name(const struct xcv_scan *s)
 	return s->domain ? s->domain : "scan";
 }
 
+/* Profile p's judgement on an endpoint, or NULL. */
+static const struct xcv_client_info *
+ep_client(const struct xcv_scan_ep *e, const struct xcv_client_profile *p)
+{
+	for (size_t k = 0; e->res && k < xcv_result_client_count(e->res); k++)
+		if (xcv_result_client(e->res, k)->profile == p)
+			return xcv_result_client(e->res, k);
+	return NULL;
+}
+
+/*
+ * Under the matrix: per client profile, the nodes it would connect to
+ * silently on every service it judges ("gio  2 of 3 nodes"), when the
+ * profiles were named; else one line for those that miss a node.
+ */
+static void
+put_scan_clients(struct xcv_text *t, const struct xcv_scan *s)
+{
+	bool shown = false, any = false, header = false;
+	size_t missing = 0;
+
+	for (size_t i = 0; i < s->n_eps; i++)
+		if (s->eps[i].res) {
+			shown |= s->eps[i].res->clients_shown;
+			any |= xcv_result_client_count(s->eps[i].res) > 0;
+		}
+	for (size_t c = 0; any && c < xcv_client_profile_count(); c++) {
+		const struct xcv_client_profile *p = xcv_client_profile(c);
+		size_t judged = 0, ok = 0;
+		const char *sep = "; not ";
+
+		for (size_t r = 0; r < s->n_nodes; r++) {
+			bool seen = false, good = true;
+			for (size_t i = 0; i < s->n_eps; i++) {
+				const struct xcv_client_info *ci;
+				/* The one line speaks of what xmppcv verified. */
+				if (s->eps[i].node != r ||
+				    (ci = ep_client(&s->eps[i], p)) == NULL ||
+				    (!shown && !xcv_result_ok(s->eps[i].res)))
+					continue;
+				seen = true;
+				good &= ci->verdict == XCV_CLIENT_CONNECTS;
+			}
+			judged += seen;
+			ok += seen && good;
+		}
+		if (judged == 0 || (!shown && ok == judged))
+			continue;
+		if (!shown) {
+			put(t, "%s%s", missing++ ? ", " : "clients: would not "
+				"connect silently to every node: ", p->id);
+			continue;
+		}
+		if (!header)
+			put(t, "clients (nodes each client stack connects to "
+				"silently):\n");
+		header = true;
+		put(t, "  %-13s %zu of %zu node%s", p->id, ok, judged,
+			judged == 1 ? "" : "s");
+		for (size_t r = 0; ok < judged && r < s->n_nodes; r++) {
+			bool bad = false;
+			for (size_t i = 0; i < s->n_eps; i++) {
+				const struct xcv_client_info *ci;
+				if (s->eps[i].node == r &&
+				    (ci = ep_client(&s->eps[i], p)) != NULL &&
+				    ci->verdict != XCV_CLIENT_CONNECTS)
+					bad = true;
+			}
+			if (bad) {
+				put(t, "%s%s", sep, s->nodes[r].name);
+				sep = ", ";
+			}
+		}
+		put(t, "\n");
+	}
+	if (missing)
+		put(t, " (see --clients all)\n");
+}
+
 char *
 xcv_scan_to_text(const struct xcv_scan *s, bool verbose)
 {
@@ -802,6 +975,7 @@ xcv_scan_to_text(const struct xcv_scan *s, bool verbose)
 		}
 		put(&t, "\n");
 	}
+	put_scan_clients(&t, s);
 	if (s->n_findings)
 		put(&t, "findings:\n");
 	for (size_t i = 0; i < s->n_findings; i++)

@@ -6,6 +6,8 @@
 #include "identity.h"
 #include "profile.h"
 
+struct xcv_client_judgement;
+
 /* One problem found while validating the chain. */
 struct xcv_chain_error {
 	int code;        /* X509_V_ERR_* */
@@ -39,11 +41,29 @@ struct xcv_result {
 	struct xcv_findings findings;   /* profile defects (profile.c) */
 	struct xcv_strv warnings;
 	struct xcv_strv advice;
+	/* Client profiles' judgements (clients/clients.c). */
+	struct xcv_client_judgement *clients;
+	size_t n_clients;
+	bool clients_failed;     /* a required profile would not connect */
+	bool clients_shown;      /* text: a table, not one summary line */
 	/* What the public getters show, built at the end of xcv_verify. */
 	struct xcv_presented_id *id_view;
 	struct xcv_cert_info *cert_view;
 	struct xcv_finding_info *finding_view;
 };
+
+/* Judge res with the client profiles cfg selects (all: those chosen for
+ * reports too; else only the required ones). 0 or XCV_ENOMEM. */
+int xcv_clients_judge_result(struct xcv_result *res,
+	const struct xcv_config *cfg, bool all);
+void xcv_clients_clear(struct xcv_result *res);
+/* "5 of 10 client profiles would not connect silently: they ignore
+ * xmppAddr (gio, ...); ..."; NULL when every one connects (or out of
+ * memory, as xcv_oom() says). The caller frees it. */
+char *xcv_clients_summary(const struct xcv_result *res);
+/* The certificate change that satisfies every profile judged, as one
+ * piece of advice; nothing when every one connects. 0 or XCV_ENOMEM. */
+int xcv_clients_advise(const struct xcv_result *res, struct xcv_strv *advice);
 
 /* Fill res->advice from the rest of res (advice.c); cfg names inputs. */
 int xcv_advise(struct xcv_result *res, const struct xcv_config *cfg);

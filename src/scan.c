@@ -13,6 +13,7 @@
 
 #include "identity.h"
 #include "scan_internal.h"
+#include "clients/client.h"
 
 static const char *const service_names[XCV_SCAN_SERVICES] = {
 	"c2s", "s2s", "xmpps", "https",
@@ -729,6 +730,94 @@ find_expiry(struct xcv_scan *s)
 	return 0;
 }
 
+/*
+ * Client profiles that would not connect silently to a certificate that
+ * xmppcv verifies: one finding per reason, naming the profiles, the nodes
+ * and the services; an error when a profile is required (the endpoint is
+ * then not verified either), else a warning.
+ */
+static int
+find_clients(struct xcv_scan *s)
+{
+	struct xcv_strv reasons = {0};
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n_eps; i++) {
+		const struct xcv_result *res = s->eps[i].res;
+		for (size_t k = 0; res && k < xcv_result_client_count(res); k++) {
+			const struct xcv_client_info *c = xcv_result_client(res, k);
+			if (c->reason && (xcv_result_identity_matched(res) &&
+			    xcv_result_chain_trusted(res)))
+				add_unique(&reasons, c->reason);
+		}
+	}
+	for (size_t r = 0; rc == 0 && r < reasons.n; r++) {
+		struct xcv_strv ids = {0}, nodes = {0}, svcs = {0};
+		struct xcv_scan_fnd *f;
+		const char *remedy = NULL, *fix;
+		bool required = false;
+		char *ids_text, *nodes_text;
+
+		for (size_t i = 0; i < s->n_eps; i++) {
+			const struct xcv_scan_ep *e = &s->eps[i];
+			for (size_t k = 0; e->res &&
+			    k < xcv_result_client_count(e->res); k++) {
+				const struct xcv_client_info *c =
+					xcv_result_client(e->res, k);
+				if (c->reason == NULL || strcmp(c->reason,
+				    reasons.v[r]) != 0 ||
+				    !xcv_result_identity_matched(e->res) ||
+				    !xcv_result_chain_trusted(e->res))
+					continue;
+				add_unique(&ids, c->client);
+				add_unique(&nodes, s->nodes[e->node].name);
+				add_unique(&svcs, xcv_scan_service_name(e->service));
+				required |= c->required;
+			}
+		}
+		switch (xcv_client_reason_fix(reasons.v[r], &remedy)) {
+		case XCV_FIX_DNSNAME:
+			fix = "add a dNSName subjectAltName for the domain";
+			break;
+		case XCV_FIX_NONE:
+			fix = "no certificate satisfies them for an IDN domain";
+			break;
+		case XCV_FIX_NO_XMPPADDR:
+			fix = "leave xmppAddr out of the certificate";
+			break;
+		default:
+			fix = "issue the certificate accordingly";
+			break;
+		}
+		/* listed() has one buffer: a copy of each list. */
+		ids_text = xcv_strdup(listed(&ids));
+		nodes_text = xcv_strdup(listed(&nodes));
+		f = ids_text && nodes_text ? finding(s, "client-incompatible",
+			required ? "error" : "warning", "%s would not connect "
+			"silently to %s (%s): they %s; %s%s%s", ids_text,
+			nodes_text, listed(&svcs),
+			xcv_client_reason_plural(reasons.v[r]), fix, remedy ? ": " :
+			"", remedy ? remedy : "") : NULL;
+		free(ids_text);
+		free(nodes_text);
+		if (f == NULL) {
+			rc = xcv_oom();
+		} else {
+			for (size_t k = 0; k < nodes.n; k++)
+				xcv_strv_push(&f->nodes, nodes.v[k]);
+			for (size_t k = 0; k < svcs.n; k++)
+				xcv_strv_push(&f->services, svcs.v[k]);
+		}
+		xcv_strv_clear(&ids);
+		xcv_strv_clear(&nodes);
+		xcv_strv_clear(&svcs);
+	}
+	if (rc == 0)
+		rc = xcv_strv_ok(&reasons);
+	xcv_strv_clear(&reasons);
+	return rc;
+}
+
 static int
 find_unreachable(struct xcv_scan *s)
 {
@@ -770,6 +859,8 @@ findings(struct xcv_scan *s)
 		rc = find_same_cn(s);
 	if (rc == 0)
 		rc = find_expiry(s);
+	if (rc == 0)
+		rc = find_clients(s);
 	for (size_t i = 0; rc == 0 && i < s->n_findings; i++) {
 		struct xcv_scan_fnd *f = &s->findings[i];
 		if ((rc = xcv_strv_ok(&f->nodes)) < 0 ||

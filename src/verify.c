@@ -664,8 +664,16 @@ verify(struct xcv_result **out, struct xcv_config *cfg,
 		goto out;
 	res->strict = cfg->strict;
 	res->verdict = verdict(res, cfg->strict);
+	/* What the clients would do; a required one that would not connect
+	 * silently fails a verdict that is otherwise verified. */
+	if ((rc = xcv_clients_judge_result(res, cfg, describe_all)) < 0)
+		goto out;
+	if (res->clients_failed && res->verdict == XCV_VERDICT_VERIFIED)
+		res->verdict = XCV_VERDICT_NOT_VERIFIED;
 	res->ok = res->verdict == XCV_VERDICT_VERIFIED;
 	if ((describe_all && (rc = xcv_advise(res, cfg)) < 0) ||
+	    (describe_all && (res->ok || res->clients_failed) &&
+	    (rc = xcv_clients_advise(res, &res->advice)) < 0) ||
 	    (rc = build_views(res)) < 0)
 		goto out;
 out:
@@ -729,6 +737,7 @@ xcv_result_free(struct xcv_result *res)
 	sk_X509_pop_free(res->path, X509_free);
 	xcv_findings_clear(&res->findings);
 	free(res->finding_view);
+	xcv_clients_clear(res);
 	xcv_refs_clear(&res->libs);
 	free(res);
 }
@@ -869,6 +878,8 @@ xcv_result_problems(const struct xcv_result *res)
 		p |= XCV_PROBLEM_MISMATCH;
 	if (res->strict && xcv_findings_defects(&res->findings))
 		p |= XCV_PROBLEM_PROFILE;
+	if (res->clients_failed)
+		p |= XCV_PROBLEM_CLIENTS;
 	if (res->trusted || res->accepted_trusted)
 		return p;
 	for (size_t i = 0; i < res->n_errors; i++) {

@@ -57,11 +57,14 @@ enum xcv_problem {
 	XCV_PROBLEM_INVALID = 1u << 3,   /* otherwise invalid: purpose,
 					  * signature, constraints */
 	XCV_PROBLEM_PROFILE = 1u << 4,   /* profile defects, under strict */
+	XCV_PROBLEM_CLIENTS = 1u << 5,   /* a client profile the
+					  * configuration requires would not
+					  * connect silently */
 };
 /* The problems of res; 0 when verified. An acceptance covers
  * XCV_PROBLEM_UNTRUSTED, nothing else. */
 unsigned xcv_result_problems(const struct xcv_result *res);
-/* "mismatch", "untrusted", "expired", "invalid", "profile". */
+/* "mismatch", "untrusted", "expired", "invalid", "profile", "clients". */
 const char *xcv_problem_name(enum xcv_problem problem);
 
 /* Trusted through the anchors, or because the user accepted the leaf

@@ -31,7 +31,7 @@ enum opt_id {
 	OPT_SERVICES, OPT_PORT, OPT_PARALLEL, OPT_NODES_FILE, OPT_VERBOSE,
 	OPT_KIND, OPT_NODES, OPT_MIN_RSA_BITS, OPT_MAX_RSA_BITS, OPT_FORBID,
 	OPT_FORMAT, OPT_CRIT_DAYS, OPT_CONFIG, OPT_LISTEN, OPT_MAX_PROBES,
-	OPT_JOBS,
+	OPT_JOBS, OPT_CLIENTS, OPT_REQUIRE_CLIENTS,
 };
 
 /* What --format asks for (--json is --format json). */
@@ -95,6 +95,8 @@ struct opts {
 	char **raw_argv;          /* the command's arguments as given to
 				     cli_parse (reordered), NULL-terminated */
 	int jobs;                 /* --jobs; 0: cli_jobs() decides */
+	const char *clients;      /* --clients: NULL (all, a summary line) */
+	const char *require_clients;  /* --require-clients */
 	uint64_t given;           /* bit (id - OPT_DOMAIN): option given */
 };
 
@@ -115,7 +117,7 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cmd_verify, cmd_check, cmd_capture, cmd_replay,
-	cmd_trust, cmd_scan, cmd_csr, cmd_exporter;
+	cmd_trust, cmd_scan, cmd_csr, cmd_clients, cmd_exporter;
 
 /* Parse argv (argv[0] is the command's name) into o; on success the
  * positional arguments are left in *argc and *argv. Returns -1 to go on, or

@@ -22,7 +22,8 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT },
 	{ .id = OPT_WARN_DAYS, .help = "warn about expiry within N days "
 	  "(default 30; --format nagios: WARNING)" },
-	{ .id = OPT_STRICT }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
+	{ .id = OPT_STRICT }, { .id = OPT_CLIENTS },
+	{ .id = OPT_REQUIRE_CLIENTS }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
 	{ .id = OPT_NO_PROMPT }, { .id = OPT_LOGIN },
 	{ .id = OPT_JSON, .help = "one JSON object per target, one per line" },
 	{ .id = OPT_FORMAT }, { .id = OPT_CRIT_DAYS },
@@ -103,6 +104,10 @@ hint(const struct run *r, const struct xcv_check *check, const char *target,
 	if (p & XCV_PROBLEM_PROFILE)
 		fprintf(stderr, "xmppcv: %s: the certificate has profile defects, "
 			"which --strict fails (see the report).\n", target);
+	if (p & XCV_PROBLEM_CLIENTS)
+		fprintf(stderr, "xmppcv: %s: a client named in --require-clients "
+			"would not connect without asking (see 'clients' and 'what "
+			"to do').\n", target);
 	if (!(p & XCV_PROBLEM_UNTRUSTED))
 		return;
 	fprintf(stderr, "xmppcv: %s: the certificate is not trusted for %s. To "

@@ -19,7 +19,8 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT },
 	{ .id = OPT_WARN_DAYS, .help = "warn about expiry within N days "
 	  "(default 30; --format nagios: WARNING)" },
-	{ .id = OPT_STRICT }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
+	{ .id = OPT_STRICT }, { .id = OPT_CLIENTS },
+	{ .id = OPT_REQUIRE_CLIENTS }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
 	{ .id = OPT_VERBOSE },
 	{ .id = OPT_JSON, .help = "one JSON object per endpoint, then a summary "
 	  "object, one per line" },

@@ -102,6 +102,13 @@ static const struct opt_def {
 	  "(default @&!; '' refuses none)" },
 	{ OPT_JOBS, "jobs", "N", "verify on N threads at once; the output is "
 	  "that of one (default: the number of online CPUs)" },
+	{ OPT_CLIENTS, "clients", "LIST|all|none", "what these client profiles "
+	  "would do (ids, comma-separated; xmppcv clients lists them): a table "
+	  "in text, the clients array in JSON (default: all, one summary line "
+	  "in text)" },
+	{ OPT_REQUIRE_CLIENTS, "require-clients", "LIST", "fail the verdict "
+	  "(not-verified, exit 1) when any of these client profiles would not "
+	  "connect without asking" },
 	{ OPT_HELP, "help", NULL, "this help" },
 };
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -348,6 +355,62 @@ cli_opts_clear(struct opts *o)
 	memset(&o->resolve, 0, sizeof(o->resolve));
 }
 
+/* --clients and --require-clients: all, none (the first only), or known
+ * profile ids separated by commas. */
+static int
+check_clients(const struct cli_cmd *cmd, const char *opt, const char *arg,
+	bool words)
+{
+	const char *p = arg;
+	char id[64];
+
+	if (words && (strcmp(arg, "all") == 0 || strcmp(arg, "none") == 0))
+		return 0;
+	do {
+		size_t n = strcspn(p, ",");
+
+		snprintf(id, sizeof(id), "%.*s", (int)n, p);
+		if (n == 0 || n >= sizeof(id) ||
+		    xcv_client_profile_find(id) == NULL) {
+			cli_usage_error(cmd, "%s: no client profile '%.*s'; "
+				"'xmppcv clients' lists them%s", opt, (int)n, p,
+				words ? " (or all, none)" : "");
+			return -1;
+		}
+		p += n;
+	} while (*p++ == ',');
+	return 0;
+}
+
+/* Every profile named in list judges o->service: -1, else a usage
+ * error's status. */
+static int
+clients_serve(const struct cli_cmd *cmd, const struct opts *o,
+	const char *list)
+{
+	const char *p = list;
+	char id[64];
+
+	if (list == NULL || strcmp(list, "all") == 0 ||
+	    strcmp(list, "none") == 0)
+		return -1;
+	do {
+		size_t n = strcspn(p, ",");
+		const struct xcv_client_profile *c;
+
+		snprintf(id, sizeof(id), "%.*s", (int)n, p);
+		c = xcv_client_profile_find(id);
+		if (c && !(o->service == XCV_SERVICE_C2S ? c->c2s :
+		    o->service == XCV_SERVICE_S2S ? c->s2s : c->https))
+			return cli_usage_error(cmd, "client profile '%s' judges "
+				"%s, not %s: choose the service with --service", id,
+				c->s2s ? "s2s" : c->https ? "c2s and https" : "c2s",
+				xcv_service_name(o->service));
+		p += n;
+	} while (*p++ == ',');
+	return -1;
+}
+
 /* --port SERVICE=PORT */
 static int
 take_port(struct opts *o, const struct cli_cmd *cmd, const char *arg)
@@ -495,6 +558,13 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 				"min-rsa-bits" : "max-rsa-bits", arg);
 		break;
 	case OPT_FORBID: o->forbid = arg; break;
+	case OPT_CLIENTS:
+	case OPT_REQUIRE_CLIENTS:
+		if (check_clients(cmd, id == OPT_CLIENTS ? "--clients" :
+		    "--require-clients", arg, true) < 0)
+			return EXIT_USAGE;
+		*(id == OPT_CLIENTS ? &o->clients : &o->require_clients) = arg;
+		break;
 	case OPT_JOBS:
 		if (parse_int(arg, 1, CLI_MAX_JOBS, &o->jobs) < 0)
 			return cli_usage_error(cmd, "--jobs wants a number of "
@@ -514,7 +584,7 @@ int
 cli_parse(struct opts *o, const struct cli_cmd *cmd, int *argc, char ***argv)
 {
 	struct option longopts[N_DEFS + 1];
-	int c, idx, status;
+	int c, idx, status = -1;
 
 	*o = (struct opts){ .cmd = cmd, .warn_days = 30, .crit_days = 14,
 		.timeout_s = 10, .max_attempts = 5, .raw_argv = *argv };
@@ -543,6 +613,14 @@ cli_parse(struct opts *o, const struct cli_cmd *cmd, int *argc, char ***argv)
 		if (status >= 0)
 			return status;
 	}
+	/* A command of one service: a named client profile must judge it. */
+	if (cmd_takes(cmd, OPT_SERVICES) == NULL &&
+	    (status = clients_serve(cmd, o, o->clients)) < 0)
+		status = clients_serve(cmd, o, o->require_clients);
+	else if (cmd_takes(cmd, OPT_SERVICES) != NULL)
+		status = -1;
+	if (status >= 0)
+		return status;
 	*argc -= optind;
 	*argv += optind;
 	return -1;
@@ -581,6 +659,14 @@ cli_config_to(const struct opts *o, int *status, struct sink *out)
 	xcv_config_set_system_ca(cfg, !o->no_system_ca);
 	xcv_config_set_warn_days(cfg, o->warn_days);
 	xcv_config_set_strict(cfg, o->strict);
+	/* Checked by cli_parse, so these do not fail but for memory. */
+	if ((o->clients && xcv_config_set_clients(cfg, o->clients) < 0) ||
+	    (o->require_clients &&
+	    xcv_config_require_clients(cfg, o->require_clients) < 0)) {
+		*status = sink_fail(out, XCV_EINPUT, "--clients ");
+		xcv_config_free(cfg);
+		return NULL;
+	}
 	if (o->at_mode == AT_TIME)
 		xcv_config_set_time(cfg, o->at);
 	for (size_t i = 0; rc == 0 && i < sizeof(names) / sizeof(names[0]); i++)

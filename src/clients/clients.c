@@ -1,0 +1,335 @@
+/*
+ * The client profiles as a whole: their list, the configuration's choice
+ * of them, and their judgements on a result (each by match.c).
+ */
+#include <idn2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+extern const struct xcv_client_rules xcv_client_cisco_jabber,
+	xcv_client_libstrophe, xcv_client_gio, xcv_client_nss,
+	xcv_client_python_ssl, xcv_client_qca, xcv_client_conversations,
+	xcv_client_smack, xcv_client_go, xcv_client_apple,
+	xcv_client_prosody_s2s, xcv_client_ejabberd_s2s,
+	xcv_client_openfire_s2s;
+
+/* The order reports list them in: the seed's client, the clients whose
+ * library Debian ships, those modelled from source, then servers. */
+const struct xcv_client_rules *const xcv_client_rules_all[] = {
+	&xcv_client_cisco_jabber, &xcv_client_libstrophe, &xcv_client_gio,
+	&xcv_client_nss, &xcv_client_python_ssl, &xcv_client_qca,
+	&xcv_client_conversations, &xcv_client_smack, &xcv_client_go,
+	&xcv_client_apple, &xcv_client_prosody_s2s,
+	&xcv_client_ejabberd_s2s, &xcv_client_openfire_s2s,
+};
+const size_t xcv_client_rules_count = sizeof(xcv_client_rules_all) /
+	sizeof(*xcv_client_rules_all);
+
+const char *
+xcv_client_verdict_name(enum xcv_client_verdict v)
+{
+	static const char *const names[] = { "connects", "prompts", "fails" };
+
+	return (unsigned)v < 3 ? names[v] : "?";
+}
+
+size_t
+xcv_client_profile_count(void)
+{
+	return xcv_client_rules_count;
+}
+
+const struct xcv_client_profile *
+xcv_client_profile(size_t i)
+{
+	return i < xcv_client_rules_count ? &xcv_client_rules_all[i]->profile :
+		NULL;
+}
+
+const struct xcv_client_profile *
+xcv_client_profile_find(const char *id)
+{
+	for (size_t i = 0; id && i < xcv_client_rules_count; i++)
+		if (strcmp(xcv_client_rules_all[i]->profile.id, id) == 0)
+			return &xcv_client_rules_all[i]->profile;
+	return NULL;
+}
+
+/* "all", "none" or ids separated by commas, as bits; XCV_EINPUT names
+ * an unknown id. */
+static int
+parse_list(uint32_t *out, const char *list)
+{
+	const char *p = list;
+
+	*out = 0;
+	if (list == NULL || strcmp(list, "none") == 0)
+		return 0;
+	if (strcmp(list, "all") == 0) {
+		*out = UINT32_MAX;
+		return 0;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < xcv_client_rules_count; i++) {
+			const char *id = xcv_client_rules_all[i]->profile.id;
+			if (strlen(id) == n && strncmp(p, id, n) == 0)
+				break;
+		}
+		if (i == xcv_client_rules_count) {
+			char *bad = xcv_escape((const unsigned char *)p, n);
+			int rc = xcv_set_error(XCV_EINPUT, "no client profile "
+				"'%s' (known: all, none, or the ids xmppcv clients "
+				"lists)", bad ? bad : "?");
+			free(bad);
+			return rc;
+		}
+		*out |= 1u << i;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
+
+int
+xcv_config_set_clients(struct xcv_config *cfg, const char *list)
+{
+	int rc = parse_list(&cfg->clients, list ? list : "all");
+
+	cfg->clients_shown = rc == 0 && list != NULL;
+	return rc;
+}
+
+int
+xcv_config_require_clients(struct xcv_config *cfg, const char *list)
+{
+	return parse_list(&cfg->require_clients, list);
+}
+
+/* The domain in Unicode, as users write it in their JIDs: NULL when it is
+ * the same as the A-label form (or cannot be converted). */
+static char *
+unicode_form(const char *alabel)
+{
+	char *u = NULL;
+
+	if (strstr(alabel, "xn--") == NULL)
+		return NULL;
+	if (idn2_to_unicode_8z8z(alabel, &u, 0) != IDN2_OK) {
+		idn2_free(u);
+		return NULL;
+	}
+	return u;
+}
+
+int
+xcv_clients_judge_result(struct xcv_result *res, const struct xcv_config *cfg,
+	bool all)
+{
+	uint32_t want = (all ? cfg->clients : 0) | cfg->require_clients;
+	char *u;
+	int rc = 0;
+
+	res->clients_shown = cfg->clients_shown;
+	if (want == 0 || res->path == NULL || sk_X509_num(res->path) == 0)
+		return 0;
+	res->clients = calloc(xcv_client_rules_count, sizeof(*res->clients));
+	if (res->clients == NULL)
+		return xcv_oom();
+	u = unicode_form(res->id.reference);
+	for (size_t i = 0; rc == 0 && i < xcv_client_rules_count; i++) {
+		const struct xcv_client_rules *c = xcv_client_rules_all[i];
+		struct xcv_client_judgement *j = &res->clients[res->n_clients];
+
+		if (!(want & (1u << i)) || !xcv_client_serves(c, res->service))
+			continue;
+		rc = xcv_client_judge(j, c, res, u);
+		j->info.required = (cfg->require_clients >> i) & 1;
+		res->n_clients++;
+		if (rc == 0 && j->info.required &&
+		    j->info.verdict != XCV_CLIENT_CONNECTS)
+			res->clients_failed = true;
+	}
+	idn2_free(u);
+	return rc;
+}
+
+void
+xcv_clients_clear(struct xcv_result *res)
+{
+	for (size_t i = 0; i < res->n_clients; i++)
+		xcv_client_judgement_clear(&res->clients[i]);
+	free(res->clients);
+	res->clients = NULL;
+	res->n_clients = 0;
+}
+
+size_t
+xcv_result_client_count(const struct xcv_result *res)
+{
+	return res->n_clients;
+}
+
+const struct xcv_client_info *
+xcv_result_client(const struct xcv_result *res, size_t i)
+{
+	return i < res->n_clients ? &res->clients[i].info : NULL;
+}
+
+/* The judged profiles that would not connect silently. */
+static size_t
+not_silent(const struct xcv_result *res)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < res->n_clients; i++)
+		n += res->clients[i].info.verdict != XCV_CLIENT_CONNECTS;
+	return n;
+}
+
+/* Does profile c belong to the group: its reason is code, or (code NULL)
+ * its reason's fix is fix, with this remedy when remedy is not NULL? */
+static bool
+in_group(const struct xcv_client_info *c, const char *code, int fix,
+	const char *remedy)
+{
+	const char *r = NULL;
+
+	if (c->verdict == XCV_CLIENT_CONNECTS || c->reason == NULL)
+		return false;
+	if (code)
+		return strcmp(c->reason, code) == 0;
+	return xcv_client_reason_fix(c->reason, &r) == fix &&
+		(remedy == NULL || (r && strcmp(r, remedy) == 0));
+}
+
+/* "a, b, c": the ids of the group; NULL when empty or out of memory. */
+static char *
+group_ids(const struct xcv_result *res, const char *code, int fix,
+	const char *remedy)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < res->n_clients; i++)
+		if (in_group(&res->clients[i].info, code, fix, remedy))
+			len += strlen(res->clients[i].info.client) + 2;
+	if (len == 1 || (s = malloc(len)) == NULL)
+		return len == 1 ? NULL : (xcv_oom(), NULL);
+	s[0] = '\0';
+	for (size_t i = 0; i < res->n_clients; i++) {
+		if (!in_group(&res->clients[i].info, code, fix, remedy))
+			continue;
+		if (s[0])
+			strcat(s, ", ");
+		strcat(s, res->clients[i].info.client);
+	}
+	return s;
+}
+
+/* parts joined into one string; NULL when out of memory. */
+static char *
+join(const struct xcv_strv *parts, const char *sep)
+{
+	size_t len = 1;
+	char *s;
+
+	if (xcv_strv_ok(parts) < 0)
+		return NULL;
+	for (size_t i = 0; i < parts->n; i++)
+		len += strlen(parts->v[i]) + strlen(sep);
+	if ((s = malloc(len)) == NULL) {
+		xcv_oom();
+		return NULL;
+	}
+	s[0] = '\0';
+	for (size_t i = 0; i < parts->n; i++) {
+		if (i)
+			strcat(s, sep);
+		strcat(s, parts->v[i]);
+	}
+	return s;
+}
+
+char *
+xcv_clients_summary(const struct xcv_result *res)
+{
+	struct xcv_strv groups = {0}, seen = {0};
+	size_t bad = not_silent(res);
+	char *list, *line = NULL;
+
+	if (bad == 0)
+		return NULL;
+	for (size_t i = 0; i < res->n_clients; i++) {
+		const struct xcv_client_info *c = &res->clients[i].info;
+		char *ids;
+
+		if (!in_group(c, c->reason, 0, NULL) ||
+		    xcv_strv_contains(&seen, c->reason))
+			continue;
+		xcv_strv_push(&seen, c->reason);
+		ids = group_ids(res, c->reason, 0, NULL);
+		if (ids)
+			xcv_strv_pushf(&groups, "they %s (%s)",
+				xcv_client_reason_plural(c->reason), ids);
+		free(ids);
+	}
+	list = xcv_strv_ok(&seen) == 0 ? join(&groups, "; ") : NULL;
+	if (list)
+		line = xcv_asprintf("%zu of %zu client profiles would not "
+			"connect silently: %s", bad, res->n_clients, list);
+	free(list);
+	xcv_strv_clear(&groups);
+	xcv_strv_clear(&seen);
+	return line;
+}
+
+int
+xcv_clients_advise(const struct xcv_result *res, struct xcv_strv *advice)
+{
+	struct xcv_strv fixes = {0}, remedies = {0};
+	char *ids, *text;
+	int rc;
+
+	if (not_silent(res) == 0)
+		return 0;
+	if ((ids = group_ids(res, NULL, XCV_FIX_DNSNAME, NULL)) != NULL)
+		xcv_strv_pushf(&fixes, "add a dNSName subjectAltName %s, in "
+			"lower case (for %s)", res->id.reference, ids);
+	free(ids);
+	if ((ids = group_ids(res, NULL, XCV_FIX_NO_XMPPADDR, NULL)) != NULL)
+		xcv_strv_pushf(&fixes, "leave xmppAddr out, or upgrade the server "
+			"(for %s)", ids);
+	free(ids);
+	for (size_t i = 0; i < res->n_clients; i++) {
+		const char *r = NULL;
+		const struct xcv_client_info *c = &res->clients[i].info;
+
+		if (c->verdict == XCV_CLIENT_CONNECTS || c->reason == NULL ||
+		    xcv_client_reason_fix(c->reason, &r) != XCV_FIX_CHAIN ||
+		    r == NULL || xcv_strv_contains(&remedies, r))
+			continue;
+		/* xmppcv's own advice covers a chain it does not trust. */
+		if (strcmp(c->reason, "untrusted") == 0 && !res->trusted)
+			continue;
+		xcv_strv_push(&remedies, r);
+		if ((ids = group_ids(res, NULL, XCV_FIX_CHAIN, r)) != NULL)
+			xcv_strv_pushf(&fixes, "issue it with %s (for %s)", r, ids);
+		free(ids);
+	}
+	if ((ids = group_ids(res, NULL, XCV_FIX_NONE, NULL)) != NULL)
+		xcv_strv_pushf(&fixes, "no certificate satisfies %s for an IDN "
+			"domain: they compare its Unicode form; their users can "
+			"write the domain in A-labels (%s)", ids, res->id.reference);
+	free(ids);
+	text = xcv_strv_ok(&remedies) == 0 ? join(&fixes, "; ") : NULL;
+	rc = text ? xcv_strv_pushf(advice, "So that every client connects "
+		"without asking: %s.", text) : xcv_oom();
+	free(text);
+	xcv_strv_clear(&fixes);
+	xcv_strv_clear(&remedies);
+	return rc < 0 ? rc : 0;
+}
