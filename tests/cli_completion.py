@@ -12,7 +12,11 @@ import unittest
 XMPPCV = os.path.abspath(os.environ.get("XMPPCV", "build/src/xmppcv"))
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "completions", "xmppcv")
-COMMANDS = ["check", "scan", "verify", "capture", "replay", "trust", "csr", "exporter"]
+COMMANDS = ["check", "scan", "verify", "capture", "replay", "trust", "csr", "clients",
+            "exporter"]
+PROFILES = ["apple", "cisco-jabber", "conversations", "ejabberd-s2s", "gio", "go",
+            "libstrophe", "nss", "openfire-s2s", "prosody-s2s", "python-ssl", "qca",
+            "smack"]
 
 
 def complete(*words):
@@ -59,6 +63,14 @@ class Completion(unittest.TestCase):
                          ["json", "nagios", "prometheus", "text"])
         self.assertEqual(complete("scan", "--format", "n"), ["nagios"])
         self.assertEqual(complete("exporter", "--listen", ""), [])
+
+    def test_client_profiles(self):
+        self.assertEqual(complete("verify", "--clients", ""), sorted(PROFILES + ["all", "none"]))
+        self.assertEqual(complete("check", "--require-clients", ""), PROFILES)
+        self.assertEqual(complete("scan", "--clients", "g"), ["gio", "go"])
+        # After a comma: the next profile, with what came before.
+        self.assertEqual(complete("verify", "--clients", "gio,li"), ["gio,libstrophe"])
+        self.assertEqual(complete("clients", "pro"), ["prosody-s2s"])
 
     def test_files_for_file_options(self):
         fixtures = os.path.join(os.environ.get("FIXTURES", "fixtures"), "certs", "root-c")

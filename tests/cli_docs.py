@@ -5,6 +5,7 @@ itself (cli_completion.py).
 
 Usage: cli_docs.py   (XMPPCV from the environment)
 """
+import json
 import os
 import re
 import subprocess
@@ -40,6 +41,19 @@ class Docs(unittest.TestCase):
             with self.subTest(cmd):
                 self.assertTrue("*xmppcv %s*" % cmd in man, "man page")
                 self.assertTrue("xmppcv %s" % cmd in readme, "README")
+
+    def test_every_client_profile_is_documented(self):
+        man, readme = read("doc", "xmppcv.1.scd"), read("README.md")
+        clients = read("doc", "clients.md")
+        out = subprocess.run([XMPPCV, "clients", "--json"], capture_output=True, text=True,
+                             timeout=30).stdout
+        ids = [json.loads(line)["client"] for line in out.splitlines()]
+        self.assertGreaterEqual(len(ids), 13)
+        for cid in ids:
+            with self.subTest(cid):
+                self.assertIn("*%s* (" % cid, man, "man page, CLIENT PROFILES")
+                self.assertIn("`%s`" % cid, readme, "README")
+                self.assertIn(cid, clients, "doc/clients.md")
 
     def test_every_option_is_documented(self):
         man, readme = read("doc", "xmppcv.1.scd"), read("README.md")

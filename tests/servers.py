@@ -200,6 +200,66 @@ VirtualHost "{domain}"
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class ProsodyHosts:
+    """Prosody from Debian with one VirtualHost per (domain, chain, key) on
+    ip: c2s and s2s over STARTTLS, each host presenting its own chain. The
+    security level is 0 so that it serves what a client must judge (an RSA
+    key of 1024 bits, a SHA-1 signature) instead of refusing to load it."""
+
+    def __init__(self, ip, hosts, c2s=15222, s2s=15269):
+        self.ip, self.c2s, self.s2s = ip, c2s, s2s
+        self.dir = tempfile.mkdtemp(prefix="xmppcv-prosody-hosts-")
+        os.makedirs(os.path.join(self.dir, "data"))
+        root = os.geteuid() == 0
+        self.config = os.path.join(self.dir, "prosody.cfg.lua")
+        with open(self.config, "w", encoding="utf-8") as f:
+            f.write(f"""
+run_as_root = {"true" if root else "false"}
+pidfile = "{self.dir}/prosody.pid"
+data_path = "{self.dir}/data"
+log = {{ error = "{self.dir}/prosody.log" }}
+modules_enabled = {{ "tls"; "saslauth"; "dialback"; "disco"; "posix" }}
+interfaces = {{ "{ip}" }}
+c2s_ports = {{ {c2s} }}
+s2s_ports = {{ {s2s} }}
+c2s_direct_tls_ports = {{ }}
+authentication = "internal_hashed"
+c2s_require_encryption = true
+""")
+            for domain, chain, key in hosts:
+                os.chmod(key, 0o644)
+                f.write(f"""VirtualHost "{domain}"
+    ssl = {{ certificate = "{chain}"; key = "{key}" }}
+""")
+        # OpenSSL checks a certificate against the security level when the
+        # server loads it, before any cipher string of Prosody's applies:
+        # level 0 for this process, from its own OpenSSL configuration.
+        conf = os.path.join(self.dir, "openssl.cnf")
+        with open(conf, "w") as f:
+            f.write("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\n"
+                    "system_default = tls\n[tls]\nCipherString = DEFAULT@SECLEVEL=0\n")
+        self.proc = spawn(["prosody", "--config", self.config, "-F"],
+                          env=dict(os.environ, OPENSSL_CONF=conf),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_listening(ip, c2s, self.proc):
+            log = self.log()
+            self.stop()
+            raise RuntimeError("prosody did not start on %s:%d\n%s" % (ip, c2s, log))
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "prosody.log"), encoding="utf-8",
+                      errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if getattr(self, "proc", None) is not None:
+            stop_pid(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Peer:
     """A scripted peer (tests/peer.py MODE) on ip:port."""
 
