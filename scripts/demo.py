@@ -47,7 +47,10 @@ def scan(servers):
     pins = []
     for node, ip, _ in CLUSTER:
         pins += ["--resolve", "%s:15222:%s" % (node, ip)]
+    # Three client profiles: the seed's client, and two that read dNSName
+    # only (what each would do on every node).
     args = ["scan", *TRUST, "--services", "c2s", "--port", "c2s=15222", *pins,
+            "--clients", "cisco-jabber,gio,libstrophe",
             "--domain", "corp.example", *[n for n, _, _ in CLUSTER]]
     print("== The cluster after the change: cup1 and cup2 were re-signed, cup3 was not")
     print(shown(args))
@@ -56,9 +59,14 @@ def scan(servers):
     print("(exit status %d)\n" % code)
     out = subprocess.run([XMPPCV, args[0], "--json", *args[1:]], capture_output=True,
                          text=True).stdout
-    last = json.loads(out.splitlines()[-1])
-    named = [f["nodes"] for f in last["findings"] if f["code"] == "domain-san-missing"]
-    return code == 1 and named == [["cup3.corp.example"]]
+    lines = [json.loads(line) for line in out.splitlines()]
+    named = [f["nodes"] for f in lines[-1]["findings"] if f["code"] == "domain-san-missing"]
+    # Gajim and Dino (gio) connect silently to the two nodes re-signed.
+    gio = {o["node"]: c["verdict"] for o in lines[:-1] for c in o.get("clients", [])
+           if c["client"] == "gio"}
+    return (code == 1 and named == [["cup3.corp.example"]] and
+            gio == {"cup1.corp.example": "connects", "cup2.corp.example": "connects",
+                    "cup3.corp.example": "fails"})
 
 
 def main():
