@@ -544,7 +544,8 @@ class Cli(unittest.TestCase):
                          ["cisco-jabber", "libstrophe", "gio"])
         self.assertEqual(len(profiles), 13)
         for p in profiles:
-            self.assertTrue(p["models"] and p["rules"] and p["stands_for"] and p["services"])
+            self.assertTrue(p["models"] and p["rules"] and p["stands_for"] and p["services"]
+                            and p["trust_store"])
         code, out, _ = xmppcv("clients", "gio")
         self.assertEqual(code, 0)
         self.assertIn("stands for  Gajim, Dino", out)
@@ -552,6 +553,21 @@ class Cli(unittest.TestCase):
         code, _, err = xmppcv("clients", "pigeon")
         self.assertEqual(code, 2)
         self.assertIn("no client profile 'pigeon'", err)
+
+    def test_a_hostile_wildcard_is_judged_at_once(self):
+        # Sixty stars against a label of fifty letters: a glob that
+        # backtracks at every star would take longer than the universe.
+        d = "a" * 50 + ".hostile.test"
+        shape = corpus.Shape("hostile", d, "", san=["DNS:" + "*" * 60 + "x.hostile.test"],
+                             cn=("node1.hostile.test",))
+        crt = corpus.sign(Corpus.dir, "hostile", corpus.subject(shape),
+                          Corpus.path("leaf-ec.key"), "inter", corpus.leaf_ext(shape),
+                          shape.days)
+        code, out, err = xmppcv("verify", "--json", "--no-system-ca", "--ca-file", Corpus.ca,
+                                "--clients", "smack,qca,cisco-jabber", "--domain", d, crt,
+                                timeout=30)
+        self.assertEqual(code, 1, err)
+        self.assertEqual([c["name"] for c in json.loads(out)["clients"]], [None] * 3)
 
     def shape_target(self, shape):
         d = next(s["domain"] for s in Corpus.shapes if s["name"] == shape)

@@ -5,9 +5,11 @@
  * client converts a presented U-label), with the domain in the form the
  * row says. No I/O.
  */
+#include <ctype.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -173,23 +175,37 @@ ends_with(const char *s, const char *tail, bool cs)
 	return n >= t && same(s + n - t, tail, cs);
 }
 
-/* A shell glob of one label: '*' matches any run, possibly empty. */
+static bool
+same_char(char a, char b, bool cs)
+{
+	return cs ? a == b : tolower((unsigned char)a) == tolower((unsigned char)b);
+}
+
+/* A shell glob of one label: '*' matches any run, possibly empty. One
+ * place to go back to (the last '*'), so a hostile pattern of many stars
+ * costs pn x sn steps at most, never an exponential search. */
 static bool
 glob_label(const char *p, size_t pn, const char *s, size_t sn, bool cs)
 {
-	if (pn == 0)
-		return sn == 0;
-	if (*p == '*') {
-		for (size_t k = 0; k <= sn; k++)
-			if (glob_label(p + 1, pn - 1, s + k, sn - k, cs))
-				return true;
-		return false;
+	size_t i = 0, j = 0, star = SIZE_MAX, mark = 0;
+
+	while (j < sn) {
+		if (i < pn && p[i] == '*') {
+			star = i++;
+			mark = j;
+		} else if (i < pn && same_char(p[i], s[j], cs)) {
+			i++;
+			j++;
+		} else if (star != SIZE_MAX) {
+			i = star + 1;
+			j = ++mark;
+		} else {
+			return false;
+		}
 	}
-	if (sn == 0)
-		return false;
-	if (cs ? *p != *s : strncasecmp(p, s, 1) != 0)
-		return false;
-	return glob_label(p + 1, pn - 1, s + 1, sn - 1, cs);
+	while (i < pn && p[i] == '*')
+		i++;
+	return i == pn;
 }
 
 /* GLOB style: equal label counts, each label a glob. */

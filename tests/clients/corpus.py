@@ -108,6 +108,9 @@ SHAPES = [
       cn=("*.wild-cn-only.test",)),
     S("wild-partial-idn", "xn--bcher-kva.wild-partial-idn.test",
       "a partial wildcard over an IDN (xn--) label", san=["DNS:x*.wild-partial-idn.test"]),
+    S("wild-many-stars", "chat.wild-many-stars.test",
+      "a leftmost label of sixty stars and an x (hostile: a glob must not "
+      "search exponentially)", san=["DNS:" + "*" * 60 + "x.wild-many-stars.test"]),
     S("wild-srv-client", "chat.wild-srv-client.test",
       "SRVName _xmpp-client.*.parent only", san=["SRV:_xmpp-client.*.wild-srv-client.test"]),
     # -- internationalised domains (the domain as users write it: Unicode)
