@@ -114,9 +114,10 @@ xcv_client_profile_to_json(const struct xcv_client_profile *p)
 		json_array_append_new(services, json_string("s2s"));
 	if (services && p->https)
 		json_array_append_new(services, json_string("https"));
-	return dump(json_pack("{s:s,s:o,s:s,s:s,s:o}", "client", p->id,
+	return dump(json_pack("{s:s,s:o,s:s,s:s,s:s,s:o}", "client", p->id,
 		"stands_for", jstands_for(p), "models", p->models, "rules",
-		p->rules, "services", services), since);
+		p->rules, "trust_store", p->trust_store, "services", services),
+		since);
 }
 
 /* What each client profile judged would do (clients/clients.c). */

@@ -171,29 +171,26 @@ class Login(Base):
     the library blocks SIGPIPE in its own thread for that, and leaves the
     program's handling of it as it was."""
 
-    def test_reset_when_authenticating(self):
-        ip = self.peer("close-auth", *CHAIN)
+    def logins(self, mode):
+        """ROUNDS checks with --login against a peer in mode: verified, then
+        the login fails, exit 1 with the reason, every time."""
+        ip = self.peer(mode, *CHAIN)
         env = dict(os.environ, XMPPCV_PASSWORD="secret")
         args = ["check", *TRUST, "--domain", "corp.example", "--timeout", "3",
                 "--login", "alice@corp.example", "%s:15222" % ip]
         for i in range(ROUNDS):
             code, out, err = run(*args, env=env)
-            # Verified, then the login failed: exit 1 with the reason.
             self.assertEqual(code, 1, "run %d: %s%s" % (i + 1, out, err))
             self.assertIn("login", (out + err).lower())
+
+    def test_reset_when_authenticating(self):
+        self.logins("close-auth")
 
     def test_close_after_the_features(self):
         # libstrophe answers the features with <auth/> into a closed
         # connection, then writes its close: the second write meets EPIPE.
         # Without the guard this killed the process every time.
-        ip = self.peer("close-sasl", *CHAIN)
-        env = dict(os.environ, XMPPCV_PASSWORD="secret")
-        args = ["check", *TRUST, "--domain", "corp.example", "--timeout", "3",
-                "--login", "alice@corp.example", "%s:15222" % ip]
-        for i in range(ROUNDS):
-            code, out, err = run(*args, env=env)
-            self.assertEqual(code, 1, "run %d: %s%s" % (i + 1, out, err))
-            self.assertIn("login", (out + err).lower())
+        self.logins("close-sasl")
 
     def test_the_program_keeps_its_sigpipe_handling(self):
         for mode in ("close-auth", "close-sasl"):

@@ -147,40 +147,48 @@ class Prosody:
         self.c2s, self.s2s, self.direct = c2s, s2s, direct
         self.dir = tempfile.mkdtemp(prefix="xmppcv-prosody-")
         certs = os.path.join(self.dir, "certs")
-        os.makedirs(os.path.join(self.dir, "data"))
         os.makedirs(certs)
         chain = os.path.join(certs, domain + ".crt")
         shutil.copy(cert(certname + ".chain.pem"), chain)
         key = os.path.join(certs, domain + ".key")
         shutil.copy(cert(certname + ".key"), key)
-        os.chmod(key, 0o644)  # readable by the prosody user when not root
-        root = os.geteuid() == 0
-        self.config = os.path.join(self.dir, "prosody.cfg.lua")
-        with open(self.config, "w") as f:
-            f.write(f"""
-run_as_root = {"true" if root else "false"}
-pidfile = "{self.dir}/prosody.pid"
-data_path = "{self.dir}/data"
-log = {{ error = "{self.dir}/prosody.log"; info = "{self.dir}/prosody.log" }}
+        self.start(f"""log = {{ error = "{self.dir}/prosody.log"; info = "{self.dir}/prosody.log" }}
 modules_enabled = {{ "tls"; "saslauth"; "dialback"; "disco"; "posix"; "roster" }}
-interfaces = {{ "{ip}" }}
 c2s_ports = {{ {c2s} }}
 s2s_ports = {{ {s2s or ""} }}
 c2s_direct_tls_ports = {{ {direct} }}
 certificates = "{certs}"
+""", [(domain, chain, key)], users)
+
+    def start(self, settings, hosts, users=(), env=None):
+        """Write the configuration (settings, then one VirtualHost per
+        (domain, chain, key)), register users, start it and wait until c2s
+        listens."""
+        os.makedirs(os.path.join(self.dir, "data"))
+        root = os.geteuid() == 0
+        self.config = os.path.join(self.dir, "prosody.cfg.lua")
+        with open(self.config, "w", encoding="utf-8") as f:
+            f.write(f"""
+run_as_root = {"true" if root else "false"}
+pidfile = "{self.dir}/prosody.pid"
+data_path = "{self.dir}/data"
+interfaces = {{ "{self.ip}" }}
 authentication = "internal_hashed"
 c2s_require_encryption = true
-VirtualHost "{domain}"
+""" + settings)
+            for domain, chain, key in hosts:
+                os.chmod(key, 0o644)  # readable by the prosody user when not root
+                f.write(f"""VirtualHost "{domain}"
     ssl = {{ certificate = "{chain}"; key = "{key}" }}
 """)
         for user, password in users:
             self.register(user, password)
-        self.proc = spawn(["prosody", "--config", self.config, "-F"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_listening(ip, c2s, self.proc):
+        self.proc = spawn(["prosody", "--config", self.config, "-F"], env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_listening(self.ip, self.c2s, self.proc):
             log = self.log()
             self.stop()
-            raise RuntimeError("prosody did not start on %s:%d\n%s" % (ip, c2s, log))
+            raise RuntimeError("prosody did not start on %s:%d\n%s" % (self.ip, self.c2s, log))
 
     def register(self, user, password):
         subprocess.run(["prosodyctl", "--config", self.config, "register", user,
@@ -189,7 +197,8 @@ VirtualHost "{domain}"
 
     def log(self):
         try:
-            with open(os.path.join(self.dir, "prosody.log")) as f:
+            with open(os.path.join(self.dir, "prosody.log"), encoding="utf-8",
+                      errors="replace") as f:
                 return f.read()[-3000:]
         except OSError:
             return ""
@@ -200,7 +209,7 @@ VirtualHost "{domain}"
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class ProsodyHosts:
+class ProsodyHosts(Prosody):
     """Prosody from Debian with one VirtualHost per (domain, chain, key) on
     ip: c2s and s2s over STARTTLS, each host presenting its own chain. The
     security level is 0 so that it serves what a client must judge (an RSA
@@ -209,28 +218,6 @@ class ProsodyHosts:
     def __init__(self, ip, hosts, c2s=15222, s2s=15269):
         self.ip, self.c2s, self.s2s = ip, c2s, s2s
         self.dir = tempfile.mkdtemp(prefix="xmppcv-prosody-hosts-")
-        os.makedirs(os.path.join(self.dir, "data"))
-        root = os.geteuid() == 0
-        self.config = os.path.join(self.dir, "prosody.cfg.lua")
-        with open(self.config, "w", encoding="utf-8") as f:
-            f.write(f"""
-run_as_root = {"true" if root else "false"}
-pidfile = "{self.dir}/prosody.pid"
-data_path = "{self.dir}/data"
-log = {{ error = "{self.dir}/prosody.log" }}
-modules_enabled = {{ "tls"; "saslauth"; "dialback"; "disco"; "posix" }}
-interfaces = {{ "{ip}" }}
-c2s_ports = {{ {c2s} }}
-s2s_ports = {{ {s2s} }}
-c2s_direct_tls_ports = {{ }}
-authentication = "internal_hashed"
-c2s_require_encryption = true
-""")
-            for domain, chain, key in hosts:
-                os.chmod(key, 0o644)
-                f.write(f"""VirtualHost "{domain}"
-    ssl = {{ certificate = "{chain}"; key = "{key}" }}
-""")
         # OpenSSL checks a certificate against the security level when the
         # server loads it, before any cipher string of Prosody's applies:
         # level 0 for this process, from its own OpenSSL configuration.
@@ -238,26 +225,13 @@ c2s_require_encryption = true
         with open(conf, "w") as f:
             f.write("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\n"
                     "system_default = tls\n[tls]\nCipherString = DEFAULT@SECLEVEL=0\n")
-        self.proc = spawn(["prosody", "--config", self.config, "-F"],
-                          env=dict(os.environ, OPENSSL_CONF=conf),
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not wait_listening(ip, c2s, self.proc):
-            log = self.log()
-            self.stop()
-            raise RuntimeError("prosody did not start on %s:%d\n%s" % (ip, c2s, log))
-
-    def log(self):
-        try:
-            with open(os.path.join(self.dir, "prosody.log"), encoding="utf-8",
-                      errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def stop(self):
-        if getattr(self, "proc", None) is not None:
-            stop_pid(self.proc)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.start(f"""log = {{ error = "{self.dir}/prosody.log" }}
+modules_enabled = {{ "tls"; "saslauth"; "dialback"; "disco"; "posix" }}
+c2s_ports = {{ {c2s} }}
+s2s_ports = {{ {s2s} }}
+c2s_direct_tls_ports = {{ }}
+certificates = "{self.dir}"
+""", hosts, env=dict(os.environ, OPENSSL_CONF=conf))
 
 
 class Peer:

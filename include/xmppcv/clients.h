@@ -29,6 +29,7 @@ struct xcv_client_profile {
 	const char *const *stands_for; /* the clients, NULL-terminated */
 	const char *models;         /* the versions modelled, in words */
 	const char *rules;          /* the rules modelled, in words */
+	const char *trust_store;    /* the anchors it trusts, in words */
 	bool c2s, s2s, https;       /* the services it judges */
 };
 /* Every profile, in the order reports list them; NULL past the end. */

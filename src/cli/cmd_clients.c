@@ -17,7 +17,8 @@ text(const struct xcv_client_profile *p)
 		p->s2s && p->https ? ", " : "", p->https ? "https" : "");
 	for (size_t k = 0; p->stands_for[k]; k++)
 		printf("%s%s", k ? ", " : "", p->stands_for[k]);
-	printf("\n  models      %s\n  rules       %s\n", p->models, p->rules);
+	printf("\n  models      %s\n  rules       %s\n  trusts      %s\n",
+		p->models, p->rules, p->trust_store);
 }
 
 static int

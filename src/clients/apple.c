@@ -24,6 +24,7 @@ const struct xcv_client_rules xcv_client_apple = {
 			"SHA-2 signatures and RSA 2048 bits or more; whether a "
 			"Unicode domain is converted to A-labels is not known; a "
 			"failure ends the connection",
+		.trust_store = "the system keychain and user- or MDM-installed roots",
 		.c2s = true,
 	},
 	/* SecPolicyCheckCertSSLHostname(): SecCertificateCopyDNSNamesFromSAN
@@ -41,6 +42,5 @@ const struct xcv_client_rules xcv_client_apple = {
 	/* Monal xmpp.m: errSSLHostNameMismatch and the like end the
 	 * connection; no prompt. */
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
-	.trust_store = "the system keychain and user- or MDM-installed roots",
 	.fail_note = "Monal reports a TLS error and reconnects",
 };

@@ -25,6 +25,8 @@ const struct xcv_client_rules xcv_client_cisco_jabber = {
 			"policy also takes w*.dom). Windows certificate store; an "
 			"untrusted chain or a mismatch prompts, and an accepted "
 			"certificate goes to Enterprise Trust",
+		.trust_store = "the Windows certificate store (Trusted Root "
+			"Certification Authorities, Enterprise Trust)",
 		.c2s = true, .https = true,
 	},
 	/* The seed, "Identifier Fields": XMPP certificates are checked in
@@ -46,8 +48,6 @@ const struct xcv_client_rules xcv_client_cisco_jabber = {
 	 * identity does not match, prompts; accept saves it to Enterprise
 	 * Trust, decline does not connect and asks again after a restart. */
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_PROMPT,
-	.trust_store = "the Windows certificate store (Trusted Root "
-		"Certification Authorities, Enterprise Trust)",
 	.prompt_note = "Jabber asks; accepting puts the certificate in "
 		"Enterprise Trust, declining asks again after a restart",
 };

@@ -103,7 +103,6 @@ struct xcv_client_rules {
 	int64_t not_before_slop;     /* seconds a notBefore may lie ahead */
 	/* Failure */
 	enum on_fail untrusted, mismatch;
-	const char *trust_store;     /* in words */
 	const char *prompt_note;     /* what a prompt leads to, or NULL */
 	const char *fail_note;       /* what happens instead, or NULL */
 };

@@ -22,6 +22,8 @@ const struct xcv_client_rules xcv_client_conversations = {
 			"matches any depth but not the domain itself; the domain in "
 			"A-labels; Android's trust store and the app's own; an "
 			"untrusted chain asks (once or always), a wrong name fails",
+		.trust_store = "the app's keystore, Android's system and user CAs, "
+			"then POSH",
 		.c2s = true,
 	},
 	/* parseValidDomains(): otherName xmppAddr and SRVName, dNSName. */
@@ -44,8 +46,6 @@ const struct xcv_client_rules xcv_client_conversations = {
 	/* MemorizingTrustManager: prompt (once / always); the domain check
 	 * failing is TLS_ERROR_DOMAIN, never prompted. */
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_HARD,
-	.trust_store = "the app's keystore, Android's system and user CAs, "
-		"then POSH",
 	.prompt_note = "Conversations asks to trust it once or always",
 	.fail_note = "a wrong name is never asked about (TLS_ERROR_DOMAIN)",
 };

@@ -21,6 +21,7 @@ const struct xcv_client_rules xcv_client_ejabberd_s2s = {
 			"over one label; the domain in A-labels; OpenSSL's chain at "
 			"security level 2; a failure refuses SASL EXTERNAL (dialback "
 			"where enabled)",
+		.trust_store = "ca_file, else /etc/ssl/certs",
 		.s2s = true,
 	},
 	/* get_cert_domains/1: get_domain_from_subject/1 (the first CN, as a
@@ -40,7 +41,6 @@ const struct xcv_client_rules xcv_client_ejabberd_s2s = {
 	.checks_eku = true, .checks_ku = true, .refuses_sha1 = true,
 	.min_rsa_bits = 2048,
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
-	.trust_store = "ca_file, else /etc/ssl/certs",
 	.fail_note = "ejabberd refuses SASL EXTERNAL ('Certificate host name "
 		"mismatch'); dialback where enabled",
 };

@@ -24,6 +24,8 @@ const struct xcv_client_rules xcv_client_gio = {
 			"(*.dom, *x.dom; never x*.dom); the domain in A-labels; no "
 			"purpose check on the chain, no SHA-1; Gajim asks about an "
 			"untrusted chain and refuses a wrong name, Dino refuses both",
+		.trust_store = "GnuTLS' system trust "
+			"(/etc/ssl/certs/ca-certificates.crt)",
 		.c2s = true,
 	},
 	.reads = READS_DNS,
@@ -47,7 +49,6 @@ const struct xcv_client_rules xcv_client_gio = {
 	/* nbxmpp / Gajim: an unknown CA can be added to the trusted
 	 * certificates; a wrong name has no connect button. Dino refuses. */
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_HARD,
-	.trust_store = "GnuTLS' system trust (/etc/ssl/certs/ca-certificates.crt)",
 	.prompt_note = "Gajim asks to add it to the trusted certificates; Dino "
 		"refuses it",
 	.fail_note = "Gajim offers no way to connect; Dino refuses it",

@@ -19,6 +19,7 @@ const struct xcv_client_rules xcv_client_go = {
 			"domain as written, in Unicode; the serverAuth EKU, no SHA-1 "
 			"signatures, no key usage check; a failure ends the "
 			"connection",
+		.trust_store = "the system roots (/etc/ssl/certs), or the Config's",
 		.c2s = true,
 	},
 	/* crypto/x509/verify.go VerifyHostname(): dNSNames only; the legacy
@@ -33,6 +34,5 @@ const struct xcv_client_rules xcv_client_go = {
 	 * insecure (Go 1.18); key usage is not checked. */
 	.checks_eku = true, .refuses_sha1 = true,
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
-	.trust_store = "the system roots (/etc/ssl/certs), or the Config's",
 	.fail_note = "the handshake fails",
 };

@@ -24,6 +24,8 @@ const struct xcv_client_rules xcv_client_libstrophe = {
 			"security level 2 (no SHA-1, RSA 2048 bits or more, the "
 			"serverAuth purpose); the certfail handler decides: "
 			"profanity asks",
+		.trust_store = "OpenSSL's default paths (/etc/ssl/certs) and the "
+			"client's CA file",
 		.c2s = true,
 	},
 	/* tls_openssl.c tls_start(): X509_VERIFY_PARAM_set1_host(param,
@@ -46,8 +48,6 @@ const struct xcv_client_rules xcv_client_libstrophe = {
 	/* profanity src/event/server_events.c sv_ev_certfail(): allow once,
 	 * always (saved, and trusted without checks after), or deny. */
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_PROMPT,
-	.trust_store = "OpenSSL's default paths (/etc/ssl/certs) and the "
-		"client's CA file",
 	.prompt_note = "profanity asks; 'always' saves the certificate, which "
 		"is then trusted without further checks",
 };

@@ -24,6 +24,7 @@ const struct xcv_client_rules xcv_client_nss = {
 			"SSL server (EKU, key usage, no CA certificate as the "
 			"server's), a notBefore up to a day ahead accepted; Pidgin "
 			"asks, and an accepted certificate later skips every check",
+		.trust_store = "libpurple's CA directory, loaded into NSS",
 		.c2s = true,
 	},
 	.reads = READS_DNS,
@@ -46,7 +47,6 @@ const struct xcv_client_rules xcv_client_nss = {
 	 * %s?"; an accepted certificate is cached in tls_peers and an
 	 * identical one later passes without the chain or name checks. */
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_PROMPT,
-	.trust_store = "libpurple's CA directory, loaded into NSS",
 	.prompt_note = "Pidgin asks; once accepted, the same certificate "
 		"skips every check",
 };

@@ -20,6 +20,7 @@ const struct xcv_client_rules xcv_client_openfire_s2s = {
 			"case-sensitively, with '*.' matching the domain itself and "
 			"any depth; no IDN conversion; a failure closes the "
 			"connection (strict validation, the default)",
+		.trust_store = "Openfire's s2s trust store",
 		.s2s = true,
 	},
 	/* mapIdentity(): xmppAddr, SRVName with either prefix stripped,
@@ -35,7 +36,6 @@ const struct xcv_client_rules xcv_client_openfire_s2s = {
 	.case_sensitive = true, .case_sensitive_dns = true,
 	.dns_ref = REF_ULABEL, .xmpp_ref = REF_ULABEL,
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
-	.trust_store = "Openfire's s2s trust store",
 	.fail_note = "Openfire closes the connection (strict validation), or "
 		"uses dialback when that is turned off",
 };

@@ -23,6 +23,7 @@ const struct xcv_client_rules xcv_client_prosody_s2s = {
 			"one; '*.' over one label (*.test accepted); the domain in "
 			"A-labels; OpenSSL's chain at security level 2; a failure "
 			"leaves dialback (s2s_secure_auth is off by default)",
+		.trust_store = "/etc/ssl/certs, or ssl.cafile",
 		.s2s = true,
 	},
 	/* util/x509.lua verify_identity(): xmppAddr only when service is
@@ -44,7 +45,6 @@ const struct xcv_client_rules xcv_client_prosody_s2s = {
 	.checks_eku = true, .checks_ku = true, .refuses_sha1 = true,
 	.min_rsa_bits = 2048,
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
-	.trust_store = "/etc/ssl/certs, or ssl.cafile",
 	.fail_note = "Prosody does not authenticate the peer by certificate "
 		"and falls back to dialback where it is enabled",
 };

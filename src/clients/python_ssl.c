@@ -20,6 +20,7 @@ const struct xcv_client_rules xcv_client_python_ssl = {
 			"least; the domain in A-labels; OpenSSL's chain at security "
 			"level 2 (no SHA-1, RSA 2048 bits or more, the serverAuth "
 			"purpose); a failure ends the connection",
+		.trust_store = "OpenSSL's default paths, or the client's CA file",
 		.c2s = true,
 	},
 	/* Modules/_ssl.c _ssl_configure_hostname(): X509_VERIFY_PARAM_set1_host,
@@ -35,6 +36,5 @@ const struct xcv_client_rules xcv_client_python_ssl = {
 	/* slixmpp: the ssl_invalid_chain event, by default a disconnect;
 	 * aioxmpp security_layer.py: an error. */
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
-	.trust_store = "OpenSSL's default paths, or the client's CA file",
 	.fail_note = "slixmpp disconnects (ssl_invalid_chain), aioxmpp raises",
 };

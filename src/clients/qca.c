@@ -23,6 +23,7 @@ const struct xcv_client_rules xcv_client_qca = {
 			"outside [a-z0-9.*-] never match; one trailing dot ignored; "
 			"the chain needs an EKU with serverAuth; Psi asks, and can "
 			"trust the certificate or the CN as a domain",
+		.trust_store = "QCA's system store and Psi's certificate directories",
 		.c2s = true,
 	},
 	/* iris certMatchesHostname(): dNSNames and CNs, then
@@ -44,7 +45,6 @@ const struct xcv_client_rules xcv_client_qca = {
 	 * CertificateErrorDialog: connect anyway, trust this certificate
 	 * (pinned), or trust the CN as a domain. */
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_PROMPT,
-	.trust_store = "QCA's system store and Psi's certificate directories",
 	.prompt_note = "Psi asks; it can pin the certificate or trust its CN "
 		"as the domain",
 };

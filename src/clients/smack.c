@@ -21,6 +21,7 @@ const struct xcv_client_rules xcv_client_smack = {
 			"in any label as a glob, equal label counts; the domain in "
 			"A-labels; JSSE's trust store, the serverAuth EKU and key "
 			"usage; a failure ends the connection",
+		.trust_store = "the JDK's cacerts or the application's TrustManager",
 		.c2s = true,
 	},
 	.reads = READS_DNS,
@@ -34,6 +35,5 @@ const struct xcv_client_rules xcv_client_smack = {
 	 * jdk.certpath.disabledAlgorithms: RSA below 1024 bits. */
 	.checks_eku = true, .checks_ku = true, .min_rsa_bits = 1024,
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
-	.trust_store = "the JDK's cacerts or the application's TrustManager",
 	.fail_note = "Smack throws a CertificateException",
 };
