@@ -388,8 +388,9 @@ MODELLED = [
     ("openfire-s2s", "wild-partial-prefix", False, True, "only a leading '*.'"),
     ("openfire-s2s", "dns-upper-case", False, True, "String.equals: case-sensitive"),
     ("openfire-s2s", "idn-dns-alabel", False, True, "no IDN conversion"),
-    # The seed (cisco-jabber): "Identifier Fields", "Prevent Identity
-    # Mismatch", "Import Root Certificates on Client Computers"
+    # Cisco's guide (cisco-jabber), "Set Up Certificate Verification":
+    # "Identifier Fields", "Prevent Identity Mismatch", "Import Root
+    # Certificates on Client Computers"
     ("cisco-jabber", "xmppaddr-cn-node", True, True, "xmppAddr is an identifier field"),
     ("cisco-jabber", "srv-client-cn-node", True, True, "srvName is an identifier field"),
     ("cisco-jabber", "cn-only-domain", True, True, "Subject CN is an identifier field"),
@@ -397,7 +398,7 @@ MODELLED = [
     ("cisco-jabber", "dns-node-only", False, True, "the XMPP domain, not the FQDN"),
 ]
 
-# The verdicts the seed's client gives: both failures prompt.
+# The verdicts Cisco's client gives: both failures prompt.
 SEED_VERDICTS = [
     ("dns-node-only", "prompts", "mismatch"),
     ("self-signed", "prompts", "untrusted"),
@@ -553,6 +554,16 @@ class Cli(unittest.TestCase):
         code, _, err = xmppcv("clients", "pigeon")
         self.assertEqual(code, 2)
         self.assertIn("no client profile 'pigeon'", err)
+        code, out, _ = xmppcv("clients", "--json", "gio,nss", "go")
+        self.assertEqual([json.loads(l)["client"] for l in out.splitlines()],
+                         ["gio", "nss", "go"])
+        # What is echoed is escaped and cut, never raw bytes.
+        code, _, err = xmppcv("verify", "--domain", "x", "--clients", "gio\x1b[31m" + "x" * 5000,
+                              "x")
+        self.assertEqual(code, 2)
+        self.assertIn("'gio\\x1b[31mxxx", err)
+        self.assertNotIn("\x1b", err)
+        self.assertLess(len(err), 300)
 
     def test_a_hostile_wildcard_is_judged_at_once(self):
         # Sixty stars against a label of fifty letters: a glob that

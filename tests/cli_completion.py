@@ -66,7 +66,7 @@ class Completion(unittest.TestCase):
 
     def test_client_profiles(self):
         self.assertEqual(complete("verify", "--clients", ""), sorted(PROFILES + ["all", "none"]))
-        self.assertEqual(complete("check", "--require-clients", ""), PROFILES)
+        self.assertEqual(complete("check", "--require-clients", ""), sorted(PROFILES + ["all"]))
         self.assertEqual(complete("scan", "--clients", "g"), ["gio", "go"])
         # After a comma: the next profile, with what came before.
         self.assertEqual(complete("verify", "--clients", "gio,li"), ["gio,libstrophe"])

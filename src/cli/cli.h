@@ -221,6 +221,10 @@ int cli_plugin_end(int status);
 /* The monitor parameters the options describe. */
 struct xcv_monitor_params cli_monitor_params(const struct opts *o);
 
+/* The n bytes at s for an error message: printable ASCII as it is, other
+ * bytes as \xHH, cut with "..." to fit buf; returns buf. */
+const char *cli_shown(char *buf, size_t cap, const char *s, size_t n);
+
 /* The exit status for a verdict: 0 verified, 3 no certificate, else 1. */
 int cli_exit_for_verdict(enum xcv_verdict verdict);
 

@@ -21,22 +21,47 @@ text(const struct xcv_client_profile *p)
 		p->models, p->rules, p->trust_store);
 }
 
+/* Is id one of the comma-separated words of list? */
+static bool
+in_list(const char *list, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 :
+	    NULL)
+		if (strncmp(p, id, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
 static int
 run(struct opts *o, int argc, char **argv)
 {
 	int status = EXIT_VERIFIED;
 
-	for (int i = 0; i < argc; i++)
-		if (xcv_client_profile_find(argv[i]) == NULL)
-			return cli_usage_error(&cmd_clients, "no client profile "
-				"'%s'", argv[i]);
+	char id[64];
+
+	/* IDs as arguments, or comma-separated as --clients takes them. */
+	for (int i = 0; i < argc; i++) {
+		for (const char *p = argv[i];; p++) {
+			size_t n = strcspn(p, ",");
+			snprintf(id, sizeof(id), "%.*s", (int)n, p);
+			if (n == 0 || n >= sizeof(id) ||
+			    xcv_client_profile_find(id) == NULL)
+				return cli_usage_error(&cmd_clients, "no client "
+					"profile '%s'", cli_shown(id, sizeof(id), p, n));
+			p += n;
+			if (*p == '\0')
+				break;
+		}
+	}
 	for (size_t i = 0; i < xcv_client_profile_count(); i++) {
 		const struct xcv_client_profile *p = xcv_client_profile(i);
 		bool named = argc == 0;
 		char *line;
 
 		for (int k = 0; k < argc && !named; k++)
-			named = strcmp(argv[k], p->id) == 0;
+			named = in_list(argv[k], p->id);
 		if (!named)
 			continue;
 		if (!o->json) {
@@ -55,10 +80,12 @@ const struct cli_cmd cmd_clients = {
 	.name = "clients",
 	.synopsis = "[--json] [ID...]",
 	.summary = "list the client profiles and what each one models",
-	.description = "Lists the client profiles that --clients and "
-		"--require-clients name: the clients each stands for, the "
-		"library versions it models, and its rules (the fields read, the "
-		"CN, wildcards, IDN, the chain, and what a failure does).",
+	.description =
+		"Lists the client profiles that --clients and --require-clients\n"
+		"name (all, or the IDs given, separately or comma-separated): the\n"
+		"clients each stands for, the library versions it models, its\n"
+		"rules (the fields read, the CN, wildcards, IDN, the chain, what a\n"
+		"failure does) and the trust store it uses.",
 	.opts = options,
 	.run = run,
 };

@@ -106,7 +106,7 @@ static const struct opt_def {
 	  "would do (ids, comma-separated; xmppcv clients lists them): a table "
 	  "in text, the clients array in JSON (default: all, one summary line "
 	  "in text)" },
-	{ OPT_REQUIRE_CLIENTS, "require-clients", "LIST", "fail the verdict "
+	{ OPT_REQUIRE_CLIENTS, "require-clients", "LIST|all", "fail the verdict "
 	  "(not-verified, exit 1) when any of these client profiles would not "
 	  "connect without asking" },
 	{ OPT_HELP, "help", NULL, "this help" },
@@ -355,8 +355,24 @@ cli_opts_clear(struct opts *o)
 	memset(&o->resolve, 0, sizeof(o->resolve));
 }
 
-/* --clients and --require-clients: all, none (the first only), or known
- * profile ids separated by commas. */
+const char *
+cli_shown(char *buf, size_t cap, const char *s, size_t n)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n && len + 8 < cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		len += (size_t)snprintf(buf + len, cap - len, c >= 0x20 &&
+			c < 0x7f ? "%c" : "\\x%02x", c);
+	}
+	if (len + 8 >= cap && n > 0)
+		snprintf(buf + len, cap - len, "...");
+	buf[cap - 1] = '\0';
+	return buf;
+}
+
+/* --clients and --require-clients: all, none, or known profile ids
+ * separated by commas. */
 static int
 check_clients(const struct cli_cmd *cmd, const char *opt, const char *arg,
 	bool words)
@@ -372,8 +388,9 @@ check_clients(const struct cli_cmd *cmd, const char *opt, const char *arg,
 		snprintf(id, sizeof(id), "%.*s", (int)n, p);
 		if (n == 0 || n >= sizeof(id) ||
 		    xcv_client_profile_find(id) == NULL) {
-			cli_usage_error(cmd, "%s: no client profile '%.*s'; "
-				"'xmppcv clients' lists them%s", opt, (int)n, p,
+			cli_usage_error(cmd, "%s: no client profile '%s'; "
+				"'xmppcv clients' lists them%s", opt,
+				cli_shown(id, sizeof(id), p, n),
 				words ? " (or all, none)" : "");
 			return -1;
 		}

@@ -15,7 +15,7 @@ extern const struct xcv_client_rules xcv_client_cisco_jabber,
 	xcv_client_prosody_s2s, xcv_client_ejabberd_s2s,
 	xcv_client_openfire_s2s;
 
-/* The order reports list them in: the seed's client, the clients whose
+/* The order reports list them in: Cisco's client, the clients whose
  * library Debian ships, those modelled from source, then servers. */
 const struct xcv_client_rules *const xcv_client_rules_all[] = {
 	&xcv_client_cisco_jabber, &xcv_client_libstrophe, &xcv_client_gio,

@@ -498,7 +498,7 @@ judge_names(struct names *nm, const struct xcv_client_rules *c,
 	const struct xcv_identity *id = &res->id;
 	X509 *leaf = sk_X509_value(res->path, 0);
 	unsigned kinds = san_kinds(id);
-	/* HTTPS: host names only (the seed: dnsNames and the CN). */
+	/* HTTPS: host names only (Cisco's guide: dnsNames and the CN). */
 	unsigned reads = res->service == XCV_SERVICE_HTTPS ?
 		c->reads & READS_DNS : c->reads;
 	size_t n_cn = 0, k_cn = 0;
