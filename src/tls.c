@@ -127,10 +127,11 @@ socket_method_get(void)
 {
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	BIO_METHOD *m;
+	int type;
 
 	pthread_mutex_lock(&lock);
-	if (socket_method == NULL) {
-		m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK |
+	if (socket_method == NULL && (type = BIO_get_new_index()) != -1) {
+		m = BIO_meth_new(type | BIO_TYPE_SOURCE_SINK |
 			BIO_TYPE_DESCRIPTOR, "xmppcv socket");
 		if (m != NULL && (!BIO_meth_set_write_ex(m, sock_write) ||
 		    !BIO_meth_set_read_ex(m, sock_read) ||
@@ -202,7 +203,8 @@ xcv_tls_new(struct xcv_tls **out, struct xcv_tls_ctx *shared, int fd,
 	struct xcv_tls *t = calloc(1, sizeof(*t));
 	unsigned char proto[64];
 	size_t n = alpn ? strlen(alpn) : 0;
-	bool ok;
+	BIO *bio = NULL;
+	int rc = XCV_ENOMEM;
 
 	*out = NULL;
 	if (t == NULL)
@@ -211,47 +213,37 @@ xcv_tls_new(struct xcv_tls **out, struct xcv_tls_ctx *shared, int fd,
 		t->ctx = shared->ctx;
 	else if (shared == NULL)
 		t->ctx = client_ctx();
-	ok = t->ctx != NULL;
-	if (ok) {
-		BIO *bio = NULL;
-		t->ssl = SSL_new(t->ctx);
-		ok = t->ssl != NULL && (bio = socket_bio(fd)) != NULL;
-		if (ok)
-			SSL_set_bio(t->ssl, bio, bio);
-		else if (t->ssl != NULL) {
-			/* Only an allocation fails here. */
-			xcv_tls_free(t);
-			ERR_clear_error();
-			return xcv_oom();
-		}
+	/* Up to here only an allocation can fail. */
+	if (t->ctx == NULL || (t->ssl = SSL_new(t->ctx)) == NULL ||
+	    (bio = socket_bio(fd)) == NULL)
+		goto out;
+	SSL_set_bio(t->ssl, bio, bio);
+	SSL_set_app_data(t->ssl, t);
+	SSL_set_info_callback(t->ssl, info_cb);
+	SSL_set_connect_state(t->ssl);
+	rc = XCV_ERROR;
+	if (sni != NULL) {
+		if (strlen(sni) >= sizeof(t->sni))
+			goto out;
+		strcpy(t->sni, sni);
+		if (!SSL_set_tlsext_host_name(t->ssl, t->sni))
+			goto out;
 	}
-	if (ok) {
-		SSL_set_app_data(t->ssl, t);
-		SSL_set_info_callback(t->ssl, info_cb);
-		SSL_set_connect_state(t->ssl);
-	}
-	if (ok && sni != NULL) {
-		ok = strlen(sni) < sizeof(t->sni);
-		if (ok) {
-			strcpy(t->sni, sni);
-			ok = SSL_set_tlsext_host_name(t->ssl, t->sni);
-		}
-	}
-	if (ok && alpn != NULL) {
-		ok = n > 0 && n < sizeof(proto);
-		if (ok) {
-			proto[0] = (unsigned char)n;
-			memcpy(proto + 1, alpn, n);
-			ok = SSL_set_alpn_protos(t->ssl, proto, (unsigned)n + 1) == 0;
-		}
-	}
-	if (!ok) {
-		xcv_tls_free(t);
-		ERR_clear_error();
-		return xcv_set_error(XCV_ERROR, "cannot set up TLS");
+	if (alpn != NULL) {
+		if (n == 0 || n >= sizeof(proto))
+			goto out;
+		proto[0] = (unsigned char)n;
+		memcpy(proto + 1, alpn, n);
+		if (SSL_set_alpn_protos(t->ssl, proto, (unsigned)n + 1) != 0)
+			goto out;
 	}
 	*out = t;
 	return 0;
+out:
+	xcv_tls_free(t);
+	ERR_clear_error();
+	return rc == XCV_ENOMEM ? xcv_oom() : xcv_set_error(XCV_ERROR,
+		"cannot set up TLS");
 }
 
 void
@@ -282,7 +274,8 @@ tls_error(struct xcv_tls *t, int ret, const char *what)
 		rc = xcv_set_error(XCV_ECONNECT, "%s: the server sent the TLS "
 			"alert \"%s\"", what, t->alert);
 	else if ((e == SSL_ERROR_SYSCALL && err == 0) ||
-	    ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+	    (ERR_GET_LIB(err) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(err) == SSL_R_UNEXPECTED_EOF_WHILE_READING))
 		rc = xcv_set_error(XCV_ECONNECT, "%s: the server closed the "
 			"connection", what);
 	else
