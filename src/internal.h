@@ -58,6 +58,14 @@ int xcv_strv_push(struct xcv_strv *sv, const char *s);
 int xcv_strv_pushf(struct xcv_strv *sv, const char *fmt, ...) XCV_PRINTF(2, 3);
 bool xcv_strv_contains(const struct xcv_strv *sv, const char *s);
 void xcv_strv_clear(struct xcv_strv *sv);
+/* The strings of sv joined by sep, as one new string; NULL when out of
+ * memory (also when a push into sv failed), as xcv_oom() says. */
+char *xcv_strv_join(const struct xcv_strv *sv, const char *sep);
+
+/* ASCII case folding whatever the locale: names in certificates and
+ * domains fold A-Z only (RFC 4343). */
+int xcv_ascii_lower(int c);
+int xcv_ascii_ncasecmp(const char *a, const char *b, size_t n);
 /* 0, or XCV_ENOMEM (with the message set) if a push failed. */
 int xcv_strv_ok(const struct xcv_strv *sv);
 

@@ -249,7 +249,8 @@ static int
 take_clients(struct xcv_monitor *m, const struct mon_ep *e,
 	const struct xcv_result *res)
 {
-	char *msg = NULL, *s;
+	struct xcv_strv who = {0};
+	char *list = NULL, *msg = NULL;
 	bool required = false;
 	int rc = 0;
 
@@ -260,20 +261,19 @@ take_clients(struct xcv_monitor *m, const struct mon_ep *e,
 		if (c->verdict == XCV_CLIENT_CONNECTS)
 			continue;
 		required |= c->required;
-		s = xcv_asprintf("%s%s%s (%s)", msg ? msg : "", msg ? ", " : "",
-			c->client, xcv_client_verdict_name(c->verdict));
-		free(msg);
-		if ((msg = s) == NULL)
-			return xcv_oom();
+		xcv_strv_pushf(&who, "%s (%s)", c->client,
+			xcv_client_verdict_name(c->verdict));
 	}
-	if (msg == NULL)
-		return 0;
-	s = xcv_asprintf("%s %s: %s would not connect silently", e->node,
-		e->service, msg);
-	rc = s ? add_finding(m, "client-incompatible", required ? "error" :
-		"warning", e->domain, s) : xcv_oom();
-	free(s);
+	if (who.n > 0 || who.oom) {
+		if ((list = xcv_strv_join(&who, ", ")) != NULL)
+			msg = xcv_asprintf("%s %s: %s would not connect silently",
+				e->node, e->service, list);
+		rc = msg ? add_finding(m, "client-incompatible", required ?
+			"error" : "warning", e->domain, msg) : XCV_ENOMEM;
+	}
+	free(list);
 	free(msg);
+	xcv_strv_clear(&who);
 	return rc;
 }
 

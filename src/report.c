@@ -465,9 +465,11 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 	/* No table asked for: one line, when xmppcv verified what some
 	 * client would not take silently. */
 	if (!res->clients_shown && res->ok) {
-		char *line = xcv_clients_summary(res);
-		if (line)
-			put(t, "clients: %s (see --clients all)\n", line);
+		char *line = NULL;
+		if (xcv_clients_summary(&line, res) < 0)
+			t->oom = true;
+		else if (line)
+			put(t, "clients: %s\n", line);
 		free(line);
 	}
 }
@@ -926,7 +928,7 @@ put_scan_clients(struct xcv_text *t, const struct xcv_scan *s)
 		put(t, "\n");
 	}
 	if (missing)
-		put(t, " (see --clients all)\n");
+		put(t, "\n");
 }
 
 char *

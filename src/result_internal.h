@@ -58,9 +58,9 @@ int xcv_clients_judge_result(struct xcv_result *res,
 	const struct xcv_config *cfg, bool all);
 void xcv_clients_clear(struct xcv_result *res);
 /* "5 of 10 client profiles would not connect silently: they ignore
- * xmppAddr (gio, ...); ..."; NULL when every one connects (or out of
- * memory, as xcv_oom() says). The caller frees it. */
-char *xcv_clients_summary(const struct xcv_result *res);
+ * xmppAddr (gio, ...); ..." into *out, NULL when every one connects. 0 or
+ * XCV_ENOMEM; the caller frees *out. */
+int xcv_clients_summary(char **out, const struct xcv_result *res);
 /* The certificate change that satisfies every profile judged, as one
  * piece of advice; nothing when every one connects. 0 or XCV_ENOMEM. */
 int xcv_clients_advise(const struct xcv_result *res, struct xcv_strv *advice);

@@ -730,6 +730,15 @@ find_expiry(struct xcv_scan *s)
 	return 0;
 }
 
+/* A certificate xmppcv itself verifies for its name and trusts: the
+ * endpoints whose client profiles say something new. */
+static bool
+sound(const struct xcv_result *res)
+{
+	return res && xcv_result_identity_matched(res) &&
+		xcv_result_chain_trusted(res);
+}
+
 /*
  * Client profiles that would not connect silently to a certificate that
  * xmppcv verifies: one finding per reason, naming the profiles, the nodes
@@ -744,30 +753,26 @@ find_clients(struct xcv_scan *s)
 
 	for (size_t i = 0; i < s->n_eps; i++) {
 		const struct xcv_result *res = s->eps[i].res;
-		for (size_t k = 0; res && k < xcv_result_client_count(res); k++) {
-			const struct xcv_client_info *c = xcv_result_client(res, k);
-			if (c->reason && (xcv_result_identity_matched(res) &&
-			    xcv_result_chain_trusted(res)))
-				add_unique(&reasons, c->reason);
-		}
+		for (size_t k = 0; sound(res) && k < xcv_result_client_count(res);
+		    k++)
+			if (xcv_result_client(res, k)->reason)
+				add_unique(&reasons, xcv_result_client(res,
+					k)->reason);
 	}
 	for (size_t r = 0; rc == 0 && r < reasons.n; r++) {
 		struct xcv_strv ids = {0}, nodes = {0}, svcs = {0};
-		struct xcv_scan_fnd *f;
-		const char *remedy = NULL, *fix;
+		struct xcv_scan_fnd *f = NULL;
 		bool required = false;
-		char *ids_text, *nodes_text;
+		char *ids_text, *nodes_text, *fix;
 
 		for (size_t i = 0; i < s->n_eps; i++) {
 			const struct xcv_scan_ep *e = &s->eps[i];
-			for (size_t k = 0; e->res &&
+			for (size_t k = 0; sound(e->res) &&
 			    k < xcv_result_client_count(e->res); k++) {
 				const struct xcv_client_info *c =
 					xcv_result_client(e->res, k);
-				if (c->reason == NULL || strcmp(c->reason,
-				    reasons.v[r]) != 0 ||
-				    !xcv_result_identity_matched(e->res) ||
-				    !xcv_result_chain_trusted(e->res))
+				if (c->reason == NULL ||
+				    strcmp(c->reason, reasons.v[r]) != 0)
 					continue;
 				add_unique(&ids, c->client);
 				add_unique(&nodes, s->nodes[e->node].name);
@@ -775,31 +780,16 @@ find_clients(struct xcv_scan *s)
 				required |= c->required;
 			}
 		}
-		switch (xcv_client_reason_fix(reasons.v[r], &remedy)) {
-		case XCV_FIX_DNSNAME:
-			fix = "add a dNSName subjectAltName for the domain";
-			break;
-		case XCV_FIX_NONE:
-			fix = "no certificate satisfies them for an IDN domain";
-			break;
-		case XCV_FIX_NO_XMPPADDR:
-			fix = "leave xmppAddr out of the certificate";
-			break;
-		default:
-			fix = "issue the certificate accordingly";
-			break;
-		}
 		/* listed() has one buffer: a copy of each list. */
 		ids_text = xcv_strdup(listed(&ids));
 		nodes_text = xcv_strdup(listed(&nodes));
-		f = ids_text && nodes_text ? finding(s, "client-incompatible",
-			required ? "error" : "warning", "%s would not connect "
-			"silently to %s (%s): they %s; %s%s%s", ids_text,
-			nodes_text, listed(&svcs),
-			xcv_client_reason_plural(reasons.v[r]), fix, remedy ? ": " :
-			"", remedy ? remedy : "") : NULL;
-		free(ids_text);
-		free(nodes_text);
+		fix = xcv_client_fix_text(reasons.v[r], s->domain ? s->domain :
+			"for the domain");
+		if (ids_text && nodes_text && fix)
+			f = finding(s, "client-incompatible", required ? "error" :
+				"warning", "%s would not connect silently to %s (%s): "
+				"they %s; %s", ids_text, nodes_text, listed(&svcs),
+				xcv_client_reason_plural(reasons.v[r]), fix);
 		if (f == NULL) {
 			rc = xcv_oom();
 		} else {
@@ -808,6 +798,9 @@ find_clients(struct xcv_scan *s)
 			for (size_t k = 0; k < svcs.n; k++)
 				xcv_strv_push(&f->services, svcs.v[k]);
 		}
+		free(ids_text);
+		free(nodes_text);
+		free(fix);
 		xcv_strv_clear(&ids);
 		xcv_strv_clear(&nodes);
 		xcv_strv_clear(&svcs);

@@ -240,6 +240,52 @@ xcv_strv_contains(const struct xcv_strv *sv, const char *s)
 	return false;
 }
 
+char *
+xcv_strv_join(const struct xcv_strv *sv, const char *sep)
+{
+	size_t len = 1, seplen = strlen(sep);
+	char *s, *p;
+
+	if (xcv_strv_ok(sv) < 0)
+		return NULL;
+	for (size_t i = 0; i < sv->n; i++)
+		len += strlen(sv->v[i]) + (i ? seplen : 0);
+	if ((s = malloc(len)) == NULL) {
+		xcv_oom();
+		return NULL;
+	}
+	p = s;
+	for (size_t i = 0; i < sv->n; i++) {
+		size_t n = strlen(sv->v[i]);
+		if (i) {
+			memcpy(p, sep, seplen);
+			p += seplen;
+		}
+		memcpy(p, sv->v[i], n);
+		p += n;
+	}
+	*p = '\0';
+	return s;
+}
+
+int
+xcv_ascii_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+int
+xcv_ascii_ncasecmp(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int ca = xcv_ascii_lower((unsigned char)a[i]);
+		int cb = xcv_ascii_lower((unsigned char)b[i]);
+		if (ca != cb || ca == 0)
+			return ca - cb;
+	}
+	return 0;
+}
+
 void
 xcv_strv_clear(struct xcv_strv *sv)
 {

@@ -37,7 +37,8 @@ size_t xcv_client_profile_count(void);
 const struct xcv_client_profile *xcv_client_profile(size_t i);
 /* The profile with this id, or NULL. */
 const struct xcv_client_profile *xcv_client_profile_find(const char *id);
-/* {"client", "stands_for", "models", "rules", "services"} on one line;
+/* {"client", "stands_for", "models", "rules", "trust_store", "services"}
+ * on one line;
  * NULL when out of memory. The caller frees it. */
 char *xcv_client_profile_to_json(const struct xcv_client_profile *p);
 

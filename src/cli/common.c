@@ -676,11 +676,12 @@ cli_config_to(const struct opts *o, int *status, struct sink *out)
 	xcv_config_set_system_ca(cfg, !o->no_system_ca);
 	xcv_config_set_warn_days(cfg, o->warn_days);
 	xcv_config_set_strict(cfg, o->strict);
-	/* Checked by cli_parse, so these do not fail but for memory. */
-	if ((o->clients && xcv_config_set_clients(cfg, o->clients) < 0) ||
-	    (o->require_clients &&
-	    xcv_config_require_clients(cfg, o->require_clients) < 0)) {
-		*status = sink_fail(out, XCV_EINPUT, "--clients ");
+	if (o->clients && (rc = xcv_config_set_clients(cfg, o->clients)) < 0)
+		*status = sink_fail(out, rc, "--clients: ");
+	else if (o->require_clients &&
+	    (rc = xcv_config_require_clients(cfg, o->require_clients)) < 0)
+		*status = sink_fail(out, rc, "--require-clients: ");
+	if (rc < 0) {
 		xcv_config_free(cfg);
 		return NULL;
 	}

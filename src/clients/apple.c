@@ -18,13 +18,15 @@ const struct xcv_client_rules xcv_client_apple = {
 		.stands_for = stands_for,
 		.models = "Apple's SSL trust policy (iOS 13, macOS 10.15 and "
 			"later), from source and documentation",
-		.rules = "dNSName only; never the CN; '*' as the whole leftmost "
-			"label over one label, three labels at least (and not on a "
-			"public suffix, which is not modelled); the serverAuth EKU, "
-			"SHA-2 signatures and RSA 2048 bits or more; whether a "
-			"Unicode domain is converted to A-labels is not known; a "
-			"failure ends the connection",
-		.trust_store = "the system keychain and user- or MDM-installed roots",
+		.rules = "dNSName only; never the CN; '*' as the whole "
+			"leftmost label over one label, three labels at least "
+			"(and not on a public suffix, which is not modelled); "
+			"the serverAuth EKU, SHA-2 signatures and RSA 2048 "
+			"bits or more; whether a Unicode domain is converted "
+			"to A-labels is not known; a failure ends the "
+			"connection",
+		.trust_store = "the system keychain and user- or "
+			"MDM-installed roots",
 		.c2s = true,
 	},
 	/* SecPolicyCheckCertSSLHostname(): SecCertificateCopyDNSNamesFromSAN

@@ -15,17 +15,19 @@ const struct xcv_client_rules xcv_client_cisco_jabber = {
 		.id = "cisco-jabber",
 		.stands_for = stands_for,
 		.models = "Cisco's documented rules (\"Set Up Certificate "
-			"Verification\", UC Integration for IBM Sametime Integration "
-			"Guide 9.5(2); technote 116917); no library to test",
-		.rules = "XMPP: xmppAddr, SRVName _xmpp-client, dNSName and the "
-			"Subject CN (the guide's \"Identifier Fields\"), against the "
-			"XMPP domain the server provides; HTTPS: dNSName and the CN, against the "
-			"FQDN. Whether the CN counts beside subjectAltNames is not "
-			"documented: a match through the CN alone is 'uncertain'. "
-			"Wildcard: '*' as the leftmost character (CN; Windows' SSL "
-			"policy also takes w*.dom). Windows certificate store; an "
-			"untrusted chain or a mismatch prompts, and an accepted "
-			"certificate goes to Enterprise Trust",
+			"Verification\", UC Integration for IBM Sametime "
+			"Integration Guide 9.5(2); technote 116917); no "
+			"library to test",
+		.rules = "XMPP: xmppAddr, SRVName _xmpp-client, dNSName and "
+			"the Subject CN (the guide's \"Identifier Fields\"), "
+			"against the XMPP domain the server provides; HTTPS: "
+			"dNSName and the CN, against the FQDN. Whether the CN "
+			"counts beside subjectAltNames is not documented: a "
+			"match through the CN alone is 'uncertain'. Wildcard: "
+			"'*' as the leftmost character (CN; Windows' SSL "
+			"policy also takes w*.dom). Windows certificate "
+			"store; an untrusted chain or a mismatch prompts, and "
+			"an accepted certificate goes to Enterprise Trust",
 		.trust_store = "the Windows certificate store (Trusted Root "
 			"Certification Authorities, Enterprise Trust)",
 		.c2s = true, .https = true,

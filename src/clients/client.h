@@ -88,7 +88,8 @@ struct xcv_client_rules {
 	bool case_sensitive;         /* every name compared byte for byte */
 	bool trailing_dot_ok;        /* one trailing dot on a name ignored */
 	bool ascii_names_only;       /* names outside [a-z0-9.*-] never match */
-	bool xmppaddr_fails;         /* any xmppAddr ends the check in error */
+	bool xmppaddr_fails;         /* an xmppAddr of a bare domain ends the
+				      * check in error */
 	bool xmppaddr_wildcard;      /* xmppAddr takes wildcards */
 	bool srv_wildcard;           /* SRVName's name part takes wildcards */
 	bool self_signed_cn;         /* a self-signed leaf with one CN that
@@ -119,8 +120,8 @@ struct xcv_client_judgement {
 
 /*
  * Judge res (verified or not, with its chain as built and its identity)
- * with the rules of c: fills j (zeroed by the caller). domain_u is the
- * domain in Unicode (NULL: as res's reference). 0 or XCV_ENOMEM.
+ * with the rules of c: fills j. domain_u is the domain in Unicode (NULL:
+ * as res's reference). 0, or XCV_ENOMEM with j cleared.
  */
 int xcv_client_judge(struct xcv_client_judgement *j,
 	const struct xcv_client_rules *c, const struct xcv_result *res,
@@ -135,6 +136,10 @@ const char *xcv_client_reason_plural(const char *code);
  * xmppAddr out, 3 the chain (*remedy: what). */
 enum { XCV_FIX_DNSNAME = 0, XCV_FIX_NONE, XCV_FIX_NO_XMPPADDR, XCV_FIX_CHAIN };
 int xcv_client_reason_fix(const char *code, const char **remedy);
+/* What to change for clients with this reason, in words ("add a dNSName
+ * subjectAltName corp.example, in lower case"); NULL when out of memory.
+ * The caller frees it. */
+char *xcv_client_fix_text(const char *code, const char *domain);
 
 /* Does c judge this service? */
 bool xcv_client_serves(const struct xcv_client_rules *c,

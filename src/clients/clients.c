@@ -57,16 +57,43 @@ xcv_client_profile_find(const char *id)
 	return NULL;
 }
 
-/* "all", "none" or ids separated by commas, as bits; XCV_EINPUT names
- * an unknown id. */
+/* XCV_EINPUT for an unknown profile id (n bytes at p), with the ids. */
+static int
+unknown(const char *p, size_t n)
+{
+	struct xcv_strv ids = {0};
+	char *bad = xcv_escape((const unsigned char *)p, n < 64 ? n : 64);
+	char *known;
+	int rc;
+
+	for (size_t i = 0; i < xcv_client_rules_count; i++)
+		xcv_strv_push(&ids, xcv_client_rules_all[i]->profile.id);
+	known = xcv_strv_join(&ids, ", ");
+	rc = bad && known ? xcv_set_error(XCV_EINPUT, "no client profile '%s' "
+		"(known: all, none, %s)", bad, known) : xcv_oom();
+	free(bad);
+	free(known);
+	xcv_strv_clear(&ids);
+	return rc;
+}
+
+/* One bit a profile. */
+_Static_assert(sizeof(xcv_client_rules_all) / sizeof(*xcv_client_rules_all) <=
+	32, "the configuration keeps the profiles as bits of a uint32_t");
+
+/* "all", "none" or ids separated by commas, as bits into *out, which is
+ * left as it was unless the whole list is good; XCV_EINPUT names an
+ * unknown id and lists the known ones. */
 static int
 parse_list(uint32_t *out, const char *list)
 {
 	const char *p = list;
+	uint32_t bits = 0;
 
-	*out = 0;
-	if (list == NULL || strcmp(list, "none") == 0)
+	if (list == NULL || strcmp(list, "none") == 0) {
+		*out = 0;
 		return 0;
+	}
 	if (strcmp(list, "all") == 0) {
 		*out = UINT32_MAX;
 		return 0;
@@ -80,17 +107,12 @@ parse_list(uint32_t *out, const char *list)
 			if (strlen(id) == n && strncmp(p, id, n) == 0)
 				break;
 		}
-		if (i == xcv_client_rules_count) {
-			char *bad = xcv_escape((const unsigned char *)p, n);
-			int rc = xcv_set_error(XCV_EINPUT, "no client profile "
-				"'%s' (known: all, none, or the ids xmppcv clients "
-				"lists)", bad ? bad : "?");
-			free(bad);
-			return rc;
-		}
-		*out |= 1u << i;
+		if (i == xcv_client_rules_count)
+			return unknown(p, n);
+		bits |= 1u << i;
 		p += n + (p[n] == ',');
 	}
+	*out = bits;
 	return 0;
 }
 
@@ -206,130 +228,120 @@ in_group(const struct xcv_client_info *c, const char *code, int fix,
 		(remedy == NULL || (r && strcmp(r, remedy) == 0));
 }
 
-/* "a, b, c": the ids of the group; NULL when empty or out of memory. */
-static char *
-group_ids(const struct xcv_result *res, const char *code, int fix,
-	const char *remedy)
+/* "a, b, c": the ids of the group into *out (NULL when the group is
+ * empty). 0 or XCV_ENOMEM. */
+static int
+group_ids(char **out, const struct xcv_result *res, const char *code,
+	int fix, const char *remedy)
 {
-	size_t len = 1;
-	char *s;
+	struct xcv_strv ids = {0};
+	bool empty;
 
+	*out = NULL;
 	for (size_t i = 0; i < res->n_clients; i++)
 		if (in_group(&res->clients[i].info, code, fix, remedy))
-			len += strlen(res->clients[i].info.client) + 2;
-	if (len == 1 || (s = malloc(len)) == NULL)
-		return len == 1 ? NULL : (xcv_oom(), NULL);
-	s[0] = '\0';
-	for (size_t i = 0; i < res->n_clients; i++) {
-		if (!in_group(&res->clients[i].info, code, fix, remedy))
-			continue;
-		if (s[0])
-			strcat(s, ", ");
-		strcat(s, res->clients[i].info.client);
-	}
-	return s;
+			xcv_strv_push(&ids, res->clients[i].info.client);
+	empty = ids.n == 0 && !ids.oom;
+	if (!empty)
+		*out = xcv_strv_join(&ids, ", ");
+	xcv_strv_clear(&ids);
+	return empty || *out != NULL ? 0 : XCV_ENOMEM;
 }
 
-/* parts joined into one string; NULL when out of memory. */
-static char *
-join(const struct xcv_strv *parts, const char *sep)
-{
-	size_t len = 1;
-	char *s;
-
-	if (xcv_strv_ok(parts) < 0)
-		return NULL;
-	for (size_t i = 0; i < parts->n; i++)
-		len += strlen(parts->v[i]) + strlen(sep);
-	if ((s = malloc(len)) == NULL) {
-		xcv_oom();
-		return NULL;
-	}
-	s[0] = '\0';
-	for (size_t i = 0; i < parts->n; i++) {
-		if (i)
-			strcat(s, sep);
-		strcat(s, parts->v[i]);
-	}
-	return s;
-}
-
-char *
-xcv_clients_summary(const struct xcv_result *res)
+int
+xcv_clients_summary(char **out, const struct xcv_result *res)
 {
 	struct xcv_strv groups = {0}, seen = {0};
 	size_t bad = not_silent(res);
-	char *list, *line = NULL;
+	char *ids = NULL, *list = NULL;
+	int rc = 0;
 
+	*out = NULL;
 	if (bad == 0)
-		return NULL;
-	for (size_t i = 0; i < res->n_clients; i++) {
+		return 0;
+	for (size_t i = 0; rc == 0 && i < res->n_clients; i++) {
 		const struct xcv_client_info *c = &res->clients[i].info;
-		char *ids;
 
 		if (!in_group(c, c->reason, 0, NULL) ||
 		    xcv_strv_contains(&seen, c->reason))
 			continue;
 		xcv_strv_push(&seen, c->reason);
-		ids = group_ids(res, c->reason, 0, NULL);
+		rc = group_ids(&ids, res, c->reason, 0, NULL);
 		if (ids)
 			xcv_strv_pushf(&groups, "they %s (%s)",
 				xcv_client_reason_plural(c->reason), ids);
 		free(ids);
 	}
-	list = xcv_strv_ok(&seen) == 0 ? join(&groups, "; ") : NULL;
-	if (list)
-		line = xcv_asprintf("%zu of %zu client profiles would not "
+	if (rc == 0 && (rc = xcv_strv_ok(&seen)) == 0 &&
+	    (list = xcv_strv_join(&groups, "; ")) != NULL)
+		*out = xcv_asprintf("%zu of %zu client profiles would not "
 			"connect silently: %s", bad, res->n_clients, list);
+	if (rc == 0 && *out == NULL)
+		rc = XCV_ENOMEM;
 	free(list);
 	xcv_strv_clear(&groups);
 	xcv_strv_clear(&seen);
-	return line;
+	return rc;
+}
+
+/* One fix for the group (fix, remedy) into fixes, naming its profiles. */
+static int
+add_fix(struct xcv_strv *fixes, const struct xcv_result *res,
+	const char *code, int fix, const char *remedy)
+{
+	char *ids = NULL, *text = NULL;
+	int rc = group_ids(&ids, res, NULL, fix, remedy);
+
+	if (rc == 0 && ids != NULL) {
+		text = xcv_client_fix_text(code, res->id.reference);
+		rc = text ? xcv_strv_pushf(fixes, "%s (for %s)", text, ids) :
+			XCV_ENOMEM;
+	}
+	free(ids);
+	free(text);
+	return rc;
 }
 
 int
 xcv_clients_advise(const struct xcv_result *res, struct xcv_strv *advice)
 {
+	static const int fixes_in_order[] = { XCV_FIX_DNSNAME,
+		XCV_FIX_NO_XMPPADDR, XCV_FIX_CHAIN, XCV_FIX_NONE };
 	struct xcv_strv fixes = {0}, remedies = {0};
-	char *ids, *text;
-	int rc;
+	char *text = NULL;
+	int rc = 0;
 
-	if (not_silent(res) == 0)
-		return 0;
-	if ((ids = group_ids(res, NULL, XCV_FIX_DNSNAME, NULL)) != NULL)
-		xcv_strv_pushf(&fixes, "add a dNSName subjectAltName %s, in "
-			"lower case (for %s)", res->id.reference, ids);
-	free(ids);
-	if ((ids = group_ids(res, NULL, XCV_FIX_NO_XMPPADDR, NULL)) != NULL)
-		xcv_strv_pushf(&fixes, "leave xmppAddr out, or upgrade the server "
-			"(for %s)", ids);
-	free(ids);
-	for (size_t i = 0; i < res->n_clients; i++) {
-		const char *r = NULL;
-		const struct xcv_client_info *c = &res->clients[i].info;
+	for (size_t f = 0; rc == 0 && f < 4; f++) {
+		for (size_t i = 0; rc == 0 && i < res->n_clients; i++) {
+			const struct xcv_client_info *c = &res->clients[i].info;
+			const char *r = NULL;
 
-		if (c->verdict == XCV_CLIENT_CONNECTS || c->reason == NULL ||
-		    xcv_client_reason_fix(c->reason, &r) != XCV_FIX_CHAIN ||
-		    r == NULL || xcv_strv_contains(&remedies, r))
-			continue;
-		/* xmppcv's own advice covers a chain it does not trust. */
-		if (strcmp(c->reason, "untrusted") == 0 && !res->trusted)
-			continue;
-		xcv_strv_push(&remedies, r);
-		if ((ids = group_ids(res, NULL, XCV_FIX_CHAIN, r)) != NULL)
-			xcv_strv_pushf(&fixes, "issue it with %s (for %s)", r, ids);
-		free(ids);
+			if (c->verdict == XCV_CLIENT_CONNECTS || !c->reason ||
+			    xcv_client_reason_fix(c->reason, &r) !=
+			    fixes_in_order[f])
+				continue;
+			/* xmppcv's own advice covers a chain it does not
+			 * trust; one entry a fix (a remedy, for the chain). */
+			if (strcmp(c->reason, "untrusted") == 0 && !res->trusted)
+				continue;
+			if (xcv_strv_contains(&remedies, r ? r : c->reason))
+				continue;
+			xcv_strv_push(&remedies, r ? r : c->reason);
+			rc = add_fix(&fixes, res, c->reason, fixes_in_order[f],
+				fixes_in_order[f] == XCV_FIX_CHAIN ? r : NULL);
+			if (fixes_in_order[f] != XCV_FIX_CHAIN)
+				break;
+		}
 	}
-	if ((ids = group_ids(res, NULL, XCV_FIX_NONE, NULL)) != NULL)
-		xcv_strv_pushf(&fixes, "no certificate satisfies %s for an IDN "
-			"domain: they compare its Unicode form; their users can "
-			"write the domain in A-labels (%s)", ids, res->id.reference);
-	free(ids);
-	text = xcv_strv_ok(&remedies) == 0 ? join(&fixes, "; ") : NULL;
-	rc = text ? xcv_strv_pushf(advice, "So that every client connects "
-		"without asking: %s.", text) : xcv_oom();
+	if (rc == 0)
+		rc = xcv_strv_ok(&remedies);
+	if (rc == 0 && fixes.n > 0) {
+		text = xcv_strv_join(&fixes, "; ");
+		rc = text ? xcv_strv_pushf(advice, "So that every client connects "
+			"without asking: %s.", text) : XCV_ENOMEM;
+	}
 	free(text);
 	xcv_strv_clear(&fixes);
 	xcv_strv_clear(&remedies);
-	return rc < 0 ? rc : 0;
+	return rc;
 }

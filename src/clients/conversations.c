@@ -16,14 +16,15 @@ const struct xcv_client_rules xcv_client_conversations = {
 		.stands_for = stands_for,
 		.models = "Conversations 2.12 (XmppDomainVerifier, "
 			"MemorizingTrustManager), from source",
-		.rules = "xmppAddr (exact), SRVName _xmpp-client (exact), dNSName; "
-			"the CN only without any of them, and a self-signed "
-			"certificate whose one CN names the domain passes; '*.' "
-			"matches any depth but not the domain itself; the domain in "
-			"A-labels; Android's trust store and the app's own; an "
-			"untrusted chain asks (once or always), a wrong name fails",
-		.trust_store = "the app's keystore, Android's system and user CAs, "
-			"then POSH",
+		.rules = "xmppAddr (exact), SRVName _xmpp-client (exact), "
+			"dNSName; the CN only without any of them, and a "
+			"self-signed certificate whose one CN names the "
+			"domain passes; '*.' matches any depth but not the "
+			"domain itself; the domain in A-labels; Android's "
+			"trust store and the app's own; an untrusted chain "
+			"asks (once or always), a wrong name fails",
+		.trust_store = "the app's keystore, Android's system and user "
+			"CAs, then POSH",
 		.c2s = true,
 	},
 	/* parseValidDomains(): otherName xmppAddr and SRVName, dNSName. */

@@ -13,14 +13,15 @@ const struct xcv_client_rules xcv_client_ejabberd_s2s = {
 	.profile = {
 		.id = "ejabberd-s2s",
 		.stands_for = stands_for,
-		.models = "ejabberd 23.01 with p1_xmpp 1.6.1, fast_tls 1.1.16 and "
-			"OpenSSL 3.0.22 (Debian 12)",
-		.rules = "the first CN (always) and dNSName; SRVName ignored; any "
-			"xmppAddr makes get_cert_domains/1 raise (p1_xmpp 1.6.1) and "
-			"the check fail; dNSNames compared case-sensitively; '*.' "
-			"over one label; the domain in A-labels; OpenSSL's chain at "
-			"security level 2; a failure refuses SASL EXTERNAL (dialback "
-			"where enabled)",
+		.models = "ejabberd 23.01 with p1_xmpp 1.6.1, fast_tls 1.1.16 "
+			"and OpenSSL 3.0.22 (Debian 12)",
+		.rules = "the first CN (always) and dNSName; SRVName ignored; "
+			"an xmppAddr of a bare domain makes "
+			"get_cert_domains/1 raise (p1_xmpp 1.6.1) and the "
+			"check fail; dNSNames compared case-sensitively; '*.' "
+			"over one label; the domain in A-labels; OpenSSL's "
+			"chain at security level 2; a failure refuses SASL "
+			"EXTERNAL (dialback where enabled)",
 		.trust_store = "ca_file, else /etc/ssl/certs",
 		.s2s = true,
 	},

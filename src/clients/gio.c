@@ -17,13 +17,15 @@ const struct xcv_client_rules xcv_client_gio = {
 		.stands_for = stands_for,
 		.models = "glib-networking 2.74.0 with GnuTLS 3.7.9-2+deb12u7 "
 			"(Debian 12)",
-		.rules = "dNSName only (xmppAddr and SRVName ignored); the CN only "
-			"without a dNSName, iPAddress, URI or SRVName subjectAltName, "
-			"only when there is exactly one, and only when the EKU is "
-			"absent or allows serverAuth; '*' starting the leftmost label "
-			"(*.dom, *x.dom; never x*.dom); the domain in A-labels; no "
-			"purpose check on the chain, no SHA-1; Gajim asks about an "
-			"untrusted chain and refuses a wrong name, Dino refuses both",
+		.rules = "dNSName only (xmppAddr and SRVName ignored); the CN "
+			"only without a dNSName, iPAddress, URI or SRVName "
+			"subjectAltName, only when there is exactly one, and "
+			"only when the EKU is absent or allows serverAuth; "
+			"'*' starting the leftmost label (*.dom, *x.dom; "
+			"never x*.dom); the domain in A-labels; no purpose "
+			"check on the chain, no SHA-1; Gajim asks about an "
+			"untrusted chain and refuses a wrong name, Dino "
+			"refuses both",
 		.trust_store = "GnuTLS' system trust "
 			"(/etc/ssl/certs/ca-certificates.crt)",
 		.c2s = true,
@@ -49,7 +51,7 @@ const struct xcv_client_rules xcv_client_gio = {
 	/* nbxmpp / Gajim: an unknown CA can be added to the trusted
 	 * certificates; a wrong name has no connect button. Dino refuses. */
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_HARD,
-	.prompt_note = "Gajim asks to add it to the trusted certificates; Dino "
-		"refuses it",
+	.prompt_note = "Gajim asks to add it to the trusted certificates; "
+		"Dino refuses it",
 	.fail_note = "Gajim offers no way to connect; Dino refuses it",
 };

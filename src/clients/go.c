@@ -13,13 +13,15 @@ const struct xcv_client_rules xcv_client_go = {
 	.profile = {
 		.id = "go",
 		.stands_for = stands_for,
-		.models = "Go 1.19.8 crypto/x509 (Debian 12), as mellium calls it",
-		.rules = "dNSName only; never the CN; '*' as the whole leftmost "
-			"label over one label (*.com accepted); compares the JID's "
-			"domain as written, in Unicode; the serverAuth EKU, no SHA-1 "
-			"signatures, no key usage check; a failure ends the "
-			"connection",
-		.trust_store = "the system roots (/etc/ssl/certs), or the Config's",
+		.models = "Go 1.19.8 crypto/x509 (Debian 12), as mellium "
+			"calls it",
+		.rules = "dNSName only; never the CN; '*' as the whole "
+			"leftmost label over one label (*.com accepted); "
+			"compares the JID's domain as written, in Unicode; "
+			"the serverAuth EKU, no SHA-1 signatures, no key "
+			"usage check; a failure ends the connection",
+		.trust_store = "the system roots (/etc/ssl/certs), or the "
+			"Config's",
 		.c2s = true,
 	},
 	/* crypto/x509/verify.go VerifyHostname(): dNSNames only; the legacy

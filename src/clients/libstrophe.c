@@ -16,16 +16,17 @@ const struct xcv_client_rules xcv_client_libstrophe = {
 		.id = "libstrophe",
 		.stands_for = stands_for,
 		.models = "libstrophe 0.12.2 with OpenSSL 3.0.22 (Debian 12)",
-		.rules = "dNSName only (xmppAddr and SRVName ignored); the CN when "
-			"there is no dNSName, any of several; '*' as the whole "
-			"leftmost label over one label, three labels at least; "
-			"compares the JID's domain as written, in Unicode, so an IDN "
-			"domain never matches an A-label dNSName; OpenSSL's chain at "
-			"security level 2 (no SHA-1, RSA 2048 bits or more, the "
-			"serverAuth purpose); the certfail handler decides: "
-			"profanity asks",
-		.trust_store = "OpenSSL's default paths (/etc/ssl/certs) and the "
-			"client's CA file",
+		.rules = "dNSName only (xmppAddr and SRVName ignored); the CN "
+			"when there is no dNSName, any of several; '*' as the "
+			"whole leftmost label over one label, three labels at "
+			"least; compares the JID's domain as written, in "
+			"Unicode, so an IDN domain never matches an A-label "
+			"dNSName; OpenSSL's chain at security level 2 (no "
+			"SHA-1, RSA 2048 bits or more, the serverAuth "
+			"purpose); the certfail handler decides: profanity "
+			"asks",
+		.trust_store = "OpenSSL's default paths (/etc/ssl/certs) and "
+			"the client's CA file",
 		.c2s = true,
 	},
 	/* tls_openssl.c tls_start(): X509_VERIFY_PARAM_set1_host(param,

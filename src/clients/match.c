@@ -5,14 +5,12 @@
  * client converts a presented U-label), with the domain in the form the
  * row says. No I/O.
  */
-#include <ctype.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "client.h"
@@ -20,85 +18,82 @@
 /* What keeps a profile from connecting silently: a fixed code (JSON
  * "reason"), the words reports use for one client and for several, and
  * what certificate change would satisfy it. */
-enum fix {
-	FIX_DNSNAME = 0,     /* a dNSName for the domain, in A-labels */
-	FIX_NONE,            /* no certificate: the client compares Unicode */
-	FIX_NO_XMPPADDR,     /* leave xmppAddr out */
-	FIX_CHAIN,           /* the chain: see the words */
-};
-
 struct reason {
 	const char *code;
 	const char *words;      /* "ignores xmppAddr" */
 	const char *plural;     /* "ignore xmppAddr" */
-	enum fix fix;
-	const char *remedy;     /* FIX_CHAIN: what to change */
+	int fix;                /* XCV_FIX_* (client.h) */
+	const char *remedy;     /* XCV_FIX_CHAIN: what to change */
 };
 
 #define REASON(name, code, words, plural, fix, remedy) \
 	static const struct reason name = { code, words, plural, fix, remedy }
 REASON(R_MISMATCH, "mismatch",
 	"finds no identity it reads that names the domain",
-	"find no identity they read that names the domain", FIX_DNSNAME, NULL);
+	"find no identity they read that names the domain",
+	XCV_FIX_DNSNAME, NULL);
 REASON(R_IGNORES_X, "ignores-xmppaddr", "ignores xmppAddr", "ignore xmppAddr",
-	FIX_DNSNAME, NULL);
+	XCV_FIX_DNSNAME, NULL);
 REASON(R_IGNORES_S, "ignores-srvname", "ignores SRVName", "ignore SRVName",
-	FIX_DNSNAME, NULL);
+	XCV_FIX_DNSNAME, NULL);
 REASON(R_SRV_SERVICE, "srvname-service",
 	"reads SRVName only for its own service",
-	"read SRVName only for their own service", FIX_DNSNAME, NULL);
+	"read SRVName only for their own service", XCV_FIX_DNSNAME, NULL);
 REASON(R_CN_NEVER, "no-cn", "never uses the CN", "never use the CN",
-	FIX_DNSNAME, NULL);
+	XCV_FIX_DNSNAME, NULL);
 REASON(R_CN_BLOCKED, "cn-blocked",
 	"uses the CN only without certain subjectAltNames",
-	"use the CN only without certain subjectAltNames", FIX_DNSNAME, NULL);
+	"use the CN only without certain subjectAltNames",
+	XCV_FIX_DNSNAME, NULL);
 REASON(R_CN_SEVERAL, "cn-several",
 	"uses the CN only when there is exactly one",
-	"use the CN only when there is exactly one", FIX_DNSNAME, NULL);
+	"use the CN only when there is exactly one", XCV_FIX_DNSNAME, NULL);
 REASON(R_CN_PICK, "cn-other", "reads another of several CNs",
-	"read another of several CNs", FIX_DNSNAME, NULL);
+	"read another of several CNs", XCV_FIX_DNSNAME, NULL);
 REASON(R_CN_EKU, "cn-eku", "uses the CN only with the serverAuth EKU or none",
-	"use the CN only with the serverAuth EKU or none", FIX_DNSNAME, NULL);
+	"use the CN only with the serverAuth EKU or none",
+	XCV_FIX_DNSNAME, NULL);
 REASON(R_CN_UNCERTAIN, "cn-uncertain",
 	"may not use the CN beside subjectAltNames (uncertain: not documented)",
-	"may not use the CN beside subjectAltNames (uncertain)", FIX_DNSNAME,
+	"may not use the CN beside subjectAltNames (uncertain)",
+	XCV_FIX_DNSNAME,
 	NULL);
 REASON(R_WILDCARD, "wildcard", "does not accept this wildcard",
-	"do not accept this wildcard", FIX_DNSNAME, NULL);
+	"do not accept this wildcard", XCV_FIX_DNSNAME, NULL);
 REASON(R_IDN_U, "idn-unicode",
 	"compares the Unicode form of the domain with names in A-labels",
 	"compare the Unicode form of the domain with names in A-labels",
-	FIX_NONE, NULL);
+	XCV_FIX_NONE, NULL);
 REASON(R_IDN_A, "idn-ascii",
 	"compares the A-label (xn--) form of the domain with names in Unicode",
 	"compare the A-label (xn--) form of the domain with names in Unicode",
-	FIX_DNSNAME, NULL);
+	XCV_FIX_DNSNAME, NULL);
 REASON(R_CASE, "case", "compares names case-sensitively",
-	"compare names case-sensitively", FIX_DNSNAME, NULL);
+	"compare names case-sensitively", XCV_FIX_DNSNAME, NULL);
 REASON(R_DOT, "trailing-dot", "does not accept a trailing dot",
-	"do not accept a trailing dot", FIX_DNSNAME, NULL);
-REASON(R_X_FAILS, "xmppaddr-fails", "fails on any xmppAddr in the certificate",
-	"fail on any xmppAddr in the certificate", FIX_NO_XMPPADDR, NULL);
+	"do not accept a trailing dot", XCV_FIX_DNSNAME, NULL);
+REASON(R_X_FAILS, "xmppaddr-fails", "fails on an xmppAddr in the certificate",
+	"fail on an xmppAddr in the certificate", XCV_FIX_NO_XMPPADDR, NULL);
 /* The chain */
 REASON(R_UNTRUSTED, "untrusted", "does not trust the chain",
-	"do not trust the chain", FIX_CHAIN,
+	"do not trust the chain", XCV_FIX_CHAIN,
 	"a chain to an anchor the clients hold");
 REASON(R_EKU, "eku", "needs the serverAuth extended key usage",
-	"need the serverAuth extended key usage", FIX_CHAIN,
+	"need the serverAuth extended key usage", XCV_FIX_CHAIN,
 	"the serverAuth extended key usage");
 REASON(R_NO_EKU, "no-eku", "needs an extended key usage with serverAuth",
-	"need an extended key usage with serverAuth", FIX_CHAIN,
+	"need an extended key usage with serverAuth", XCV_FIX_CHAIN,
 	"an extended key usage with serverAuth");
 REASON(R_KU, "key-usage", "needs a key usage that allows TLS",
-	"need a key usage that allows TLS", FIX_CHAIN,
+	"need a key usage that allows TLS", XCV_FIX_CHAIN,
 	"keyUsage digitalSignature (and keyEncipherment for RSA)");
 REASON(R_CA_LEAF, "ca-leaf", "refuses a CA certificate as a server's",
-	"refuse a CA certificate as a server's", FIX_CHAIN,
+	"refuse a CA certificate as a server's", XCV_FIX_CHAIN,
 	"a server certificate that is not a CA (cA FALSE)");
 REASON(R_SHA1, "weak-signature", "refuses SHA-1 and MD5 signatures",
-	"refuse SHA-1 and MD5 signatures", FIX_CHAIN, "SHA-256 signatures");
+	"refuse SHA-1 and MD5 signatures", XCV_FIX_CHAIN, "SHA-256 signatures");
 REASON(R_RSA, "rsa-size", "refuses RSA keys under 2048 bits",
-	"refuse RSA keys under 2048 bits", FIX_CHAIN,
+	"refuse RSA keys under 2048 bits", XCV_FIX_CHAIN,
 	"RSA keys of 2048 bits or more (or ECDSA P-256)");
 
 static const struct reason *const reasons[] = {
@@ -131,7 +126,28 @@ xcv_client_reason_fix(const char *code, const char **remedy)
 	const struct reason *r = reason_find(code);
 
 	*remedy = r ? r->remedy : NULL;
-	return r ? (int)r->fix : FIX_CHAIN;
+	return r ? r->fix : XCV_FIX_CHAIN;
+}
+
+char *
+xcv_client_fix_text(const char *code, const char *domain)
+{
+	const char *remedy;
+
+	switch (xcv_client_reason_fix(code, &remedy)) {
+	case XCV_FIX_DNSNAME:
+		return xcv_asprintf("add a dNSName subjectAltName %s, in lower "
+			"case", domain);
+	case XCV_FIX_NONE:
+		return xcv_strdup("no certificate satisfies them for an IDN "
+			"domain: they compare its Unicode form; their users can "
+			"write the domain in A-labels");
+	case XCV_FIX_NO_XMPPADDR:
+		return xcv_strdup("leave xmppAddr out, or upgrade the server");
+	default:
+		return remedy ? xcv_asprintf("issue it with %s", remedy) :
+			xcv_strdup("mend the chain");
+	}
 }
 
 bool
@@ -150,10 +166,17 @@ xcv_client_serves(const struct xcv_client_rules *c, enum xcv_service service)
 
 /* --- names --- */
 
+/* Names fold A-Z only, whatever the locale (RFC 4343). */
 static bool
 same(const char *a, const char *b, bool cs)
 {
-	return cs ? strcmp(a, b) == 0 : strcasecmp(a, b) == 0;
+	return cs ? strcmp(a, b) == 0 : xcv_ascii_ncasecmp(a, b, SIZE_MAX) == 0;
+}
+
+static bool
+same_n(const char *a, const char *b, size_t n, bool cs)
+{
+	return cs ? strncmp(a, b, n) == 0 : xcv_ascii_ncasecmp(a, b, n) == 0;
 }
 
 static size_t
@@ -178,7 +201,8 @@ ends_with(const char *s, const char *tail, bool cs)
 static bool
 same_char(char a, char b, bool cs)
 {
-	return cs ? a == b : tolower((unsigned char)a) == tolower((unsigned char)b);
+	return cs ? a == b : xcv_ascii_lower((unsigned char)a) ==
+		xcv_ascii_lower((unsigned char)b);
 }
 
 /* A shell glob of one label: '*' matches any run, possibly empty. One
@@ -270,14 +294,15 @@ wild_match(const struct wild_rules *w, const char *pat, const char *ref,
 			(w->deep && ends_with(rdot + 1, dot, cs));
 	if (!same(rdot + 1, rest, cs))
 		return false;
-	/* A partial wildcard and an IDN label (RFC 6125 §6.4.3). */
-	if (!w->partial_idn && strncasecmp(ref, "xn--", 4) == 0)
+	/* A partial wildcard never covers an IDN label of the domain (NSS
+	 * cert_TestHostName(), OpenSSL wildcard_match()). */
+	if (!w->partial_idn && same_n(ref, "xn--", 4, false))
 		return false;
 	if (star == pat)   /* *x: the label ends with x */
-		return rfirst >= first - 1 && strncasecmp(ref + rfirst -
-			(first - 1), pat + 1, first - 1) == 0;
+		return rfirst >= first - 1 && same_n(ref + rfirst - (first - 1),
+			pat + 1, first - 1, cs);
 	return rfirst >= first - 1 &&  /* x*: it starts with x */
-		strncasecmp(ref, pat, first - 1) == 0;
+		same_n(ref, pat, first - 1, cs);
 }
 
 /* Every character a host name may hold, and '*'. */
@@ -316,7 +341,7 @@ loose(const char *raw, const char *norm, const struct refs *r)
 	if (same(raw, r->a, false) || same(raw, r->u, false) ||
 	    (norm && same(norm, r->a, false)))
 		return true;
-	if (strchr(raw, '*') == NULL)
+	if (strchr(raw, '*') == NULL || r->a[0] == '\0')
 		return false;
 	/* A wildcard of any form over one label or more. */
 	for (const char *s = r->a; s; s = strchr(s + 1, '.'))
@@ -464,8 +489,13 @@ srvname_check(const struct xcv_client_rules *c, unsigned reads,
 	const struct xcv_presented *p, const struct refs *r)
 {
 	unsigned need = 0;
-	const char *name = strchr(p->value, '.') + 1;
-	bool wanted = loose(name, p->norm, r);
+	const char *dot = strchr(p->value, '.'), *name;
+	bool wanted;
+
+	if (dot == NULL)
+		return &R_MISMATCH;
+	name = dot + 1;
+	wanted = loose(name, p->norm, r);
 
 	if (p->service && strcmp(p->service, "xmpp-client") == 0)
 		need = READS_SRV_CLIENT;
@@ -481,12 +511,6 @@ srvname_check(const struct xcv_client_rules *c, unsigned reads,
 		return same(name, c->dns_ref == REF_ULABEL ? r->u : r->a,
 			c->case_sensitive) ? NULL : &R_WILDCARD;
 	return name_check(c, name, p->norm, r, false);
-}
-
-static bool
-bare_jid(const char *v)
-{
-	return strchr(v, '@') == NULL && strchr(v, '/') == NULL;
 }
 
 static void
@@ -509,11 +533,12 @@ judge_names(struct names *nm, const struct xcv_client_rules *c,
 	nm->why = NULL;
 	for (size_t i = 0; i < id->n_presented; i++)
 		n_cn += id->presented[i].field == XCV_FIELD_CN;
-	/* p1_xmpp 1.6.1 raises in get_cert_domains/1 on an xmppAddr. */
+	/* p1_xmpp 1.6.1 raises in get_cert_domains/1 on an xmppAddr that
+	 * decodes as a bare domain (one with a localpart or a resource it
+	 * passes over; identity.c sets norm only for a bare domain). */
 	for (size_t i = 0; c->xmppaddr_fails && i < id->n_presented; i++) {
 		const struct xcv_presented *p = &id->presented[i];
-		if (p->field == XCV_FIELD_XMPPADDR && p->norm &&
-		    bare_jid(p->value)) {
+		if (p->field == XCV_FIELD_XMPPADDR && p->norm) {
 			nm->why = &R_X_FAILS;
 			nm->why_at = (long)i;
 			return;
@@ -654,12 +679,6 @@ judge_chain(const struct xcv_client_rules *c, const struct xcv_result *res,
 
 /* --- the judgement --- */
 
-static char *
-identity_text(const struct xcv_presented *p)
-{
-	return xcv_asprintf("%s %s", xcv_field_name(p->field), p->value);
-}
-
 int
 xcv_client_judge(struct xcv_client_judgement *j,
 	const struct xcv_client_rules *c, const struct xcv_result *res,
@@ -667,43 +686,41 @@ xcv_client_judge(struct xcv_client_judgement *j,
 {
 	struct refs r = { res->id.reference, domain_u ? domain_u :
 		res->id.reference };
-	const struct reason *chain_why;
+	const struct reason *chain_why, *name_why;
 	const char *chain_detail;
 	struct names nm;
 	struct xcv_strv why = {0};
 	bool named;
-	int rc = 0;
+	int rc = XCV_ENOMEM;
 
+	memset(j, 0, sizeof(*j));
 	j->info.client = c->profile.id;
 	j->info.profile = &c->profile;
 	judge_names(&nm, c, res, &r);
 	chain_why = judge_chain(c, res, &chain_detail);
 	named = nm.match >= 0;
+	name_why = nm.why ? nm.why : &R_MISMATCH;
 	j->info.trusted = chain_why == NULL;
 	if (named) {
-		j->name = identity_text(&res->id.presented[nm.match]);
-		if (j->name == NULL)
-			return xcv_oom();
+		const struct xcv_presented *p = &res->id.presented[nm.match];
+		if ((j->name = xcv_asprintf("%s %s", xcv_field_name(p->field),
+		    p->value)) == NULL)
+			goto out;
 		xcv_strv_push(&why, j->name);
+	} else if (nm.why_at >= 0) {
+		xcv_strv_pushf(&why, "%s (%s %s)", name_why->words,
+			xcv_field_name(res->id.presented[nm.why_at].field),
+			res->id.presented[nm.why_at].value);
 	} else {
-		const struct reason *rs = nm.why ? nm.why : &R_MISMATCH;
-		if (nm.why_at >= 0)
-			xcv_strv_pushf(&why, "%s (%s %s)", rs->words,
-				xcv_field_name(res->id.presented[nm.why_at].field),
-				res->id.presented[nm.why_at].value);
-		else
-			xcv_strv_pushf(&why, "%s %s", rs->words, r.a);
-		j->info.reason = rs->code;
+		xcv_strv_pushf(&why, "%s %s", name_why->words, r.a);
 	}
-	if (chain_why != NULL) {
-		if (chain_detail)
-			xcv_strv_pushf(&why, "%s: %s", chain_why->words,
-				chain_detail);
-		else
-			xcv_strv_push(&why, chain_why->words);
-		if (named)
-			j->info.reason = chain_why->code;
-	}
+	if (chain_why != NULL && chain_detail)
+		xcv_strv_pushf(&why, "%s: %s", chain_why->words, chain_detail);
+	else if (chain_why != NULL)
+		xcv_strv_push(&why, chain_why->words);
+	/* The reason: the name's, else the chain's. */
+	j->info.reason = !named ? name_why->code : chain_why ? chain_why->code :
+		NULL;
 	if (named && chain_why == NULL)
 		j->info.verdict = XCV_CLIENT_CONNECTS;
 	else if ((!named && c->mismatch == FAIL_HARD) ||
@@ -715,25 +732,15 @@ xcv_client_judge(struct xcv_client_judgement *j,
 		xcv_strv_push(&why, c->prompt_note);
 	if (j->info.verdict == XCV_CLIENT_FAILS && c->fail_note)
 		xcv_strv_push(&why, c->fail_note);
-	if ((rc = xcv_strv_ok(&why)) == 0) {
-		size_t len = 1;
-		for (size_t i = 0; i < why.n; i++)
-			len += strlen(why.v[i]) + 2;
-		j->why = malloc(len);
-		if (j->why == NULL) {
-			rc = xcv_oom();
-		} else {
-			j->why[0] = '\0';
-			for (size_t i = 0; i < why.n; i++) {
-				if (i)
-					strcat(j->why, "; ");
-				strcat(j->why, why.v[i]);
-			}
-		}
-	}
-	xcv_strv_clear(&why);
+	if ((j->why = xcv_strv_join(&why, "; ")) == NULL)
+		goto out;
 	j->info.name = j->name;
 	j->info.why = j->why;
+	rc = 0;
+out:
+	xcv_strv_clear(&why);
+	if (rc < 0)
+		xcv_client_judgement_clear(j);
 	return rc;
 }
 

@@ -17,16 +17,19 @@ const struct xcv_client_rules xcv_client_nss = {
 		.stands_for = stands_for,
 		.models = "NSS 3.87.1-1+deb12u4 as libpurple 2.14 calls it "
 			"(Debian 12)",
-		.rules = "dNSName only; the last CN when there is no dNSName; '*' "
-			"as the last character of the leftmost label (*.dom, x*.dom, "
-			"never *x.dom or over an xn-- label), three labels at least; "
-			"compares the domain as written, in Unicode; the chain for an "
-			"SSL server (EKU, key usage, no CA certificate as the "
-			"server's), a notBefore up to a day ahead accepted; Pidgin "
-			"asks, and an accepted certificate later skips every check",
+		.rules = "dNSName only; the last CN when there is no dNSName; "
+			"'*' as the last character of the leftmost label "
+			"(*.dom, x*.dom, never *x.dom or over an xn-- label), "
+			"three labels at least; compares the domain as "
+			"written, in Unicode; the chain for an SSL server "
+			"(EKU, key usage, no CA certificate as the server's), "
+			"a notBefore up to a day ahead accepted; Pidgin asks, "
+			"and an accepted certificate later skips every check",
 		.trust_store = "libpurple's CA directory, loaded into NSS",
 		.c2s = true,
 	},
+	/* certdb.c cert_VerifySubjectAltName(): dNSName and iPAddress; no
+	 * otherName is read. */
 	.reads = READS_DNS,
 	/* NSS lib/certdb/certdb.c CERT_VerifyCertName(): the subjectAltName
 	 * first, the CN (CERT_GetCommonName: the last one) only when it

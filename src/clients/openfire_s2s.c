@@ -16,10 +16,11 @@ const struct xcv_client_rules xcv_client_openfire_s2s = {
 		.models = "Openfire 5.1 (SANCertificateIdentityMapping, "
 			"SASLAuthentication.verifyCertificate), from source",
 		.rules = "xmppAddr, SRVName (_xmpp-server or _xmpp-client), "
-			"dNSName; never the CN (since 5.1.0); every name compared "
-			"case-sensitively, with '*.' matching the domain itself and "
-			"any depth; no IDN conversion; a failure closes the "
-			"connection (strict validation, the default)",
+			"dNSName; never the CN (since 5.1.0); every name "
+			"compared case-sensitively, with '*.' matching the "
+			"domain itself and any depth; no IDN conversion; a "
+			"failure closes the connection (strict validation, "
+			"the default)",
 		.trust_store = "Openfire's s2s trust store",
 		.s2s = true,
 	},

@@ -14,15 +14,16 @@ const struct xcv_client_rules xcv_client_prosody_s2s = {
 	.profile = {
 		.id = "prosody-s2s",
 		.stands_for = stands_for,
-		.models = "Prosody 0.12.3 with LuaSec 1.2.0 and OpenSSL 3.0.22 "
-			"(Debian 12)",
+		.models = "Prosody 0.12.3 with LuaSec 1.2.0 and OpenSSL "
+			"3.0.22 (Debian 12)",
 		.rules = "SRVName _xmpp-server and dNSName; xmppAddr is never "
-			"compared at run time (the service name lacks its '_') but "
-			"stops the CN fallback; the CN only without an xmppAddr, "
-			"SRVName, dNSName or URI, and only when there is exactly "
-			"one; '*.' over one label (*.test accepted); the domain in "
-			"A-labels; OpenSSL's chain at security level 2; a failure "
-			"leaves dialback (s2s_secure_auth is off by default)",
+			"compared at run time (the service name lacks its "
+			"'_') but stops the CN fallback; the CN only without "
+			"an xmppAddr, SRVName, dNSName or URI, and only when "
+			"there is exactly one; '*.' over one label (*.test "
+			"accepted); the domain in A-labels; OpenSSL's chain "
+			"at security level 2; a failure leaves dialback "
+			"(s2s_secure_auth is off by default)",
 		.trust_store = "/etc/ssl/certs, or ssl.cafile",
 		.s2s = true,
 	},

@@ -15,12 +15,14 @@ const struct xcv_client_rules xcv_client_python_ssl = {
 		.id = "python-ssl",
 		.stands_for = stands_for,
 		.models = "Python 3.11 ssl with OpenSSL 3.0.22 (Debian 12)",
-		.rules = "dNSName only; the CN when there is no dNSName; '*' as "
-			"the whole leftmost label over one label, three labels at "
-			"least; the domain in A-labels; OpenSSL's chain at security "
-			"level 2 (no SHA-1, RSA 2048 bits or more, the serverAuth "
-			"purpose); a failure ends the connection",
-		.trust_store = "OpenSSL's default paths, or the client's CA file",
+		.rules = "dNSName only; the CN when there is no dNSName; '*' "
+			"as the whole leftmost label over one label, three "
+			"labels at least; the domain in A-labels; OpenSSL's "
+			"chain at security level 2 (no SHA-1, RSA 2048 bits "
+			"or more, the serverAuth purpose); a failure ends the "
+			"connection",
+		.trust_store = "OpenSSL's default paths, or the client's CA "
+			"file",
 		.c2s = true,
 	},
 	/* Modules/_ssl.c _ssl_configure_hostname(): X509_VERIFY_PARAM_set1_host,

@@ -17,13 +17,15 @@ const struct xcv_client_rules xcv_client_qca = {
 		.stands_for = stands_for,
 		.models = "QCA 2.3.5 (qca-ossl) as iris calls it (Debian 12), "
 			"iris certMatchesHostname()",
-		.rules = "dNSName and every CN, always; xmppAddr compared as a "
-			"JID; SRVName ignored; '*' anywhere in a label as a glob, "
-			"never in the last two labels, equal label counts; names "
-			"outside [a-z0-9.*-] never match; one trailing dot ignored; "
-			"the chain needs an EKU with serverAuth; Psi asks, and can "
-			"trust the certificate or the CN as a domain",
-		.trust_store = "QCA's system store and Psi's certificate directories",
+		.rules = "dNSName and every CN, always; xmppAddr compared as "
+			"a JID; SRVName ignored; '*' anywhere in a label as a "
+			"glob, never in the last two labels, equal label "
+			"counts; names outside [a-z0-9.*-] never match; one "
+			"trailing dot ignored; the chain needs an EKU with "
+			"serverAuth; Psi asks, and can trust the certificate "
+			"or the CN as a domain",
+		.trust_store = "QCA's system store and Psi's certificate "
+			"directories",
 		.c2s = true,
 	},
 	/* iris certMatchesHostname(): dNSNames and CNs, then

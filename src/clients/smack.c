@@ -15,15 +15,20 @@ const struct xcv_client_rules xcv_client_smack = {
 	.profile = {
 		.id = "smack",
 		.stands_for = stands_for,
-		.models = "Smack 4.4 XmppHostnameVerifier on Java 17, from source",
-		.rules = "dNSName only (xmppAddr and SRVName ignored, despite the "
-			"name); the first CN when there is no dNSName; '*' anywhere "
-			"in any label as a glob, equal label counts; the domain in "
-			"A-labels; JSSE's trust store, the serverAuth EKU and key "
-			"usage; a failure ends the connection",
-		.trust_store = "the JDK's cacerts or the application's TrustManager",
+		.models = "Smack 4.4 XmppHostnameVerifier on Java 17, from "
+			"source",
+		.rules = "dNSName only (xmppAddr and SRVName ignored, despite "
+			"the name); the first CN when there is no dNSName; "
+			"'*' anywhere in any label as a glob, equal label "
+			"counts; the domain in A-labels; JSSE's trust store, "
+			"the serverAuth EKU and key usage; a failure ends the "
+			"connection",
+		.trust_store = "the JDK's cacerts or the application's "
+			"TrustManager",
 		.c2s = true,
 	},
+	/* verify(): matchDns() for a name, matchIp() for an address: no
+	 * otherName is read. */
 	.reads = READS_DNS,
 	/* matchDns(): the CN only without dNSNames; the first CN of
 	 * LdapName.getRdns() (the first in DER order). */
