@@ -293,11 +293,14 @@ openssl_reason(unsigned long e)
 static int
 push_cert(struct xcv_chain *c, X509 *x, const char *name)
 {
-	if (sk_X509_num(c->certs) >= XCV_MAX_CHAIN) {
+	int max = c->max > 0 ? c->max : XCV_MAX_CHAIN;
+
+	if (sk_X509_num(c->certs) >= max) {
 		X509_free(x);
-		return xcv_set_error(XCV_EINPUT,
+		return xcv_set_error(XCV_EINPUT, max == XCV_MAX_CHAIN ?
 			"%s: more than %d certificates; that is not a chain a "
-			"server presents", name, XCV_MAX_CHAIN);
+			"server presents" : "%s: more than %d certificates",
+			name, max);
 	}
 	if (sk_X509_push(c->certs, x) <= 0) {
 		X509_free(x);
@@ -313,6 +316,8 @@ xcv_chain_append(struct xcv_chain *dst, const struct xcv_chain *src)
 
 	if (xcv_refs_add(&dst->libs, &src->libs) < 0)
 		return XCV_ENOMEM;
+	if (src->max > dst->max)
+		dst->max = src->max;    /* anchors gathered from files */
 	for (int i = 0; i < sk_X509_num(src->certs); i++) {
 		X509 *x = sk_X509_value(src->certs, i);
 		if (!X509_up_ref(x))
@@ -649,6 +654,8 @@ parse(struct xcv_chain **out, const void *data, size_t len, const char *name,
 	c = xcv_chain_new();
 	if (c == NULL)
 		return xcv_oom();
+	/* A file of anchors may be a whole CA bundle. */
+	c->max = src.cache_first ? XCV_MAX_ANCHORS : XCV_MAX_CHAIN;
 	failures = xcv_alloc_failures();
 	/* Its certificates keep the cache's context alive. */
 	if (src.cache != NULL && xcv_refs_add(&c->libs, &src.cache->lib) < 0)
@@ -716,6 +723,21 @@ int
 xcv_chain_load_file(struct xcv_chain **out, const char *path)
 {
 	return xcv_chain_load_file_cached(out, path, NULL);
+}
+
+int
+xcv_chain_load_anchors(struct xcv_chain **out, const char *path)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	rc = xcv_read_file(&data, &len, path, XCV_MAX_FILE);
+	if (rc == 0)
+		rc = xcv_chain_parse(out, data, len, path, NULL, true);
+	free(data);
+	return rc;
 }
 
 void

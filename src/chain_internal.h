@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #define XCV_MAX_CHAIN 64            /* certificates in one file */
+#define XCV_MAX_ANCHORS 16384       /* certificates in one file of anchors */
 #define XCV_MAX_FILE (4u << 20)     /* bytes in one certificate file */
 
 /*
@@ -25,6 +26,7 @@ void xcv_refs_clear(struct xcv_refs *r);
 
 struct xcv_chain {
 	STACK_OF(X509) *certs;
+	int max;                    /* certificates it may hold */
 	struct xcv_strv notes;
 	struct xcv_refs libs;
 };

@@ -231,7 +231,7 @@ int
 xcv_config_add_ca_file(struct xcv_config *cfg, const char *path)
 {
 	struct xcv_chain *c = NULL;
-	int rc = xcv_chain_load_file(&c, path);
+	int rc = xcv_chain_load_anchors(&c, path);
 
 	/* The message names the file already. */
 	if (rc < 0)
@@ -282,7 +282,7 @@ xcv_config_add_ca_path(struct xcv_config *cfg, const char *dir)
 			free(path);
 			continue;
 		}
-		if (xcv_chain_load_file(&c, path) < 0) {
+		if (xcv_chain_load_anchors(&c, path) < 0) {
 			rc = xcv_strv_pushf(&cfg->notes, "skipped %s",
 				xcv_error_last());
 		} else {

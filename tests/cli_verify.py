@@ -235,6 +235,51 @@ class Json(unittest.TestCase):
                                ("cn", "cup1.corp.example")])
 
 
+class Bundles(unittest.TestCase):
+    """--ca-file takes a CA bundle of any size (Debian's holds ~140
+    certificates), where a chain file is refused above 64."""
+
+    def bundle(self, d, n):
+        """A PEM file of n certificates: root-ca's, repeated."""
+        path = os.path.join(d, "bundle-%d.pem" % n)
+        with open(cert("root-ca.crt")) as f, open(path, "w") as out:
+            out.write(f.read() * n)
+        return path
+
+    def test_a_large_bundle_is_a_trust_anchor_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            big = self.bundle(d, 300)
+            code, out, err = run("verify", "--at", AT, "--no-system-ca", "--ca-file", big,
+                                 "--domain", "corp.example", cert("domain-san.chain.pem"))
+            self.assertEqual(code, 0, err)
+            code, out, err = run("verify", "--at", AT, "--no-system-ca", "--ca-path", d,
+                                 "--domain", "corp.example", cert("domain-san.chain.pem"))
+            self.assertEqual(code, 0, err)
+            # Read as a chain, the same file is refused.
+            code, out, err = run("verify", "--at", AT, "--no-system-ca", "--ca-file", big,
+                                 "--domain", "corp.example", big)
+            self.assertEqual(code, 2)
+            self.assertIn("more than 64 certificates; that is not a chain a server presents",
+                          err)
+            # A capture keeps a large bundle as its anchors, and replays.
+            case = os.path.join(d, "case")
+            code, out, err = run("capture", "--from-file", cert("domain-san.chain.pem"),
+                                 "--domain", "corp.example", "--no-system-ca", "--ca-file",
+                                 big, "--at", AT, "--out", case)
+            self.assertEqual(code, 0, err)
+            code, out, err = run("replay", "--no-system-ca", case)
+            self.assertEqual(code, 0, err + out)
+
+    def test_system_bundle(self):
+        if not os.path.exists("/etc/ssl/certs/ca-certificates.crt"):
+            self.skipTest("no /etc/ssl/certs/ca-certificates.crt")
+        code, out, err = run("verify", "--at", AT, "--no-system-ca", "--ca-file",
+                             "/etc/ssl/certs/ca-certificates.crt", "--ca-file",
+                             cert("root-ca.crt"), "--domain", "corp.example",
+                             cert("domain-san.chain.pem"))
+        self.assertEqual(code, 0, err)
+
+
 class Malformed(unittest.TestCase):
     """Bad input: a clear message naming the file, exit 2, never a crash."""
 

@@ -18,6 +18,12 @@ struct xcv_chain;
  */
 int xcv_chain_load_file(struct xcv_chain **out, const char *path);
 
+/* As xcv_chain_load_file, for a file of trust anchors: a CA bundle such as
+ * Debian's ca-certificates.crt, of more certificates (up to 16384) than a
+ * server's chain may have (64). A chain that anchors are appended to may
+ * then hold as many. */
+int xcv_chain_load_anchors(struct xcv_chain **out, const char *path);
+
 /* The same from memory; name is used in messages. */
 int xcv_chain_load_mem(struct xcv_chain **out, const void *data, size_t len,
 	const char *name);

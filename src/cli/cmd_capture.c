@@ -30,7 +30,7 @@ anchors_of(struct xcv_chain **out, const struct opts *o)
 
 	for (size_t i = 0; rc == 0 && i < o->ca_files.n; i++) {
 		struct xcv_chain *c = NULL;
-		rc = xcv_chain_load_file(&c, o->ca_files.v[i]);
+		rc = xcv_chain_load_anchors(&c, o->ca_files.v[i]);
 		if (rc == 0)
 			rc = xcv_chain_append(all, c);
 		xcv_chain_free(c);
