@@ -28,54 +28,6 @@ struct xcv_case {
 	char *key;
 };
 
-static int
-write_file(const char *dir, const char *name, const char *data)
-{
-	char *path = xcv_asprintf("%s/%s", dir, name);
-	int fd, rc = -1;
-
-	if (path == NULL)
-		return xcv_oom();
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd >= 0 && xcv_write_all(fd, data, strlen(data)) == 0 &&
-	    fsync(fd) == 0) {
-		rc = close(fd);
-		fd = -1;
-	}
-	if (rc < 0) {
-		rc = xcv_set_error(XCV_EINPUT, "cannot write %s: %s", path,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
-	free(path);
-	return rc;
-}
-
-/* Create the directories above dir (not dir itself), as mkdir -p. */
-static int
-make_parents(const char *dir)
-{
-	char *p = xcv_strdup(dir);
-	int rc = 0;
-
-	if (p == NULL)
-		return xcv_oom();
-	for (char *q = p + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST)
-			rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s", p,
-				strerror(errno));
-		*q = '/';
-		if (rc < 0)
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 static void
 remove_tree(const char *dir)
 {
@@ -108,7 +60,7 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 	if (stat(dir, &st) == 0 && !(S_ISDIR(st.st_mode) && rmdir(dir) == 0))
 		return xcv_set_error(XCV_EINPUT, "%s already exists; nothing was "
 			"overwritten: choose another directory", dir);
-	if ((rc = make_parents(dir)) < 0)
+	if ((rc = xcv_make_parents(dir)) < 0)
 		return rc;
 	rc = XCV_EINPUT;
 	tmp = xcv_asprintf("%s.tmp-XXXXXX", dir);
@@ -154,11 +106,13 @@ xcv_case_write(const char *dir, const struct xcv_case_meta *meta,
 		rc = xcv_oom();
 		goto out;
 	}
-	rc = write_file(tmp, "chain.pem", pem);
+	rc = xcv_write_new_file(tmp, "chain.pem", pem, strlen(pem), 0644);
 	if (rc == 0)
-		rc = write_file(tmp, "case.json", json);
+		rc = xcv_write_new_file(tmp, "case.json", json, strlen(json),
+			0644);
 	if (rc == 0 && apem)
-		rc = write_file(tmp, "anchors.pem", apem);
+		rc = xcv_write_new_file(tmp, "anchors.pem", apem, strlen(apem),
+			0644);
 	if (rc == 0 && rename(tmp, dir) < 0)
 		rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s; nothing was "
 			"overwritten", dir, strerror(errno));

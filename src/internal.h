@@ -117,6 +117,13 @@ int64_t xcv_deadline_after(int total_ms);
 /* Write all of data to fd, retrying short writes; -1 with errno set. */
 int xcv_write_all(int fd, const void *data, size_t len);
 
+/* Write len bytes as the new file dir/name (never an existing one) with
+ * mode, and fsync it. XCV_EINPUT naming the path, or XCV_ENOMEM. */
+int xcv_write_new_file(const char *dir, const char *name, const void *data,
+	size_t len, int mode);
+/* Create the directories above dir (not dir itself), as mkdir -p. */
+int xcv_make_parents(const char *dir);
+
 /* Read a whole file (at most limit bytes). XCV_EINPUT with a message. */
 int xcv_read_file(unsigned char **out, size_t *outlen, const char *path,
 	size_t limit);

@@ -621,3 +621,50 @@ xcv_deadline_after(int total_ms)
 {
 	return total_ms > 0 ? xcv_now_ms() + total_ms : 0;
 }
+
+int
+xcv_write_new_file(const char *dir, const char *name, const void *data,
+	size_t len, int mode)
+{
+	char *path = xcv_asprintf("%s/%s", dir, name);
+	int fd, rc = -1;
+
+	if (path == NULL)
+		return XCV_ENOMEM;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd >= 0 && xcv_write_all(fd, data, len) == 0 && fsync(fd) == 0) {
+		rc = close(fd);
+		fd = -1;
+	}
+	if (rc < 0) {
+		rc = xcv_set_error(XCV_EINPUT, "cannot write %s: %s", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	free(path);
+	return rc;
+}
+
+int
+xcv_make_parents(const char *dir)
+{
+	char *p = xcv_strdup(dir);
+	int rc = 0;
+
+	if (p == NULL)
+		return XCV_ENOMEM;
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST)
+			rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s", p,
+				strerror(errno));
+		*q = '/';
+		if (rc < 0)
+			break;
+	}
+	free(p);
+	return rc;
+}
