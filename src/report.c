@@ -3,6 +3,7 @@
  * lint and match, as JSON for programs and text for people. Never prints.
  */
 #include <jansson.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,31 @@ jcerts(const struct xcv_certinfo *ci, size_t n)
 
 	for (size_t i = 0; a && i < n; i++)
 		json_array_append_new(a, jcert(&ci[i]));
+	return a;
+}
+
+/* The chain as built, each certificate with its PEM: what a trust plan
+ * made later from saved JSON deploys (xcv_plan_add_json). */
+static json_t *
+jbuilt(const struct xcv_result *res)
+{
+	json_t *a = jcerts(res->built, res->n_built);
+
+	for (size_t i = 0; a && i < res->n_built && res->path &&
+	    i < (size_t)sk_X509_num(res->path); i++) {
+		BIO *b = BIO_new(BIO_s_mem());
+		BUF_MEM *mem;
+
+		if (b && PEM_write_bio_X509(b, sk_X509_value(res->path, (int)i))) {
+			BIO_get_mem_ptr(b, &mem);
+			json_object_set_new(json_array_get(a, i), "pem",
+				json_stringn(mem->data, mem->length));
+		} else {
+			json_decref(a);
+			a = NULL;
+		}
+		BIO_free(b);
+	}
 	return a;
 }
 
@@ -196,7 +222,7 @@ xcv_report_json(const struct xcv_result *res)
 			json_integer(res->errors[0].depth) : json_null(),
 		  "errors", errors,
 		  "certs", jcerts(res->presented, res->n_presented),
-		  "built", jcerts(res->built, res->n_built),
+		  "built", jbuilt(res),
 		"findings", findings,
 		"strict", res->strict,
 		"warnings", jstrv(&res->warnings),

@@ -227,6 +227,18 @@ class Json(unittest.TestCase):
         fp = p.stdout.strip().split("=", 1)[1].replace(":", "").lower()
         self.assertEqual(objs[0]["chain"]["certs"][0]["sha256"], fp)
 
+    def test_built_chain_carries_each_pem(self):
+        _, objs, _ = verify("domain-san.chain.pem")
+        built = objs[0]["chain"]["built"]
+        self.assertEqual([c["subject"] for c in built],
+                         ["CN=cup1.corp.example,O=Corp Example",
+                          "CN=Corp Issuing CA,O=Corp Example",
+                          "CN=Corp Root CA,O=Corp Example"])
+        with open(cert("root-ca.crt")) as f:
+            self.assertEqual(built[2]["pem"], f.read())
+        for c in objs[0]["chain"]["certs"]:
+            self.assertNotIn("pem", c)
+
     def test_every_presented_identity_is_listed(self):
         _, objs, _ = verify("s2s-srvname.chain.pem", extra=["--service", "s2s"])
         got = [(p["field"], p["value"]) for p in objs[0]["identity"]["presented"]]
