@@ -25,5 +25,6 @@
 #include <xmppcv/scan.h>
 #include <xmppcv/csr.h>
 #include <xmppcv/monitor.h>
+#include <xmppcv/plan.h>
 
 #endif

@@ -56,7 +56,7 @@ class Completion(unittest.TestCase):
         self.assertEqual(complete("check", "--domain", ""), [])
         self.assertEqual(complete("scan", "--services", ""), [])
         self.assertEqual(complete("scan", "--nodes-file", "/nonexistent/x"), [])
-        self.assertEqual(complete("trust", ""), ["add", "list", "remove", "show"])
+        self.assertEqual(complete("trust", ""), ["add", "list", "plan", "remove", "show"])
         self.assertEqual(complete("csr", ""), ["lint", "match"])
         self.assertEqual(complete("csr", "--kind", ""), ["https", "xmpp"])
         self.assertEqual(complete("check", "--format", ""),

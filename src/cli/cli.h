@@ -31,7 +31,8 @@ enum opt_id {
 	OPT_SERVICES, OPT_PORT, OPT_PARALLEL, OPT_NODES_FILE, OPT_VERBOSE,
 	OPT_KIND, OPT_NODES, OPT_MIN_RSA_BITS, OPT_MAX_RSA_BITS, OPT_FORBID,
 	OPT_FORMAT, OPT_CRIT_DAYS, OPT_CONFIG, OPT_LISTEN, OPT_MAX_PROBES,
-	OPT_JOBS, OPT_CLIENTS, OPT_REQUIRE_CLIENTS,
+	OPT_JOBS, OPT_CLIENTS, OPT_REQUIRE_CLIENTS, OPT_TRUST_PLAN, OPT_FORCE,
+	OPT_SYSTEM_STORE,
 };
 
 /* What --format asks for (--json is --format json). */
@@ -97,6 +98,9 @@ struct opts {
 	int jobs;                 /* --jobs; 0: cli_jobs() decides */
 	const char *clients;      /* --clients: NULL (all, a summary line) */
 	const char *require_clients;  /* --require-clients */
+	const char *trust_plan;   /* --trust-plan DIR */
+	bool force;
+	const char *system_store;
 	uint64_t given;           /* bit (id - OPT_DOMAIN): option given */
 };
 
@@ -224,6 +228,15 @@ struct xcv_monitor_params cli_monitor_params(const struct opts *o);
 /* The n bytes at s for an error message: printable ASCII as it is, other
  * bytes as \xHH, cut with "..." to fit buf; returns buf. */
 const char *cli_shown(char *buf, size_t cap, const char *s, size_t n);
+
+/* --trust-plan: a plan for the options' store and time, to be written to
+ * dir (NULL after saying why, with *status set: the store cannot be read,
+ * or dir is not an empty folder and --force was not given); then write it
+ * and say what it holds (on stderr), returning 0 or an exit status. */
+struct xcv_plan *cli_plan_new(const struct opts *o, const char *dir,
+	int *status);
+int cli_plan_write(const struct opts *o, struct xcv_plan *plan,
+	const char *dir);
 
 /* The exit status for a verdict: 0 verified, 3 no certificate, else 1. */
 int cli_exit_for_verdict(enum xcv_verdict verdict);

@@ -24,7 +24,8 @@ static const struct cmd_opt options[] = {
 	  "(default 30; --format nagios: WARNING)" },
 	{ .id = OPT_STRICT }, { .id = OPT_CLIENTS },
 	{ .id = OPT_REQUIRE_CLIENTS }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
-	{ .id = OPT_NO_PROMPT }, { .id = OPT_LOGIN },
+	{ .id = OPT_NO_PROMPT }, { .id = OPT_LOGIN }, { .id = OPT_TRUST_PLAN },
+	{ .id = OPT_FORCE }, { .id = OPT_SYSTEM_STORE },
 	{ .id = OPT_JSON, .help = "one JSON object per target, one per line" },
 	{ .id = OPT_FORMAT }, { .id = OPT_CRIT_DAYS },
 	{ .id = OPT_END },
@@ -44,6 +45,7 @@ struct run {
 	struct { const char *target; bool named; } *named;
 	size_t n_named;
 	struct xcv_monitor *mon;     /* --format nagios or prometheus */
+	struct xcv_plan *plan;       /* --trust-plan */
 };
 
 static int
@@ -265,6 +267,9 @@ check_one(struct run *r, const char *target, bool first)
 			"a client would not take this certificate");
 	}
 	tally(r, check, target);
+	if (r->plan != NULL && (rc = xcv_plan_add_check(r->plan, check,
+	    target)) < 0)
+		status = cli_fail(rc, "trust plan: ");
 	if (r->mon != NULL) {
 		/* Rendered with the others at the end. */
 		if (xcv_monitor_add_check(r->mon, check, target) < 0)
@@ -344,7 +349,19 @@ run(struct opts *o, int argc, char **argv)
 		if (xcv_monitor_new(&r.mon, &mp) < 0)
 			return cli_fail(XCV_ENOMEM, NULL);
 	}
+	if (o->trust_plan && (o->format == FORMAT_NAGIOS ||
+	    o->format == FORMAT_PROMETHEUS)) {
+		xcv_monitor_free(r.mon);
+		return cli_usage_error(&cmd_check, "check --trust-plan does not "
+			"apply with --format %s", o->format == FORMAT_NAGIOS ?
+			"nagios" : "prometheus");
+	}
 	r.cfg = cli_config(o, &status);
+	if (r.cfg != NULL && o->trust_plan && (r.plan = cli_plan_new(o,
+	    o->trust_plan, &status)) == NULL) {
+		xcv_config_free(r.cfg);
+		r.cfg = NULL;
+	}
 	if (r.cfg == NULL) {
 		xcv_monitor_free(r.mon);
 		return status;
@@ -366,6 +383,12 @@ run(struct opts *o, int argc, char **argv)
 		status = report_monitor(&r, status, &start);
 	else if (argc > 1 && !o->json)
 		summary(&r);
+	if (r.plan != NULL && status != EXIT_INTERNAL) {
+		fflush(stdout);
+		if ((rc = cli_plan_write(o, r.plan, o->trust_plan)) != 0)
+			status = rc;
+	}
+	xcv_plan_free(r.plan);
 	xcv_monitor_free(r.mon);
 	free(r.domain);
 	free(r.named);

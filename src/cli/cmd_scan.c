@@ -21,7 +21,8 @@ static const struct cmd_opt options[] = {
 	  "(default 30; --format nagios: WARNING)" },
 	{ .id = OPT_STRICT }, { .id = OPT_CLIENTS },
 	{ .id = OPT_REQUIRE_CLIENTS }, { .id = OPT_STORE }, { .id = OPT_NO_STORE },
-	{ .id = OPT_VERBOSE },
+	{ .id = OPT_VERBOSE }, { .id = OPT_TRUST_PLAN }, { .id = OPT_FORCE },
+	{ .id = OPT_SYSTEM_STORE },
 	{ .id = OPT_JSON, .help = "one JSON object per endpoint, then a summary "
 	  "object, one per line" },
 	{ .id = OPT_FORMAT }, { .id = OPT_CRIT_DAYS },
@@ -138,6 +139,7 @@ run(struct opts *o, int argc, char **argv)
 	struct xcv_config *cfg = NULL;
 	struct xcv_store *store = NULL;
 	struct xcv_scan *scan = NULL;
+	struct xcv_plan *plan = NULL;
 	char **nodes = NULL, *out;
 	size_t n = 0;
 	int status = -1, rc;
@@ -149,6 +151,10 @@ run(struct opts *o, int argc, char **argv)
 	if (argc == 0 && o->domain == NULL && o->nodes_file == NULL)
 		return cli_usage_error(&cmd_scan, "scan: name the XMPP domain (its "
 			"SRV records say the nodes), or --domain D and the nodes");
+	if (o->trust_plan && monitor)
+		return cli_usage_error(&cmd_scan, "scan --trust-plan does not "
+			"apply with --format %s", o->format == FORMAT_NAGIOS ?
+			"nagios" : "prometheus");
 	for (int i = 0; i < argc; i++) {
 		char **v = realloc(nodes, (n + 1) * sizeof(*v));
 		if (v == NULL || (v[n] = strdup(argv[i])) == NULL) {
@@ -162,6 +168,10 @@ run(struct opts *o, int argc, char **argv)
 	if (o->nodes_file && (status = read_nodes(o->nodes_file, &nodes, &n)) >= 0)
 		goto out;
 	if ((cfg = cli_config(o, &status)) == NULL)
+		goto out;
+	/* Before the scan: a folder it may not write is said at once. */
+	if (o->trust_plan && (plan = cli_plan_new(o, o->trust_plan,
+	    &status)) == NULL)
 		goto out;
 	rc = o->no_store ? 0 : xcv_store_open(&store, o->store);
 	if (rc < 0)
@@ -219,8 +229,16 @@ run(struct opts *o, int argc, char **argv)
 	}
 	printf(o->json ? "%s\n" : "%s", out);
 	free(out);
+	if (plan != NULL) {
+		fflush(stdout);
+		if ((rc = xcv_plan_add_scan(plan, scan)) < 0)
+			status = cli_fail(rc, "trust plan: ");
+		else if ((rc = cli_plan_write(o, plan, o->trust_plan)) != 0)
+			status = rc;
+	}
 out:
 	fflush(stdout);
+	xcv_plan_free(plan);
 	xcv_scan_free(scan);
 	xcv_config_free(cfg);
 	xcv_store_free(store);

@@ -1,4 +1,5 @@
 /* xmppcv trust list | show FP | remove FP | add FILE --domain D */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,10 @@
 
 static const struct cmd_opt options[] = {
 	{ .id = OPT_STORE },
+	{ .id = OPT_FROM, .help = "plan: the saved output of check or scan "
+	  "--json ('-' for standard input)", .arg = "FILE" },
+	{ .id = OPT_FORCE }, { .id = OPT_SYSTEM_STORE },
+	{ .id = OPT_AT, .help = "plan: judge as at TIME (default now)" },
 	{ .id = OPT_DOMAIN, .help = "add: the XMPP domain to trust the "
 	  "certificate for" },
 	{ .id = OPT_HOST },
@@ -151,6 +156,51 @@ remove_entry(struct xcv_store *s, const char *fp)
 	return EXIT_VERIFIED;
 }
 
+/*
+ * trust plan --from FILE DIR: the plan for the certificates a saved check
+ * or scan --json found. Each line is added; a line that is not such JSON
+ * is an error naming its number.
+ */
+static int
+plan(const struct opts *o, const char *dir)
+{
+	FILE *f = strcmp(o->from, "-") == 0 ? stdin : fopen(o->from, "r");
+	struct xcv_plan *p;
+	char *line = NULL;
+	size_t cap = 0, number = 0;
+	ssize_t len;
+	int status = EXIT_VERIFIED, rc = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "xmppcv: %s: cannot read: %s\n", o->from,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	if ((p = cli_plan_new(o, dir, &status)) != NULL) {
+		while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
+			number++;
+			if (len > 1)
+				rc = xcv_plan_add_json(p, line, (size_t)len);
+		}
+		if (rc < 0)
+			status = cli_fail(rc, NULL), fprintf(stderr, "xmppcv: "
+				"(line %zu of %s)\n", number, o->from);
+		else if (ferror(f))
+			fprintf(stderr, "xmppcv: %s: cannot read: %s\n", o->from,
+				strerror(errno)), status = EXIT_USAGE;
+		else if (number == 0)
+			status = cli_usage_error(&cmd_trust, "trust plan: %s is "
+				"empty", o->from);
+		else
+			status = cli_plan_write(o, p, dir);
+	}
+	free(line);
+	xcv_plan_free(p);
+	if (f != stdin)
+		fclose(f);
+	return status;
+}
+
 static int
 run(struct opts *o, int argc, char **argv)
 {
@@ -160,7 +210,14 @@ run(struct opts *o, int argc, char **argv)
 
 	if (sub == NULL)
 		return cli_usage_error(&cmd_trust, "trust: say list, show FP, "
-			"remove FP or add FILE --domain D");
+			"remove FP, add FILE --domain D or plan --from FILE DIR");
+	if (strcmp(sub, "plan") == 0) {
+		if (o->from == NULL || argc != 2)
+			return cli_usage_error(&cmd_trust, "trust plan: give --from "
+				"FILE (a saved check or scan --json) and the plan's "
+				"folder");
+		return plan(o, argv[1]);
+	}
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 &&
 	    strcmp(sub, "remove") != 0 && strcmp(sub, "add") != 0)
 		return cli_usage_error(&cmd_trust, "trust: unknown subcommand '%s'",
@@ -198,14 +255,19 @@ run(struct opts *o, int argc, char **argv)
 const struct cli_cmd cmd_trust = {
 	.name = "trust",
 	.synopsis = "list|show FP|remove FP [--store DIR] [--json]\n"
-		"       xmppcv trust add FILE --domain D [--host H] [--store DIR]",
-	.summary = "list, show, remove or add accepted certificates",
+		"       xmppcv trust add FILE --domain D [--host H] [--store DIR]\n"
+		"       xmppcv trust plan --from FILE [--system-store FILE] "
+		"[--force] DIR",
+	.summary = "list, show, remove or add accepted certificates; plan "
+		"what to deploy",
 	.description =
 		"The store of certificates accepted at check's prompt (or added\n"
 		"here), each trusted only as that exact certificate and only for\n"
 		"its domains. FP is a SHA-256 fingerprint, or 8 or more of its\n"
 		"first hex digits (colons ignored). Exits 1 when FP names no\n"
-		"accepted certificate.",
+		"accepted certificate. 'trust plan' writes what to deploy to\n"
+		"client computers, from a saved check or scan --json (see\n"
+		"--trust-plan of check and scan).",
 	.opts = options,
 	.run = run,
 };

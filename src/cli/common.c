@@ -4,6 +4,8 @@
  * options describe, and error reporting with the documented exit status.
  */
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <sched.h>
@@ -109,6 +111,13 @@ static const struct opt_def {
 	{ OPT_REQUIRE_CLIENTS, "require-clients", "LIST|all", "fail the verdict "
 	  "(not-verified, exit 1) when any of these client profiles would not "
 	  "connect without asking" },
+	{ OPT_TRUST_PLAN, "trust-plan", "DIR", "write what to deploy to client "
+	  "computers so that nobody is prompted (roots, Enterprise Trust, "
+	  "scripts, PLAN.md, plan.json) into DIR" },
+	{ OPT_FORCE, "force", NULL, "replace the plan's folder when it is not "
+	  "empty" },
+	{ OPT_SYSTEM_STORE, "system-store", "FILE", "the clients' store before "
+	  "the plan (default Debian's /etc/ssl/certs/ca-certificates.crt)" },
 	{ OPT_HELP, "help", NULL, "this help" },
 };
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -575,6 +584,9 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 				"min-rsa-bits" : "max-rsa-bits", arg);
 		break;
 	case OPT_FORBID: o->forbid = arg; break;
+	case OPT_TRUST_PLAN: o->trust_plan = arg; break;
+	case OPT_FORCE: o->force = true; break;
+	case OPT_SYSTEM_STORE: o->system_store = arg; break;
 	case OPT_CLIENTS:
 	case OPT_REQUIRE_CLIENTS:
 		if (check_clients(cmd, id == OPT_CLIENTS ? "--clients" :
@@ -961,5 +973,59 @@ cli_pool_run(size_t n, int jobs, const struct cli_pool_ops *ops, void *arg)
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
+	return 0;
+}
+
+/* Whether dir holds anything (it may be absent). */
+static bool
+folder_in_use(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool used = false;
+
+	if (d == NULL)
+		return errno != ENOENT;
+	while (!used && (e = readdir(d)) != NULL)
+		used = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return used;
+}
+
+struct xcv_plan *
+cli_plan_new(const struct opts *o, const char *dir, int *status)
+{
+	struct xcv_plan_params p = { .system_store = o->system_store,
+		.have_time = o->at_mode == AT_TIME, .at = o->at };
+	struct xcv_plan *plan = NULL;
+	int rc;
+
+	if (!o->force && folder_in_use(dir)) {
+		fprintf(stderr, "xmppcv: trust plan: %s is not empty (or not a "
+			"folder); nothing was written (--force replaces it)\n", dir);
+		*status = EXIT_USAGE;
+		return NULL;
+	}
+	rc = xcv_plan_new(&plan, &p);
+	if (rc < 0) {
+		*status = cli_fail(rc, o->system_store ? "--system-store: " : NULL);
+		return NULL;
+	}
+	return plan;
+}
+
+int
+cli_plan_write(const struct opts *o, struct xcv_plan *plan, const char *dir)
+{
+	int rc = xcv_plan_write(plan, dir, o->force);
+	char *text;
+
+	if (rc < 0)
+		return cli_fail(rc, "trust plan: ");
+	if ((text = xcv_plan_summary(plan)) == NULL)
+		return cli_oom();
+	fprintf(stderr, "xmppcv: trust plan written to %s/ (see PLAN.md there):\n"
+		"%s", dir, text);
+	free(text);
 	return 0;
 }
