@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Allocation failures on every path a user runs: verify, check against a
-scripted peer, capture, replay, trust add.
+scripted peer, capture, replay, trust add, trust plan.
 
 Usage: cli_fault.py FAULT_RUN   (FIXTURES from the environment)
 
@@ -11,6 +11,7 @@ a crash, another verdict or another message; the store must stay sound;
 LeakSanitizer checks for leaks when each harness process ends. The
 scripted peer runs on 127.0.160.1 and is stopped by its PID.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -90,6 +91,32 @@ class Fault(unittest.TestCase):
         self.harness("trust", "add", cert("fqdn-only.crt"), "--domain",
                      "corp.example", "--store", store,
                      options=["--fresh", store, "--store", store])
+
+    def test_trust_plan(self):
+        # A saved scan, written here: a chain to a private root, a
+        # self-signed certificate, a name mismatch and a chain without
+        # its intermediate; a small clients' store keeps the runs few.
+        def pem(name):
+            with open(cert(name)) as f:
+                return {"pem": f.read()}
+        lines = [("cup1", "c2s", "corp.example", True,
+                  ["domain-san.crt", "issuing-ca.crt", "root-ca.crt"]),
+                 ("cup2", "c2s", "corp.example", True, ["self-signed-cup2.crt"]),
+                 ("cup2", "https", "cup2.corp.example", True,
+                  ["self-signed-tomcat-cup2.crt"]),
+                 ("cup3", "c2s", "corp.example", False,
+                  ["tomcat-cup3.crt", "issuing-ca.crt", "root-ca.crt"]),
+                 ("cup3", "https", "cup3.corp.example", True, ["plan-no-inter-cup3.crt"])]
+        saved = os.path.join(self.dir, "scan.json")
+        with open(saved, "w") as f:
+            for node, service, name, matched, chain in lines:
+                f.write(json.dumps({"node": node, "service": service, "expected_name": name,
+                                    "identity": {"matched": matched},
+                                    "chain": {"built": [pem(c) for c in chain]}}) + "\n")
+        top = os.path.join(self.dir, "plans")
+        self.harness("trust", "plan", "--from", saved, "--at", AT, "--system-store",
+                     cert("other-root-ca.crt"), os.path.join(top, "plan"),
+                     options=["--fresh", top])
 
 
 if __name__ == "__main__":

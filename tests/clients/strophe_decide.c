@@ -8,6 +8,9 @@
  *
  *   strophe_decide CAFILE HOST PORT DOMAIN...
  *
+ * CAFILE may be a directory of hashed certificates (an /etc/ssl/certs
+ * that update-ca-certificates made), given as the CA path instead.
+ *
  * One line per domain: DOMAIN, a tab, then "ok" or the errors joined by
  * "; " ("tls-failed: ..." when no TLS session came up).
  */
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strophe.h>
+#include <sys/stat.h>
 
 struct probe {
 	char errors[2048];
@@ -59,8 +63,14 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 int
 main(int argc, char **argv)
 {
+	struct stat st;
+
 	if (argc < 5) {
 		fprintf(stderr, "usage: strophe_decide CAFILE HOST PORT DOMAIN...\n");
+		return 2;
+	}
+	if (stat(argv[1], &st) != 0) {
+		perror(argv[1]);
 		return 2;
 	}
 	xmpp_initialize();
@@ -75,7 +85,10 @@ main(int argc, char **argv)
 		xmpp_conn_set_jid(conn, jid);
 		xmpp_conn_set_pass(conn, "no password");
 		xmpp_conn_set_flags(conn, XMPP_CONN_FLAG_MANDATORY_TLS);
-		xmpp_conn_set_cafile(conn, argv[1]);
+		if (S_ISDIR(st.st_mode))
+			xmpp_conn_set_capath(conn, argv[1]);
+		else
+			xmpp_conn_set_cafile(conn, argv[1]);
 		xmpp_conn_set_certfail_handler(conn, certfail);
 		if (xmpp_connect_client(conn, argv[2],
 		    (unsigned short)atoi(argv[3]), on_conn, &p) != XMPP_EOK) {
