@@ -9,8 +9,9 @@ Name" off (it names only the node), the other with the setting on (it names
 corp.example too). Runs `xmppcv check` against each. Then two more nodes
 join the one with the setting on: cup2 (updated) and cup3 (not updated, its
 certificate names only cup3.corp.example), and `xmppcv scan` checks the
-three at once and names cup3 in a domain-san-missing finding. Every server
-is stopped by its PID at the end.
+three at once, names cup3 in a domain-san-missing finding, and writes the
+trust plan (what to deploy to client computers) into build/demo-plan.
+Every server is stopped by its PID at the end.
 
 It never prompts (--no-prompt) and ignores any certificates the user
 accepted (--no-store), so it always shows what the README promises.
@@ -33,6 +34,9 @@ CLUSTER = [("cup1.corp.example", "127.0.40.2", None),
            ("cup3.corp.example", "127.0.40.4", "tomcat-cup3")]
 TRUST = ["--no-store", "--at", "2026-06-01T00:00:00Z", "--no-system-ca",
          "--ca-file", cert("root-ca.crt")]
+# Beside the build: replaced by each run.
+PLAN = os.path.relpath(os.path.join(os.path.dirname(os.path.abspath(XMPPCV)), "..",
+                                    "demo-plan"))
 
 
 def shown(args):
@@ -50,21 +54,30 @@ def scan(servers):
     # Three client profiles: the seed's client, and two that read dNSName
     # only (what each would do on every node).
     args = ["scan", *TRUST, "--services", "c2s", "--port", "c2s=15222", *pins,
-            "--clients", "cisco-jabber,gio,libstrophe",
+            "--clients", "cisco-jabber,gio,libstrophe", "--trust-plan", PLAN, "--force",
             "--domain", "corp.example", *[n for n, _, _ in CLUSTER]]
     print("== The cluster after the change: cup1 and cup2 were re-signed, cup3 was not")
     print(shown(args))
     sys.stdout.flush()
     code = subprocess.run([XMPPCV, *args]).returncode
     print("(exit status %d)\n" % code)
-    out = subprocess.run([XMPPCV, args[0], "--json", *args[1:]], capture_output=True,
-                         text=True).stdout
+    with open(os.path.join(PLAN, "plan.json")) as f:
+        plan = json.load(f)
+    json_args = [a for a in args if a not in ("--trust-plan", PLAN, "--force")]
+    out = subprocess.run([XMPPCV, json_args[0], "--json", *json_args[1:]],
+                         capture_output=True, text=True).stdout
     lines = [json.loads(line) for line in out.splitlines()]
     named = [f["nodes"] for f in lines[-1]["findings"] if f["code"] == "domain-san-missing"]
     # Gajim and Dino (gio) connect silently to the two nodes re-signed.
     gio = {o["node"]: c["verdict"] for o in lines[:-1] for c in o.get("clients", [])
            if c["client"] == "gio"}
-    return (code == 1 and named == [["cup3.corp.example"]] and
+    # The plan: the private root to every client; cup3 a fix on the server.
+    planned = ([r["subject"] for r in plan["roots"]] == ["CN=Corp Root CA,O=Corp Example"]
+               and [(f["node"], f["problem"]) for f in plan["server_fixes"]] ==
+               [("cup3.corp.example", "mismatch")] and
+               (plan["prompts_before"]["cisco-jabber"], plan["prompts_after"]["cisco-jabber"])
+               == (3, 1))
+    return (code == 1 and named == [["cup3.corp.example"]] and planned and
             gio == {"cup1.corp.example": "connects", "cup2.corp.example": "connects",
                     "cup3.corp.example": "fails"})
 
@@ -99,6 +112,8 @@ def main():
         print("  SAN-domain setting %-3s  %-12s  exit %d  %s" % (setting, verdict, code, why))
     print("== The scan named the node the setting was not applied to: %s" %
           ("cup3.corp.example" if cluster_ok else "NOT AS EXPECTED"))
+    print("== What to deploy to client computers so that nobody is prompted: %s" %
+          os.path.join(PLAN, "PLAN.md"))
     return 0 if [c for _, _, c, _ in summary] == [1, 0] and cluster_ok else 1
 
 
