@@ -50,7 +50,8 @@ class InstallDeps(unittest.TestCase):
         self.assertIn("clang", self.run_script("test").stderr)
 
     def test_nothing_missing_is_quiet_success(self):
-        every = ("build-essential pkg-config meson ninja-build python3 openssl libssl-dev "
+        every = ("build-essential pkg-config meson ninja-build python3 openssl ca-certificates "
+                 "libssl-dev "
                  "libexpat1-dev libstrophe-dev libc-ares-dev libidn2-dev libjansson-dev "
                  "libcmocka-dev libmicrohttpd-dev scdoc prosody").split()
         p = self.run_script("demo", every)
