@@ -277,7 +277,9 @@ remember(struct xcv_config *cfg, X509_STORE_CTX *ctx,
 	struct xcv_verified *v;
 	int n = sk_X509_num(built);
 
+	/* A leaf sent alone, its issuer among the anchors, is none of it. */
 	if (cfg->no_verified_cache || n < 3 || cfg->n_verified >= MAX_VERIFIED ||
+	    sk_X509_num(chain->certs) < 2 ||
 	    X509_cmp(sk_X509_value(built, 1), sk_X509_value(chain->certs, 1)))
 		return;
 	/* The configuration keeps what it remembers, and its context. */

@@ -174,6 +174,21 @@ class Verdicts(unittest.TestCase):
         self.assertIn("did not send", o["chain"]["error"])
         self.assertIn("did not send the certificate of CN=Corp Issuing CA", " ".join(o["advice"]))
 
+    def test_leaf_alone_with_its_intermediate_among_the_anchors(self):
+        # The server sends its certificate alone; the intermediate is
+        # given with the root. Verified, with the path through it, and
+        # the same for a second such leaf in the same process.
+        code, objs, err = verify("domain-san.crt", "tomcat-cup3.crt", "domain-san.crt",
+                                 anchors=("root-ca.crt", "issuing-ca.crt"))
+        self.assertEqual(code, 1, err)   # tomcat-cup3 names only its node
+        self.assertEqual([o["verdict"] for o in objs],
+                         ["verified", "not-verified", "verified"])
+        for o in objs:
+            self.assertTrue(o["chain"]["trusted"])
+            self.assertEqual([c["subject"] for c in o["chain"]["built"]][1:],
+                             ["CN=Corp Issuing CA,O=Corp Example",
+                              "CN=Corp Root CA,O=Corp Example"])
+
     def test_leaf_not_first_is_warned(self):
         with tempfile.TemporaryDirectory() as d:
             p = os.path.join(d, "reversed.pem")
