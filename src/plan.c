@@ -6,6 +6,7 @@
  * Authorities, a self-signed certificate to Enterprise Trust; deployed
  * with the Certificate Import Wizard, CertMgr.exe or a Group Policy.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,17 +52,10 @@ xcv_plan_new(struct xcv_plan **out, const struct xcv_plan_params *p)
 	return 0;
 }
 
-void
-xcv_plan_free(struct xcv_plan *plan)
+/* Forget what judging found: the certificates and the fixes. */
+static void
+clear_judgement(struct xcv_plan *plan)
 {
-	if (plan == NULL)
-		return;
-	for (size_t i = 0; i < plan->n_eps; i++) {
-		free(plan->eps[i].node);
-		free(plan->eps[i].service);
-		free(plan->eps[i].name);
-		xcv_chain_free(plan->eps[i].chain);
-	}
 	for (size_t i = 0; i < plan->n_certs; i++) {
 		X509_free(plan->certs[i].x);
 		free(plan->certs[i].subject);
@@ -73,70 +68,152 @@ xcv_plan_free(struct xcv_plan *plan)
 		free(plan->fixes[i].problem);
 		free(plan->fixes[i].fix);
 	}
-	free(plan->eps);
 	free(plan->certs);
 	free(plan->fixes);
+	plan->certs = NULL;
+	plan->fixes = NULL;
+	plan->n_certs = plan->n_fixes = 0;
+	for (size_t i = 0; i < plan->n_eps; i++)
+		plan->eps[i].cert = -1;
+}
+
+void
+xcv_plan_free(struct xcv_plan *plan)
+{
+	if (plan == NULL)
+		return;
+	for (size_t i = 0; i < plan->n_eps; i++) {
+		free(plan->eps[i].node);
+		free(plan->eps[i].service);
+		free(plan->eps[i].name);
+		xcv_chain_free(plan->eps[i].chain);
+		xcv_chain_free(plan->eps[i].sent);
+	}
+	clear_judgement(plan);
+	free(plan->eps);
 	xcv_chain_free(plan->store);
 	free(plan->store_path);
+	free(plan->leftover);
 	free(plan);
 }
 
-int
-xcv_plan_add(struct xcv_plan *plan, const char *node, const char *service,
-	const char *name, bool named, const struct xcv_chain *built)
+/* The SHA-256 of x as lower-case hex, as JSON and certinfo give it. */
+static int
+sha256_hex(X509 *x, char out[65])
 {
-	struct plan_ep *v, *e;
+	unsigned char md[32];
+	unsigned n = 0;
+
+	if (!X509_digest(x, EVP_sha256(), md, &n) || n != 32)
+		return xcv_oom();
+	xcv_hex(out, md, n);
+	return 0;
+}
+
+static bool
+in_list(const char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != NULL && strcasecmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+int
+xcv_plan_add(struct xcv_plan *plan, const struct xcv_plan_endpoint *p)
+{
+	const struct xcv_chain *built = p->built;
+	struct xcv_plan_ep *v, *e;
+	int rc = 0;
 
 	/* Federating servers judge s2s certificates, not users' clients. */
-	if (strcmp(service, "s2s") == 0) {
+	if (strcmp(p->service, "s2s") == 0) {
 		plan->skipped_s2s++;
 		return 0;
 	}
-	if (built == NULL || xcv_chain_count(built) == 0 || name == NULL)
+	if (built == NULL || xcv_chain_count(built) == 0 || p->name == NULL)
 		return 0;
 	v = realloc(plan->eps, (plan->n_eps + 1) * sizeof(*v));
 	if (v == NULL)
 		return xcv_oom();
 	plan->eps = v;
-	e = &v[plan->n_eps];
+	e = &v[plan->n_eps++];
 	memset(e, 0, sizeof(*e));
-	e->named = named;
+	plan->judged = false;
+	e->named = p->named;
 	e->cert = -1;
-	e->node = xcv_strdup(node);
-	e->service = xcv_strdup(service);
-	e->name = xcv_strdup(name);
+	e->node = xcv_strdup(p->node);
+	e->service = xcv_strdup(p->service);
+	e->name = xcv_strdup(p->name);
 	e->chain = xcv_chain_new();
-	plan->n_eps++;
+	e->sent = xcv_chain_new();
 	if (e->node == NULL || e->service == NULL || e->name == NULL ||
-	    e->chain == NULL)
-		return XCV_ENOMEM;
-	return xcv_chain_append(e->chain, built);
+	    e->chain == NULL || e->sent == NULL)
+		return xcv_oom();
+	if ((rc = xcv_chain_append(e->chain, built)) < 0 ||
+	    (rc = xcv_refs_add(&e->sent->libs, &built->libs)) < 0)
+		return rc;
+	/* What the server sent of the path: what a client is given. */
+	for (int i = 0; i < sk_X509_num(built->certs); i++) {
+		X509 *x = sk_X509_value(built->certs, i);
+		char fp[65];
+
+		if (p->sent != NULL) {
+			if ((rc = sha256_hex(x, fp)) < 0)
+				return rc;
+			if (!in_list(p->sent, p->n_sent, fp))
+				continue;
+		}
+		if (!X509_up_ref(x))
+			return xcv_oom();
+		if (sk_X509_push(e->sent->certs, x) <= 0) {
+			X509_free(x);
+			return xcv_oom();
+		}
+	}
+	return 0;
 }
 
-/* The chain as built of a result, as a chain. */
+/* A result's chain as built, and the fingerprints of what was sent. */
 static int
 add_result(struct xcv_plan *plan, const char *node, const char *service,
 	const struct xcv_result *res)
 {
+	struct xcv_plan_endpoint ep = { .node = node, .service = service };
+	const char **sent = NULL;
 	struct xcv_chain *built;
 	int rc = 0;
 
 	if (res == NULL || res->path == NULL)
 		return 0;
 	if ((built = xcv_chain_new()) == NULL)
-		return XCV_ENOMEM;
+		return xcv_oom();
+	if (res->n_presented > 0 &&
+	    (sent = calloc(res->n_presented, sizeof(*sent))) == NULL)
+		rc = xcv_oom();
 	/* The path's certificates may live in a cache's library context. */
-	rc = xcv_refs_add(&built->libs, &res->libs);
+	if (rc == 0)
+		rc = xcv_refs_add(&built->libs, &res->libs);
 	for (int i = 0; rc == 0 && i < sk_X509_num(res->path); i++) {
 		X509 *x = sk_X509_value(res->path, i);
-		if (!X509_up_ref(x) || sk_X509_push(built->certs, x) <= 0) {
+		if (!X509_up_ref(x))
+			rc = xcv_oom();
+		else if (sk_X509_push(built->certs, x) <= 0) {
 			X509_free(x);
 			rc = xcv_oom();
 		}
 	}
-	if (rc == 0)
-		rc = xcv_plan_add(plan, node, service, res->id.reference,
-			res->id.matched, built);
+	for (size_t i = 0; rc == 0 && i < res->n_presented; i++)
+		sent[i] = res->presented[i].sha256;
+	if (rc == 0) {
+		ep.name = res->id.reference;
+		ep.named = res->id.matched;
+		ep.built = built;
+		ep.sent = sent;
+		ep.n_sent = res->n_presented;
+		rc = xcv_plan_add(plan, &ep);
+	}
+	free(sent);
 	xcv_chain_free(built);
 	return rc;
 }
@@ -166,45 +243,16 @@ xcv_plan_add_scan(struct xcv_plan *plan, const struct xcv_scan *scan)
 	return rc;
 }
 
-int
-xcv_plan_add_json(struct xcv_plan *plan, const char *line, size_t len)
+/* The certificates of a JSON "built" array, from their PEM. */
+static int
+json_chain(struct xcv_chain **out, json_t *built, const char *node,
+	const char *service)
 {
-	json_t *o = NULL, *built, *c;
-	json_error_t err;
-	struct xcv_chain *chain = NULL;
-	const char *node, *service, *name;
+	struct xcv_chain *chain = xcv_chain_new();
 	size_t i;
-	int rc = xcv_json_loadb(&o, line, len, 0, &err);
+	json_t *c;
+	int rc = chain ? 0 : xcv_oom();
 
-	if (rc < 0)
-		return rc;
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return xcv_set_error(XCV_EINPUT, "not a JSON object from check or "
-			"scan --json (%s)", err.text);
-	}
-	node = json_string_value(json_object_get(o, "node"));
-	if (node == NULL)
-		node = json_string_value(json_object_get(o, "target"));
-	service = json_string_value(json_object_get(o, "service"));
-	/* The name the certificate must carry: XMPP, the domain; HTTPS, the
-	 * host (a scan's expected_name says which). */
-	name = json_string_value(json_object_get(o, "expected_name"));
-	if (name == NULL)
-		name = json_string_value(json_object_get(o, "domain"));
-	built = json_object_get(json_object_get(o, "chain"), "built");
-	if (json_object_get(o, "summary") || !json_is_array(built) ||
-	    json_array_size(built) == 0) {
-		json_decref(o);
-		return 0;   /* a summary, or no certificate */
-	}
-	if (node == NULL || service == NULL || name == NULL) {
-		json_decref(o);
-		return xcv_set_error(XCV_EINPUT, "a JSON line without its node, "
-			"service or name: not from check or scan --json");
-	}
-	if ((chain = xcv_chain_new()) == NULL)
-		rc = XCV_ENOMEM;
 	json_array_foreach(built, i, c) {
 		const char *pem = json_string_value(json_object_get(c, "pem"));
 		struct xcv_chain *one = NULL;
@@ -213,8 +261,8 @@ xcv_plan_add_json(struct xcv_plan *plan, const char *line, size_t len)
 			break;
 		if (pem == NULL) {
 			rc = xcv_set_error(XCV_EINPUT, "a certificate of %s %s "
-				"without its PEM: save the scan with this version's "
-				"--json", node, service);
+				"without its PEM: save the JSON with this version of "
+				"xmppcv", node, service);
 			break;
 		}
 		rc = xcv_chain_load_mem(&one, pem, strlen(pem), "the JSON line");
@@ -222,10 +270,81 @@ xcv_plan_add_json(struct xcv_plan *plan, const char *line, size_t len)
 			rc = xcv_chain_append(chain, one);
 		xcv_chain_free(one);
 	}
-	if (rc == 0)
-		rc = xcv_plan_add(plan, node, service, name, json_is_true(
-			json_object_get(json_object_get(o, "identity"), "matched")),
-			chain);
+	if (rc < 0) {
+		xcv_chain_free(chain);
+		return rc;
+	}
+	*out = chain;
+	return 0;
+}
+
+int
+xcv_plan_add_json(struct xcv_plan *plan, const char *line, size_t len)
+{
+	struct xcv_plan_endpoint ep = {0};
+	struct xcv_chain *chain = NULL;
+	json_t *o = NULL, *built, *certs, *c;
+	const char **sent = NULL;
+	const char *mode;
+	json_error_t err;
+	size_t i;
+	int rc = xcv_json_loadb(&o, line, len, 0, &err);
+
+	if (rc < 0)
+		return rc;
+	if (!json_is_object(o)) {
+		rc = xcv_set_error(XCV_EINPUT, "not a JSON object from check, "
+			"scan or verify --json");
+		goto out;
+	}
+	/* scan names the node, check the target, verify the file. */
+	ep.node = json_string_value(json_object_get(o, "node"));
+	if (ep.node == NULL)
+		ep.node = json_string_value(json_object_get(o, "target"));
+	if (ep.node == NULL)
+		ep.node = json_string_value(json_object_get(o, "file"));
+	ep.service = json_string_value(json_object_get(o, "service"));
+	/* check says direct TLS in its tls mode; scan in its service. */
+	mode = json_string_value(json_object_get(json_object_get(o, "tls"),
+		"mode"));
+	if (ep.service && strcmp(ep.service, "c2s") == 0 && mode &&
+	    strcmp(mode, "direct") == 0)
+		ep.service = "xmpps";
+	/* The name the certificate must carry: XMPP, the domain; HTTPS, the
+	 * host (a scan's expected_name says which). */
+	ep.name = json_string_value(json_object_get(o, "expected_name"));
+	if (ep.name == NULL)
+		ep.name = json_string_value(json_object_get(o, "domain"));
+	ep.named = json_is_true(json_object_get(json_object_get(o, "identity"),
+		"matched"));
+	built = json_object_get(json_object_get(o, "chain"), "built");
+	certs = json_object_get(json_object_get(o, "chain"), "certs");
+	if (json_object_get(o, "summary") || !json_is_array(built) ||
+	    json_array_size(built) == 0)
+		goto out;   /* a summary, or no certificate */
+	if (ep.node == NULL || ep.service == NULL || ep.name == NULL) {
+		rc = xcv_set_error(XCV_EINPUT, "a JSON line without its node, "
+			"service or name: not from check, scan or verify --json");
+		goto out;
+	}
+	if ((rc = json_chain(&chain, built, ep.node, ep.service)) < 0)
+		goto out;
+	/* What the server sent, by fingerprint; without the list, all of
+	 * the path is taken as sent. */
+	if (json_is_array(certs) && json_array_size(certs) > 0) {
+		if ((sent = calloc(json_array_size(certs), sizeof(*sent))) == NULL) {
+			rc = xcv_oom();
+			goto out;
+		}
+		json_array_foreach(certs, i, c)
+			sent[i] = json_string_value(json_object_get(c, "sha256"));
+		ep.sent = sent;
+		ep.n_sent = json_array_size(certs);
+	}
+	ep.built = chain;
+	rc = xcv_plan_add(plan, &ep);
+out:
+	free(sent);
 	xcv_chain_free(chain);
 	json_decref(o);
 	return rc;
@@ -282,9 +401,9 @@ file_stem(X509 *x, const char *sha256)
 
 /* The plan's entry for x (made on first sight), covering the endpoint. */
 static int
-take_cert(struct xcv_plan *plan, X509 *x, enum plan_kind kind, struct plan_ep *e)
+take_cert(struct xcv_plan *plan, X509 *x, enum xcv_plan_kind kind, struct xcv_plan_ep *e)
 {
-	struct plan_cert *c = NULL, *v;
+	struct xcv_plan_cert *c = NULL, *v;
 	unsigned char md[32];
 	unsigned n = 0;
 	char *where;
@@ -324,10 +443,10 @@ take_cert(struct xcv_plan *plan, X509 *x, enum plan_kind kind, struct plan_ep *e
 }
 
 XCV_PRINTF(5, 6) static int
-take_fix(struct xcv_plan *plan, const struct plan_ep *e, const char *problem,
+take_fix(struct xcv_plan *plan, const struct xcv_plan_ep *e, const char *problem,
 	const char *fix_text, const char *fmt, ...)
 {
-	struct plan_fix *v = realloc(plan->fixes, (plan->n_fixes + 1) * sizeof(*v));
+	struct xcv_plan_fix *v = realloc(plan->fixes, (plan->n_fixes + 1) * sizeof(*v));
 	va_list ap;
 	char *detail;
 
@@ -337,7 +456,7 @@ take_fix(struct xcv_plan *plan, const struct plan_ep *e, const char *problem,
 	va_start(ap, fmt);
 	detail = xcv_vasprintf(fmt, ap);
 	va_end(ap);
-	v[plan->n_fixes] = (struct plan_fix){ .node = xcv_strdup(e->node),
+	v[plan->n_fixes] = (struct xcv_plan_fix){ .node = xcv_strdup(e->node),
 		.service = xcv_strdup(e->service), .problem = xcv_strdup(problem),
 		.fix = detail ? xcv_asprintf("%s: %s", detail, fix_text) : NULL };
 	plan->n_fixes++;
@@ -347,19 +466,31 @@ take_fix(struct xcv_plan *plan, const struct plan_ep *e, const char *problem,
 		XCV_ENOMEM;
 }
 
-static bool
-valid_now(X509 *x, int64_t at)
+/* 0 when x is valid at at, -1 when not yet, 1 when expired. */
+static int
+validity(X509 *x, int64_t at)
 {
 	time_t t = (time_t)at;
 
-	return X509_cmp_time(X509_get0_notBefore(x), &t) < 0 &&
-		X509_cmp_time(X509_get0_notAfter(x), &t) > 0;
+	if (X509_cmp_time(X509_get0_notBefore(x), &t) >= 0)
+		return -1;
+	return X509_cmp_time(X509_get0_notAfter(x), &t) > 0 ? 0 : 1;
+}
+
+/* Whether the server sent x (of its path as built). */
+static bool
+was_sent(const struct xcv_plan_ep *e, X509 *x)
+{
+	for (int i = 0; i < sk_X509_num(e->sent->certs); i++)
+		if (X509_cmp(sk_X509_value(e->sent->certs, i), x) == 0)
+			return true;
+	return false;
 }
 
 /* What one endpoint asks of the plan: a root, a self-signed certificate,
  * nothing (a public root), and the fixes no deployment makes. */
 static int
-classify(struct xcv_plan *plan, struct plan_ep *e)
+classify(struct xcv_plan *plan, struct xcv_plan_ep *e)
 {
 	STACK_OF(X509) *sk = e->chain->certs;
 	int n = sk_X509_num(sk), rc = 0;
@@ -374,11 +505,33 @@ classify(struct xcv_plan *plan, struct plan_ep *e)
 			"the certificate does not name %s", e->name);
 	for (int i = 0; rc == 0 && i < n; i++) {
 		X509 *x = sk_X509_value(sk, i);
-		if (valid_now(x, plan->at))
+		int when = validity(x, plan->at);
+
+		if (when == 0)
 			continue;
-		name = xcv_cert_short_name(x);
-		rc = name ? take_fix(plan, e, "expired", "renew it", "\"%s\" is "
-			"not valid now", name) : XCV_ENOMEM;
+		if ((name = xcv_cert_short_name(x)) == NULL)
+			return xcv_oom();
+		rc = when > 0 ? take_fix(plan, e, "expired", "renew it", "\"%s\" "
+			"has expired", name) : take_fix(plan, e, "not-yet-valid",
+			"check the server's clock and the certificate's dates; "
+			"re-issue it if they are wrong", "\"%s\" is not valid yet",
+			name);
+		free(name);
+	}
+	/* Below the top: a CA certificate of the path the server did not
+	 * send (xmppcv found it among its anchors), which clients lack. */
+	for (int i = 1; rc == 0 && i < n; i++) {
+		X509 *x = sk_X509_value(sk, i);
+
+		if (was_sent(e, x) || (i == n - 1 && top_root))
+			continue;
+		if ((name = xcv_name_text(X509_get_subject_name(x))) == NULL)
+			return xcv_oom();
+		rc = take_fix(plan, e, "missing-intermediate", "install the "
+			"intermediate CA certificate on the server, to be sent with "
+			"its own", "the server does not send the intermediate CA "
+			"certificate %s (xmppcv had it among its trust anchors)",
+			name);
 		free(name);
 	}
 	if (rc < 0)
@@ -388,14 +541,14 @@ classify(struct xcv_plan *plan, struct plan_ep *e)
 		 * it names what it must (else it would still prompt). */
 		if (in_store(plan, leaf) || !e->named)
 			return 0;
-		return take_cert(plan, leaf, PLAN_ENTERPRISE, e);
+		return take_cert(plan, leaf, XCV_PLAN_ENTERPRISE, e);
 	}
 	if (top_root)
-		return take_cert(plan, top, in_store(plan, top) ? PLAN_PUBLIC : PLAN_ROOT, e);
+		return take_cert(plan, top, in_store(plan, top) ? XCV_PLAN_PUBLIC : XCV_PLAN_ROOT, e);
 	/* The path stops below a root: the clients' store may hold the one
 	 * that issued its top; else something is missing. */
 	if (store_issuer(plan, top))
-		return take_cert(plan, store_issuer(plan, top), PLAN_PUBLIC, e);
+		return take_cert(plan, store_issuer(plan, top), XCV_PLAN_PUBLIC, e);
 	name = xcv_name_text(X509_get_issuer_name(top));
 	if (name == NULL)
 		return XCV_ENOMEM;
@@ -428,16 +581,18 @@ same_subjects(struct xcv_plan *plan)
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < plan->n_eps; i++) {
-		const struct plan_ep *e = &plan->eps[i];
-		const struct plan_cert *mine, *other = NULL;
+		const struct xcv_plan_ep *e = &plan->eps[i];
+		const struct xcv_plan_cert *mine, *other = NULL;
 
-		if (e->cert < 0 || plan->certs[e->cert].kind == PLAN_PUBLIC)
+		if (e->cert < 0 || plan->certs[e->cert].kind == XCV_PLAN_PUBLIC)
 			continue;
 		mine = &plan->certs[e->cert];
 		for (long k = 0; k < e->cert && other == NULL; k++)
-			if (plan->certs[k].kind != PLAN_PUBLIC && X509_NAME_cmp(
+			if (plan->certs[k].kind != XCV_PLAN_PUBLIC && X509_NAME_cmp(
 			    X509_get_subject_name(plan->certs[k].x),
-			    X509_get_subject_name(mine->x)) == 0)
+			    X509_get_subject_name(mine->x)) == 0 && EVP_PKEY_eq(
+			    X509_get0_pubkey(plan->certs[k].x),
+			    X509_get0_pubkey(mine->x)) != 1)
 				other = &plan->certs[k];
 		if (other == NULL)
 			continue;
@@ -467,7 +622,8 @@ static int
 count_prompts(struct xcv_plan *plan, struct xcv_config *cfg, long *counts,
 	long *refused)
 {
-	struct xcv_strv seen[32] = {{0}}, gone[32] = {{0}};
+	struct xcv_strv seen[XCV_CLIENTS_MAX] = {{0}};
+	struct xcv_strv gone[XCV_CLIENTS_MAX] = {{0}};
 	int rc = 0;
 
 	for (size_t k = 0; k < xcv_client_rules_count; k++) {
@@ -476,11 +632,12 @@ count_prompts(struct xcv_plan *plan, struct xcv_config *cfg, long *counts,
 			refused[k] = counts[k];
 	}
 	for (size_t i = 0; rc == 0 && i < plan->n_eps; i++) {
-		const struct plan_ep *e = &plan->eps[i];
+		const struct xcv_plan_ep *e = &plan->eps[i];
 		struct xcv_result *res = NULL;
 		char fp[65];
 
-		rc = xcv_verify_as(&res, cfg, e->chain, e->name, strcmp(
+		/* What a client is given: the certificates the server sent. */
+		rc = xcv_verify_as(&res, cfg, e->sent, e->name, strcmp(
 			e->service, "https") == 0 ? XCV_SERVICE_HTTPS :
 			XCV_SERVICE_C2S);
 		if (rc == 0)
@@ -488,9 +645,10 @@ count_prompts(struct xcv_plan *plan, struct xcv_config *cfg, long *counts,
 		for (size_t k = 0; rc == 0 && k < res->n_clients; k++) {
 			const struct xcv_client_info *c = &res->clients[k].info;
 			size_t at = 0;
-			while (xcv_client_rules_all[at]->profile.id != c->client)
+			while (at < xcv_client_rules_count &&
+			    xcv_client_rules_all[at]->profile.id != c->client)
 				at++;
-			if (counts[at] < 0)
+			if (at == xcv_client_rules_count || counts[at] < 0)
 				continue;
 			if (c->verdict == XCV_CLIENT_PROMPTS &&
 			    !xcv_strv_contains(&seen[at], fp)) {
@@ -536,7 +694,7 @@ client_config(struct xcv_config **out, const struct xcv_plan *plan,
 			rc = XCV_ENOMEM;
 		for (size_t i = 0; rc == 0 && i < plan->n_certs; i++) {
 			X509 *x = plan->certs[i].x;
-			if (plan->certs[i].kind == PLAN_PUBLIC)
+			if (plan->certs[i].kind == XCV_PLAN_PUBLIC)
 				continue;
 			if (!X509_up_ref(x) || sk_X509_push(deployed->certs, x) <= 0) {
 				X509_free(x);
@@ -565,6 +723,8 @@ xcv_plan_judge(struct xcv_plan *plan)
 
 	if (plan->judged)
 		return 0;
+	/* Endpoints added after a judgement, or one that failed: afresh. */
+	clear_judgement(plan);
 	for (size_t i = 0; rc == 0 && i < plan->n_eps; i++)
 		rc = classify(plan, &plan->eps[i]);
 	if (rc == 0)
@@ -586,64 +746,169 @@ xcv_plan_judge(struct xcv_plan *plan)
 
 /* --- the folder --- */
 
+/* Whether the folder dir holds anything; -1 (errno set) when it cannot
+ * be read. */
+static int
+folder_used(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int used = 0;
+
+	if (d == NULL)
+		return -1;
+	while (!used && (e = readdir(d)) != NULL)
+		used = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return used;
+}
+
+/* The new folder tmp in place of dir: an existing dir (a plan, with
+ * force) is swapped with it in one step where the system can, so that dir
+ * always exists whole; tmp then holds the old plan. */
+static int
+put_in_place(const char *tmp, const char *dir, bool exists)
+{
+	if (exists && renameat2(AT_FDCWD, tmp, AT_FDCWD, dir,
+	    RENAME_EXCHANGE) == 0)
+		return 1;
+	if (exists && errno != EINVAL && errno != ENOSYS)
+		return xcv_set_error(XCV_EINPUT, "cannot replace %s: %s; nothing "
+			"was changed", dir, strerror(errno));
+	/* No exchange here (or nothing to replace): the old aside first. */
+	if (exists) {
+		char *aside = xcv_asprintf("%s.old", tmp);
+		int rc = 1;
+		if (aside == NULL)
+			return XCV_ENOMEM;
+		if (rename(dir, aside) < 0)
+			rc = xcv_set_error(XCV_EINPUT, "cannot move %s aside: %s; "
+				"nothing was changed", dir, strerror(errno));
+		else if (rename(tmp, dir) < 0) {
+			rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s", dir,
+				strerror(errno));
+			if (rename(aside, dir) < 0)
+				rc = xcv_set_error(XCV_EINPUT, "cannot create %s, and "
+					"the old plan is left as %s", dir, aside);
+		} else if (rename(aside, tmp) < 0)
+			rc = xcv_set_error(XCV_EINPUT, "%s is written; the old "
+				"plan is left as %s", dir, aside);
+		free(aside);
+		return rc;
+	}
+	if (rename(tmp, dir) < 0)
+		return xcv_set_error(XCV_EINPUT, "cannot create %s: %s", dir,
+			strerror(errno));
+	return 0;
+}
+
+/* "plan/" is the folder plan: dir without its trailing slashes. */
+static char *
+folder_path(const char *dir)
+{
+	char *path = xcv_strdup(dir);
+
+	for (size_t len = path ? strlen(path) : 0; len > 1 &&
+	    path[len - 1] == '/'; len--)
+		path[len - 1] = '\0';
+	return path;
+}
+
+/* Whether the plan may go to path (see xcv_plan_check_folder); *exists
+ * says whether something is to be replaced. */
+static int
+check_folder(const char *path, bool force, bool *exists)
+{
+	struct stat st;
+	char *json;
+	int used = 0, rc = 0;
+
+	*exists = lstat(path, &st) == 0;
+	if (!*exists)
+		return errno == ENOENT ? 0 : xcv_set_error(XCV_EINPUT, "%s: %s; "
+			"nothing was written", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return xcv_set_error(XCV_EINPUT, "%s exists and is not a "
+			"folder%s; nothing was written", path, S_ISLNK(st.st_mode) ?
+			" (a symbolic link)" : "");
+	if ((used = folder_used(path)) < 0)
+		return xcv_set_error(XCV_EINPUT, "%s: cannot read: %s; nothing "
+			"was written", path, strerror(errno));
+	if (used && !force)
+		return xcv_set_error(XCV_EINPUT, "%s is not empty; nothing was "
+			"written", path);
+	/* force replaces a plan, never a folder of something else. */
+	if (used) {
+		if ((json = xcv_asprintf("%s/plan.json", path)) == NULL)
+			return XCV_ENOMEM;
+		if (access(json, F_OK) < 0)
+			rc = xcv_set_error(XCV_EINPUT, "%s is not a trust plan (it "
+				"has no plan.json); nothing was overwritten", path);
+		free(json);
+	}
+	return rc;
+}
+
+int
+xcv_plan_check_folder(const char *dir, bool force)
+{
+	char *path = folder_path(dir);
+	bool exists;
+	int rc;
+
+	if (path == NULL)
+		return XCV_ENOMEM;
+	rc = check_folder(path, force, &exists);
+	free(path);
+	return rc;
+}
+
 int
 xcv_plan_write(struct xcv_plan *plan, const char *dir, bool force)
 {
-	char *tmp = NULL, *old = NULL;
-	struct stat st;
-	bool exists, empty = true;
-	int rc;
+	char *path = folder_path(dir), *tmp = NULL, *parent = NULL;
+	bool exists;
+	int rc, fd;
 
-	if ((rc = xcv_plan_judge(plan)) < 0)
-		return rc;
-	exists = stat(dir, &st) == 0;
-	if (exists && !S_ISDIR(st.st_mode))
-		return xcv_set_error(XCV_EINPUT, "%s exists and is not a folder; "
-			"nothing was written", dir);
-	if (exists && rmdir(dir) < 0) {
-		empty = false;
-		if (!force)
-			return xcv_set_error(XCV_EINPUT, "%s is not empty; nothing was "
-				"overwritten (force replaces it)", dir);
-	}
-	if ((rc = xcv_make_parents(dir)) < 0)
-		return rc;
-	if ((tmp = xcv_asprintf("%s.tmp-XXXXXX", dir)) == NULL)
+	if (path == NULL)
 		return XCV_ENOMEM;
+	if ((rc = xcv_plan_judge(plan)) < 0 ||
+	    (rc = check_folder(path, force, &exists)) < 0 ||
+	    (rc = xcv_make_parents(path)) < 0)
+		goto out;
+	if ((tmp = xcv_asprintf("%s.tmp-XXXXXX", path)) == NULL) {
+		rc = XCV_ENOMEM;
+		goto out;
+	}
 	if (mkdtemp(tmp) == NULL) {
 		rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s", tmp,
 			strerror(errno));
-		free(tmp);
-		return rc;
+		goto out;
 	}
-	rc = xcv_plan_files_write(plan, tmp);
-	/* Replacing: the old folder aside first, then the new one in. */
-	if (rc == 0 && exists && !empty) {
-		if ((old = xcv_asprintf("%s.old-XXXXXX", dir)) == NULL)
-			rc = XCV_ENOMEM;
-		else if (mkdtemp(old) == NULL || rmdir(old) < 0 ||
-		    rename(dir, old) < 0)
-			rc = xcv_set_error(XCV_EINPUT, "cannot move %s aside: %s; "
-				"nothing was changed", dir, strerror(errno));
-	}
-	if (rc == 0 && rename(tmp, dir) < 0) {
-		rc = xcv_set_error(XCV_EINPUT, "cannot create %s: %s", dir,
+	/* What a plan holds is for others to read: not mkdtemp's 0700. */
+	if (chmod(tmp, 0755) < 0)
+		rc = xcv_set_error(XCV_EINPUT, "cannot write %s: %s", tmp,
 			strerror(errno));
-		if (old)
-			(void)rename(old, dir);
-	}
-	if (rc == 0) {
-		int fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			fsync(fd);
-			close(fd);
-		}
-		if (old)
-			xcv_plan_files_remove(old);
-	} else {
+	if (rc == 0)
+		rc = xcv_plan_files_write(plan, tmp);
+	if (rc == 0)
+		rc = put_in_place(tmp, path, exists);
+	if (rc < 0) {
 		xcv_plan_files_remove(tmp);
+		goto out;
 	}
+	/* The rename made durable; then the old plan goes. */
+	if ((parent = xcv_strdup(path)) != NULL && (fd = open(dirname(parent),
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	if (rc == 1 && xcv_plan_files_remove(tmp) < 0 && plan->leftover == NULL)
+		plan->leftover = xcv_strdup(tmp);
+	rc = 0;
+out:
+	free(parent);
 	free(tmp);
-	free(old);
+	free(path);
 	return rc;
 }

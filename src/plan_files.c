@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/pem.h>
 #include <stdlib.h>
@@ -26,22 +27,22 @@ static const char *const folders[] = { "roots", "enterprise-trust",
 	"windows", "linux", "linux/certs", "java", "macos" };
 
 static const char *
-store_name(enum plan_kind k)
+store_name(enum xcv_plan_kind k)
 {
-	return k == PLAN_ROOT ? "Trusted Root Certification Authorities" :
-		k == PLAN_ENTERPRISE ? "Enterprise Trust" :
+	return k == XCV_PLAN_ROOT ? "Trusted Root Certification Authorities" :
+		k == XCV_PLAN_ENTERPRISE ? "Enterprise Trust" :
 		"already in the clients' store";
 }
 
 /* Where a kind's files go: "roots", "enterprise-trust". */
 static const char *
-folder(enum plan_kind k)
+folder(enum xcv_plan_kind k)
 {
-	return k == PLAN_ROOT ? "roots" : "enterprise-trust";
+	return k == XCV_PLAN_ROOT ? "roots" : "enterprise-trust";
 }
 
 static size_t
-count(const struct xcv_plan *plan, enum plan_kind k)
+count(const struct xcv_plan *plan, enum xcv_plan_kind k)
 {
 	size_t n = 0;
 
@@ -69,14 +70,14 @@ write_certs(const struct xcv_plan *plan, const char *dir)
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < plan->n_certs; i++) {
-		const struct plan_cert *c = &plan->certs[i];
+		const struct xcv_plan_cert *c = &plan->certs[i];
 		unsigned char *der = NULL;
 		char *name = NULL;
 		BIO *b = NULL;
 		BUF_MEM *mem;
 		int n;
 
-		if (c->kind == PLAN_PUBLIC)
+		if (c->kind == XCV_PLAN_PUBLIC)
 			continue;
 		rc = XCV_ENOMEM;
 		if ((n = i2d_X509(c->x, &der)) <= 0 ||
@@ -128,12 +129,12 @@ write_windows(const struct xcv_plan *plan, const char *dir)
 		"edit (or create and\r\nlink) a GPO for the client computers, "
 		"then under Computer Configuration >\r\nPolicies > Windows "
 		"Settings > Security Settings > Public Key Policies:\r\n\r\n");
-	for (int k = PLAN_ROOT; k <= PLAN_ENTERPRISE; k++) {
-		const char *store = k == PLAN_ROOT ? "Root" : "Trust";
+	for (int k = XCV_PLAN_ROOT; k <= XCV_PLAN_ENTERPRISE; k++) {
+		const char *store = k == XCV_PLAN_ROOT ? "Root" : "Trust";
 		bool any = false;
 
 		for (size_t i = 0; i < plan->n_certs; i++) {
-			const struct plan_cert *c = &plan->certs[i];
+			const struct xcv_plan_cert *c = &plan->certs[i];
 			if ((int)c->kind != k)
 				continue;
 			if (!any)
@@ -145,10 +146,10 @@ write_windows(const struct xcv_plan *plan, const char *dir)
 				"'Cert:\\LocalMachine\\%s' | Out-Null\r\n",
 				folder(c->kind), c->file, store);
 			put(&cm, "CertMgr.exe /add %s\\%s.cer /s /r localMachine "
-				"%s\r\n", folder(c->kind), c->file, k == PLAN_ROOT ?
-				"root" : "trust");
-			put(&cu, "certutil -addstore -f %s %s\\%s.cer\r\n", store,
-				folder(c->kind), c->file);
+				"%s || exit /b 1\r\n", folder(c->kind), c->file,
+				k == XCV_PLAN_ROOT ? "root" : "trust");
+			put(&cu, "certutil -addstore -f %s %s\\%s.cer || exit /b 1"
+				"\r\n", store, folder(c->kind), c->file);
 			put(&gpo, "    %s\\%s.cer (%s)\r\n", folder(c->kind), c->file,
 				c->subject);
 		}
@@ -197,24 +198,27 @@ static const char linux_sh[] =
 	"\texit 1\n"
 	"fi\n"
 	"mkdir -p \"$dir\"\n"
-	"copied=\"\"\n"
+	"# Set before the first copy and cleared after the update, so that a\n"
+	"# run that stopped half way is finished by the next one.\n"
+	"case $dir in\n"
+	"/etc/pki/*) pending=/etc/pki/ca-trust/.xmppcv-update-pending ;;\n"
+	"*) pending=$dir/.xmppcv-update-pending ;;\n"
+	"esac\n"
 	"for f in \"$here\"/certs/*.crt; do\n"
 	"\t[ -e \"$f\" ] || continue\n"
 	"\tto=$dir/xmppcv-$(basename \"$f\")\n"
-	"\tif ! cmp -s \"$f\" \"$to\"; then\n"
-	"\t\tcp \"$f\" \"$to.new\" && mv \"$to.new\" \"$to\"\n"
-	"\t\tcopied=\"$copied $to\"\n"
-	"\tfi\n"
+	"\tcmp -s \"$f\" \"$to\" && continue\n"
+	"\t: > \"$pending\"\n"
+	"\tcp \"$f\" \"$to.new\"\n"
+	"\tmv \"$to.new\" \"$to\"\n"
 	"done\n"
-	"if [ -n \"$copied\" ]; then\n"
-	"\t# A failed update takes the new files back out, so that running\n"
-	"\t# this again tries again.\n"
+	"if [ -e \"$pending\" ]; then\n"
 	"\t# shellcheck disable=SC2086\n"
 	"\tif ! $update; then\n"
-	"\t\trm -f $copied\n"
-	"\t\techo \"install.sh: $update failed; nothing installed\" >&2\n"
+	"\t\techo \"install.sh: $update failed; run this again\" >&2\n"
 	"\t\texit 1\n"
 	"\tfi\n"
+	"\trm -f \"$pending\"\n"
 	"\techo \"install.sh: the plan's certificates are installed in $dir\"\n"
 	"else\n"
 	"\techo \"install.sh: already installed in $dir; nothing changed\"\n"
@@ -229,40 +233,36 @@ write_unix(const struct xcv_plan *plan, const char *dir)
 	put(&java, "#!/bin/sh\n# Trust plan by xmppcv: the plan's certificates "
 		"in a Java client's cacerts\n# (keytool, from the JDK). Running it "
 		"again changes nothing.\n#   CACERTS    the keystore (default "
-		"$JAVA_HOME/lib/security/cacerts)\n#   STOREPASS  its password "
-		"(default changeit)\nset -eu\nhere=$(cd \"$(dirname \"$0\")/..\" "
-		"&& pwd)\nks=${CACERTS:-${JAVA_HOME:-/usr/lib/jvm/default-java}"
-		"/lib/security/cacerts}\npass=${STOREPASS:-changeit}\n"
-		"add() {\n\tif keytool -list -keystore \"$ks\" -storepass \"$pass\" "
-		"-alias \"$1\" >/dev/null 2>&1; then\n\t\techo \"keytool.sh: $1 "
-		"is there already\"\n\telse\n\t\tkeytool -importcert -noprompt "
-		"-trustcacerts -alias \"$1\" -file \"$here/$2\" \\\n\t\t\t-keystore "
-		"\"$ks\" -storepass \"$pass\"\n\tfi\n}\n");
+		"$JAVA_HOME/lib/security/cacerts, or\n#              "
+		"$JAVA_HOME/jre/lib/security/cacerts before Java 9)\n#   "
+		"STOREPASS  its password (default changeit; passed to keytool "
+		"through\n#              the environment, not the command line)\n"
+		"set -eu\nhere=$(cd \"$(dirname \"$0\")/..\" && pwd)\n"
+		"java=${JAVA_HOME:-/usr/lib/jvm/default-java}\n"
+		"ks=${CACERTS:-$java/lib/security/cacerts}\n"
+		"[ -n \"${CACERTS:-}\" ] || [ -f \"$ks\" ] || "
+		"ks=$java/jre/lib/security/cacerts\n"
+		"STOREPASS=${STOREPASS:-changeit}\nexport STOREPASS\n"
+		"add() {\n\tif keytool -list -keystore \"$ks\" -storepass:env "
+		"STOREPASS -alias \"$1\" \\\n\t    >/dev/null 2>&1; then\n"
+		"\t\techo \"keytool.sh: $1 is there already\"\n\telse\n"
+		"\t\tkeytool -importcert -noprompt -trustcacerts -alias \"$1\" "
+		"\\\n\t\t\t-file \"$here/$2\" -keystore \"$ks\" "
+		"-storepass:env STOREPASS\n\tfi\n}\n");
 	put(&mac, "#!/bin/sh\n# Trust plan by xmppcv: the plan's certificates "
 		"as trusted roots in the System\n# keychain of a Mac (run with "
-		"sudo). Running it again changes nothing.\nset -eu\nhere=$(cd "
-		"\"$(dirname \"$0\")/..\" && pwd)\nkc=/Library/Keychains/"
-		"System.keychain\nadd() {\n\tif security find-certificate -a -Z "
-		"\"$kc\" | grep -qi \"$2\"; then\n\t\techo \"install.sh: $1 is "
-		"there already\"\n\telse\n\t\tsecurity add-trusted-cert -d -r "
-		"trustRoot -k \"$kc\" \"$here/$1\"\n\tfi\n}\n");
+		"sudo). Running it again sets the same trust again\n# and adds "
+		"nothing.\nset -eu\nhere=$(cd \"$(dirname \"$0\")/..\" && pwd)\n"
+		"kc=/Library/Keychains/System.keychain\n");
 	for (size_t i = 0; i < plan->n_certs; i++) {
-		const struct plan_cert *c = &plan->certs[i];
-		char sha1[41] = "";
-		unsigned char md[20];
-		unsigned n = 0;
+		const struct xcv_plan_cert *c = &plan->certs[i];
 
-		if (c->kind == PLAN_PUBLIC)
+		if (c->kind == XCV_PLAN_PUBLIC)
 			continue;
-		if (!X509_digest(c->x, EVP_sha1(), md, &n)) {
-			java.oom = true;
-			break;
-		}
-		for (unsigned k = 0; k < n; k++)
-			snprintf(sha1 + 2 * k, 3, "%02X", md[k]);
 		put(&java, "add xmppcv-%s %s/%s.cer\n", c->file, folder(c->kind),
 			c->file);
-		put(&mac, "add %s/%s.cer %s\n", folder(c->kind), c->file, sha1);
+		put(&mac, "security add-trusted-cert -d -r trustRoot -k \"$kc\" "
+			"\"$here/%s/%s.cer\"\n", folder(c->kind), c->file);
 	}
 	rc = xcv_write_new_file(dir, "linux/install.sh", linux_sh,
 		sizeof(linux_sh) - 1, 0755);
@@ -275,13 +275,26 @@ write_unix(const struct xcv_plan *plan, const char *dir)
 	return rc;
 }
 
-/* "a, b and c" of the entries of v. */
+/* s in a Markdown table's cell: a | or a line break would end it. */
 static void
-put_list(struct xcv_text *t, const struct xcv_strv *v)
+put_cell(struct xcv_text *t, const char *s)
 {
-	for (size_t i = 0; i < v->n; i++)
-		put(t, "%s%s", i == 0 ? "" : i + 1 == v->n ? " and " : ", ",
-			v->v[i]);
+	for (; *s; s++)
+		put(t, *s == '|' ? "\\|" : *s == '\n' || *s == '\r' ? " " :
+			"%c", *s);
+}
+
+/* "a, b and c" of the entries of v; as table cells when cell. */
+static void
+put_list(struct xcv_text *t, const struct xcv_strv *v, bool cell)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		put(t, "%s", i == 0 ? "" : i + 1 == v->n ? " and " : ", ");
+		if (cell)
+			put_cell(t, v->v[i]);
+		else
+			put(t, "%s", v->v[i]);
+	}
 }
 
 static void
@@ -317,19 +330,19 @@ write_plan_md(const struct xcv_plan *plan, const char *dir)
 		"client asks about a server\ncertificate.\n\n- made by xmppcv %s, "
 		"as at %s\n- from %zu endpoint%s of ", xcv_version(), when,
 		plan->n_eps, plan->n_eps == 1 ? "" : "s");
-	put_list(&t, &nodes);
+	put_list(&t, &nodes, false);
 	put(&t, "\n- the clients' store before the plan: %s (%zu "
 		"certificates)\n", plan->store_path, xcv_chain_count(plan->store));
 	if (plan->skipped_s2s)
 		put(&t, "- server-to-server certificates: left out; federating "
 			"servers judge them, not\n  users' clients\n");
 	put(&t, "\n## Deploy\n\n");
-	for (int k = PLAN_ROOT; k <= PLAN_PUBLIC; k++) {
-		put(&t, "### %s%s\n\n", k == PLAN_PUBLIC ? "Not deployed: " : "",
-			k == PLAN_PUBLIC ? "already in the clients' store" :
+	for (int k = XCV_PLAN_ROOT; k <= XCV_PLAN_PUBLIC; k++) {
+		put(&t, "### %s%s\n\n", k == XCV_PLAN_PUBLIC ? "Not deployed: " : "",
+			k == XCV_PLAN_PUBLIC ? "already in the clients' store" :
 			store_name(k));
-		put(&t, "%s", k == PLAN_ROOT ? "The root CAs the servers' chains "
-			"lead to (never an intermediate).\n\n" : k == PLAN_ENTERPRISE ?
+		put(&t, "%s", k == XCV_PLAN_ROOT ? "The root CAs the servers' chains "
+			"lead to (never an intermediate).\n\n" : k == XCV_PLAN_ENTERPRISE ?
 			"Self-signed server certificates, each trusted as itself.\n\n" :
 			"Public roots the clients trust already.\n\n");
 		if (count(plan, k) == 0) {
@@ -338,15 +351,17 @@ write_plan_md(const struct xcv_plan *plan, const char *dir)
 		}
 		put(&t, "| file | certificate | sha256 | covers |\n|---|---|---|---|\n");
 		for (size_t i = 0; i < plan->n_certs; i++) {
-			const struct plan_cert *c = &plan->certs[i];
+			const struct xcv_plan_cert *c = &plan->certs[i];
 			if ((int)c->kind != k)
 				continue;
-			if (k == PLAN_PUBLIC)
+			if (k == XCV_PLAN_PUBLIC)
 				put(&t, "| - ");
 			else
 				put(&t, "| %s/%s.cer ", folder(c->kind), c->file);
-			put(&t, "| %s | %s | ", c->subject, c->sha256);
-			put_list(&t, &c->covers);
+			put(&t, "| ");
+			put_cell(&t, c->subject);
+			put(&t, " | %s | ", c->sha256);
+			put_list(&t, &c->covers, true);
 			put(&t, " |\n");
 		}
 		put(&t, "\n");
@@ -371,11 +386,13 @@ write_plan_md(const struct xcv_plan *plan, const char *dir)
 			plan->fixes[i].service, plan->fixes[i].problem,
 			plan->fixes[i].fix);
 	put(&t, "\n## How to deploy\n\n- Windows: windows/Import-XmppTrust.ps1 "
-		"(PowerShell, elevated),\n  windows/certmgr.cmd (CertMgr.exe, the "
-		"Certificate Manager tool, not\n  CertMgr.msc), "
-		"windows/certutil.cmd, or a Group Policy object as\n  "
-		"windows/GPO.txt describes. xmppcv writes these; it cannot run "
-		"them.\n- Linux: linux/install.sh as root (Debian, Ubuntu: "
+		"(PowerShell, elevated; where the\n  execution policy blocks "
+		"scripts: powershell -ExecutionPolicy Bypass -File\n  "
+		"windows\\Import-XmppTrust.ps1), windows/certutil.cmd (certutil "
+		"comes with\n  Windows), windows/certmgr.cmd (CertMgr.exe, the "
+		"Certificate Manager tool of\n  the Windows SDK, not CertMgr.msc), "
+		"or a Group Policy object as\n  windows/GPO.txt describes. xmppcv "
+		"writes these; it cannot run them.\n- Linux: linux/install.sh as root (Debian, Ubuntu: "
 		"update-ca-certificates;\n  Fedora, RHEL: update-ca-trust).\n- "
 		"Java clients: java/keytool.sh (keytool -importcert into "
 		"cacerts).\n- macOS: macos/install.sh (security add-trusted-cert, "
@@ -387,12 +404,12 @@ write_plan_md(const struct xcv_plan *plan, const char *dir)
 }
 
 static json_t *
-jcerts(const struct xcv_plan *plan, enum plan_kind k)
+jcerts(const struct xcv_plan *plan, enum xcv_plan_kind k)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < plan->n_certs; i++) {
-		const struct plan_cert *c = &plan->certs[i];
+		const struct xcv_plan_cert *c = &plan->certs[i];
 		json_t *nodes, *services;
 		char *file = NULL;
 
@@ -418,7 +435,7 @@ jcerts(const struct xcv_plan *plan, enum plan_kind k)
 			json_decref(node);
 			json_decref(svc);
 		}
-		if (k != PLAN_PUBLIC)
+		if (k != XCV_PLAN_PUBLIC)
 			file = xcv_asprintf("%s/%s.cer", folder(k), c->file);
 		json_array_append_new(a, json_pack("{s:s,s:s,s:s?,s:s,s:o,s:o}",
 			"sha256", c->sha256, "subject", c->subject, "file", file,
@@ -455,9 +472,9 @@ write_plan_json(const struct xcv_plan *plan, const char *dir)
 			plan->fixes[i].service, "problem", plan->fixes[i].problem,
 			"fix", plan->fixes[i].fix));
 	o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "store", plan->store_path,
-		"roots", jcerts(plan, PLAN_ROOT), "enterprise_trust",
-		jcerts(plan, PLAN_ENTERPRISE), "public_roots",
-		jcerts(plan, PLAN_PUBLIC), "server_fixes", fixes, "prompts_before",
+		"roots", jcerts(plan, XCV_PLAN_ROOT), "enterprise_trust",
+		jcerts(plan, XCV_PLAN_ENTERPRISE), "public_roots",
+		jcerts(plan, XCV_PLAN_PUBLIC), "server_fixes", fixes, "prompts_before",
 		jprompts(plan->before), "prompts_after", jprompts(plan->after),
 		"refused_after", jprompts(plan->refused));
 	text = xcv_json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER, since);
@@ -501,42 +518,56 @@ xcv_plan_files_write(const struct xcv_plan *plan, const char *dir)
 	return rc;
 }
 
-/* Remove dir and what a plan writes in it (nothing else is there). */
-void
+/* Remove what the folder open as fd holds, depth folders deep at most;
+ * -1 when something is left. Symbolic links are removed, not followed. */
+static int
+remove_in(int fd, int depth)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *e;
+	int rc = 0;
+
+	if (d == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		int sub;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			rc = -1;
+			continue;
+		}
+		sub = depth > 0 ? openat(dirfd(d), e->d_name, O_RDONLY |
+			O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		if (sub < 0 || remove_in(sub, depth - 1) < 0 ||
+		    unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) < 0)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
+int
 xcv_plan_files_remove(const char *dir)
 {
-	for (size_t i = sizeof(folders) / sizeof(*folders); i-- > 0;) {
-		char *p = xcv_asprintf("%s/%s", dir, folders[i]);
-		DIR *d = p ? opendir(p) : NULL;
-		struct dirent *e;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-		while (d && (e = readdir(d)) != NULL) {
-			char *f;
-			if (e->d_name[0] == '.' || (f = xcv_asprintf("%s/%s", p,
-			    e->d_name)) == NULL)
-				continue;
-			unlink(f);
-			free(f);
-		}
-		if (d)
-			closedir(d);
-		if (p)
-			rmdir(p);
-		free(p);
-	}
-	for (DIR *d = opendir(dir); d; d = NULL) {
-		struct dirent *e;
-		while ((e = readdir(d)) != NULL) {
-			char *f;
-			if (e->d_name[0] == '.' || (f = xcv_asprintf("%s/%s", dir,
-			    e->d_name)) == NULL)
-				continue;
-			unlink(f);
-			free(f);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (remove_in(fd, 16) < 0)
+		return -1;
+	return rmdir(dir) == 0 ? 0 : -1;
+}
+
+size_t
+xcv_plan_endpoint_count(const struct xcv_plan *plan)
+{
+	return plan->n_eps;
 }
 
 char *
@@ -547,10 +578,10 @@ xcv_plan_summary(const struct xcv_plan *plan)
 	put(&t, "  deploy %zu root%s to Trusted Root Certification "
 		"Authorities, %zu self-signed\n  certificate%s to Enterprise Trust; "
 		"%zu public root%s left to the clients' store;\n  %zu fix%s on the "
-		"servers\n", count(plan, PLAN_ROOT), count(plan, PLAN_ROOT) == 1 ?
-		"" : "s", count(plan, PLAN_ENTERPRISE), count(plan,
-		PLAN_ENTERPRISE) == 1 ? "" : "s", count(plan, PLAN_PUBLIC),
-		count(plan, PLAN_PUBLIC) == 1 ? "" : "s", plan->n_fixes,
+		"servers\n", count(plan, XCV_PLAN_ROOT), count(plan, XCV_PLAN_ROOT) == 1 ?
+		"" : "s", count(plan, XCV_PLAN_ENTERPRISE), count(plan,
+		XCV_PLAN_ENTERPRISE) == 1 ? "" : "s", count(plan, XCV_PLAN_PUBLIC),
+		count(plan, XCV_PLAN_PUBLIC) == 1 ? "" : "s", plan->n_fixes,
 		plan->n_fixes == 1 ? "" : "es");
 	for (size_t k = 0; k < xcv_client_rules_count; k++) {
 		if (plan->before[k] <= 0)
@@ -562,6 +593,9 @@ xcv_plan_summary(const struct xcv_plan *plan)
 			put(&t, "; still refuses %ld", plan->refused[k]);
 		put(&t, "\n");
 	}
+	if (plan->leftover)
+		put(&t, "  the plan it replaced could not be removed: %s\n",
+			plan->leftover);
 	if (t.oom) {
 		free(t.s);
 		xcv_oom();

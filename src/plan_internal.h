@@ -4,31 +4,33 @@
 #define XCV_PLAN_INTERNAL_H
 
 #include "chain_internal.h"
+#include "clients/client.h"
 #include "xmppcv/plan.h"
 
 #define XCV_PLAN_DEFAULT_STORE "/etc/ssl/certs/ca-certificates.crt"
 
-enum plan_kind { PLAN_ROOT = 0, PLAN_ENTERPRISE, PLAN_PUBLIC };
+enum xcv_plan_kind { XCV_PLAN_ROOT = 0, XCV_PLAN_ENTERPRISE, XCV_PLAN_PUBLIC };
 
 /* A certificate the plan deploys (or leaves to the clients' store). */
-struct plan_cert {
+struct xcv_plan_cert {
 	X509 *x;                     /* a reference */
-	enum plan_kind kind;
+	enum xcv_plan_kind kind;
 	char sha256[65];
 	char *subject, *file;        /* file: the stem, "Corp-Root-CA-1a2b3c4d" */
 	struct xcv_strv covers;      /* "NODE SERVICE" */
 };
 
 /* What no deployment fixes, on one endpoint. */
-struct plan_fix {
+struct xcv_plan_fix {
 	char *node, *service, *problem, *fix;
 };
 
 /* One endpoint the plan speaks for. */
-struct plan_ep {
+struct xcv_plan_ep {
 	char *node, *service, *name;
 	bool named;
 	struct xcv_chain *chain;     /* as built */
+	struct xcv_chain *sent;      /* what the server sent of it */
 	long cert;                   /* what it deploys: certs[cert], or -1 */
 };
 
@@ -36,18 +38,20 @@ struct xcv_plan {
 	struct xcv_chain *store;     /* the clients' store before the plan */
 	char *store_path;
 	int64_t at;
-	struct plan_ep *eps;
+	struct xcv_plan_ep *eps;
 	size_t n_eps;
-	struct plan_cert *certs;
+	struct xcv_plan_cert *certs;
 	size_t n_certs;
-	struct plan_fix *fixes;
+	struct xcv_plan_fix *fixes;
 	size_t n_fixes;
 	size_t skipped_s2s;
 	/* Per client profile: distinct server certificates it prompts
 	 * about, before the plan and after it, and refuses after it; -1:
 	 * it never prompts. */
-	long before[32], after[32], refused[32];
+	long before[XCV_CLIENTS_MAX], after[XCV_CLIENTS_MAX];
+	long refused[XCV_CLIENTS_MAX];
 	bool judged;
+	char *leftover;              /* an old plan that could not be removed */
 };
 
 /* Classify every endpoint and count the prompts, once. 0 or XCV_ENOMEM. */
@@ -55,7 +59,8 @@ int xcv_plan_judge(struct xcv_plan *plan);
 
 /* Write the plan's files into the new, empty folder dir (plan_files.c). */
 int xcv_plan_files_write(const struct xcv_plan *plan, const char *dir);
-/* Remove a folder xcv_plan_files_write wrote (or began). */
-void xcv_plan_files_remove(const char *dir);
+/* Remove the folder dir and all it holds, following no symbolic link;
+ * -1 when something is left. */
+int xcv_plan_files_remove(const char *dir);
 
 #endif

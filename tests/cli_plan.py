@@ -342,10 +342,11 @@ class Cluster(unittest.TestCase):
                          sorted([(f.replace("/", "\\"), "Root") for f in roots] +
                                 [(f.replace("/", "\\"), "Trust") for f in trust]))
         self.assertEqual(sorted(lines("certmgr.cmd", r"CertMgr\.exe /add (\S+) /s /r "
-                                      r"localMachine (\w+)\r\n")),
+                                      r"localMachine (\w+) \|\| exit /b 1\r\n")),
                          sorted([(f.replace("/", "\\"), "root") for f in roots] +
                                 [(f.replace("/", "\\"), "trust") for f in trust]))
-        self.assertEqual(sorted(lines("certutil.cmd", r"certutil -addstore -f (\w+) (\S+)\r\n")),
+        self.assertEqual(sorted(lines("certutil.cmd",
+                                      r"certutil -addstore -f (\w+) (\S+) \|\| exit /b 1\r\n")),
                          sorted([("Root", f.replace("/", "\\")) for f in roots] +
                                 [("Trust", f.replace("/", "\\")) for f in trust]))
         self.assertIn("CertMgr.msc", win["certmgr.cmd"])   # says it is not that one
@@ -371,10 +372,12 @@ class Cluster(unittest.TestCase):
         files = [e["file"] for e in self.json["roots"] + self.json["enterprise_trust"]]
         java = read(os.path.join(self.plan, "java/keytool.sh"))
         self.assertIn("keytool -importcert -noprompt -trustcacerts", java)
+        self.assertIn("-storepass:env STOREPASS", java)
+        self.assertNotIn("-storepass \"", java)   # never on the command line
         self.assertEqual(sorted(re.findall(r"^add xmppcv-\S+ (\S+)$", java, re.M)), sorted(files))
         mac = read(os.path.join(self.plan, "macos/install.sh"))
-        self.assertIn("security add-trusted-cert -d -r trustRoot -k", mac)
-        self.assertEqual(sorted(re.findall(r"^add (\S+) [0-9A-F]{40}$", mac, re.M)),
+        self.assertEqual(sorted(re.findall(r'^security add-trusted-cert -d -r trustRoot -k '
+                                           r'"\$kc" "\$here/(\S+)"$', mac, re.M)),
                          sorted(files))
 
     # --- other ways to the plan ---
@@ -392,6 +395,25 @@ class Cluster(unittest.TestCase):
                                stdin=f, capture_output=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(tree(again), tree(self.plan))
+
+    def test_from_verified_files(self):
+        files = [cert("domain-san.chain.pem"), cert("self-signed-cup2.chain.pem")]
+        code, out, err = run("verify", "--json", "--at", AT, "--no-system-ca", "--ca-file",
+                             cert("root-ca.crt"), "--domain", "corp.example", *files)
+        self.assertEqual(code, 1, err)
+        saved = os.path.join(self.tmp, "verify.json")
+        with open(saved, "w") as f:
+            f.write(out)
+        plan = self.fresh("verified")
+        code, _, err = run("trust", "plan", "--from", saved, "--at", AT, plan)
+        self.assertEqual(code, 0, err)
+        j = json.loads(read(os.path.join(plan, "plan.json")))
+        self.assertEqual([(r["sha256"], r["nodes"], r["services"]) for r in j["roots"]],
+                         [(der_sha256("root-ca"), [files[0]], ["c2s"])])
+        self.assertEqual([(e["sha256"], e["nodes"]) for e in j["enterprise_trust"]],
+                         [(der_sha256("self-signed-cup2"), [files[1]])])
+        self.assertEqual(j["prompts_before"]["cisco-jabber"], 2)
+        self.assertEqual(j["prompts_after"]["cisco-jabber"], 0)
 
     def test_accepted_certificates_do_not_change_the_plan(self):
         store = self.fresh("store")
@@ -423,6 +445,59 @@ class Cluster(unittest.TestCase):
         self.assertIn("- server-to-server certificates: left out; federating servers "
                       "judge them, not\n  users' clients\n",
                       read(os.path.join(plan, "PLAN.md")))
+
+    def test_an_intermediate_among_the_anchors_is_still_missing(self):
+        # With the intermediate given to xmppcv, cup3's HTTPS chain is
+        # built to the root; its server still does not send it.
+        code, out, err = run("scan", "--json", *scan_args(), "--ca-file",
+                             cert("issuing-ca.crt"))
+        self.assertEqual(code, 1, err)
+        saved = os.path.join(self.tmp, "with-intermediate.json")
+        with open(saved, "w") as f:
+            f.write(out)
+        plan = self.fresh("with-intermediate")
+        code, _, err = run("trust", "plan", "--from", saved, "--at", AT, plan)
+        self.assertEqual(code, 0, err)
+        j = json.loads(read(os.path.join(plan, "plan.json")))
+        missing = [f for f in j["server_fixes"] if f["problem"] == "missing-intermediate"]
+        self.assertEqual([(f["node"], f["service"]) for f in missing],
+                         [("cup3.corp.example", "https")])
+        self.assertIn("CN=Corp Issuing CA,O=Corp Example", missing[0]["fix"])
+        # The root is planned for it too; the intermediate never is.
+        corp = next(r for r in j["roots"] if r["sha256"] == der_sha256("root-ca"))
+        self.assertIn("cup3.corp.example", corp["nodes"])
+        self.assertIn("https", corp["services"])
+        for e in j["roots"] + j["enterprise_trust"]:
+            self.assertNotEqual(e["sha256"], der_sha256("issuing-ca"))
+        # Clients are still asked about it after the plan: same counts.
+        self.assertEqual(j["prompts_after"], self.json["prompts_after"])
+        self.assertEqual(j["refused_after"], self.json["refused_after"])
+
+    def test_direct_tls_the_same_live_and_saved(self):
+        live = self.fresh("direct-live")
+        args = [*TRUST, "--direct-tls", "--domain", "corp.example", NET + "1:15223"]
+        code, out, err = run("check", *args, "--trust-plan", live)
+        self.assertEqual(code, 0, err)
+        code, out, err = run("check", "--json", *args)
+        saved = os.path.join(self.tmp, "direct.json")
+        with open(saved, "w") as f:
+            f.write(out)
+        again = self.fresh("direct-saved")
+        code, _, err = run("trust", "plan", "--from", saved, "--at", AT, again)
+        self.assertEqual(code, 0, err)
+        j = json.loads(read(os.path.join(live, "plan.json")))
+        self.assertEqual(j["roots"][0]["services"], ["xmpps"])
+        self.assertEqual(tree(live), tree(again))
+
+    def test_dates_not_yet_valid_are_named_as_such(self):
+        early = self.fresh("early")
+        code, _, err = run("trust", "plan", "--from", self.saved, "--at",
+                           "2025-12-01T00:00:00Z", early)
+        self.assertEqual(code, 0, err)
+        j = json.loads(read(os.path.join(early, "plan.json")))
+        problems = {f["problem"] for f in j["server_fixes"]}
+        self.assertIn("not-yet-valid", problems)
+        self.assertNotIn("expired", problems)
 
     def test_check_writes_a_plan_for_its_node(self):
         one = self.fresh("check")
@@ -466,21 +541,58 @@ class Cluster(unittest.TestCase):
             f.write("mine\n")
         code, out, err = run("trust", "plan", "--from", self.saved, keep)
         self.assertEqual(code, 2)
-        self.assertIn("%s is not empty (or not a folder); nothing was written "
-                      "(--force replaces it)" % keep, err)
+        self.assertIn("xmppcv: trust plan: %s is not empty; nothing was written\n"
+                      "xmppcv: --force replaces an earlier plan\n" % keep, err)
         self.assertEqual(tree(keep), {"notes.txt": b"mine\n"})
         # scan says so before it scans.
         code, out, err = run("scan", *scan_args(), "--trust-plan", keep)
         self.assertEqual(code, 2)
         self.assertEqual(out, "")
         self.assertIn("--force", err)
-        self.assertEqual(tree(keep), {"notes.txt": b"mine\n"})
-        # --force replaces it whole.
+        # --force replaces an earlier plan, never a folder of something else.
         code, out, err = run("trust", "plan", "--from", self.saved, "--at", AT,
                              "--force", keep)
-        self.assertEqual(code, 0, err)
-        self.assertEqual(tree(keep), tree(self.plan))
+        self.assertEqual(code, 2)
+        self.assertIn("%s is not a trust plan (it has no plan.json); nothing was "
+                      "overwritten" % keep, err)
+        self.assertEqual(tree(keep), {"notes.txt": b"mine\n"})
         self.assertEqual([n for n in os.listdir(self.tmp) if n.startswith("keep.")], [])
+
+    def test_force_replaces_an_earlier_plan_whole(self):
+        old = self.fresh("old")
+        shutil.copytree(self.plan, old)
+        os.makedirs(os.path.join(old, "extra", "deeper"))
+        with open(os.path.join(old, "extra", "deeper", "x"), "w") as f:
+            f.write("x")
+        os.remove(os.path.join(old, "PLAN.md"))
+        code, out, err = run("trust", "plan", "--from", self.saved, "--at", AT,
+                             "--force", old)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(tree(old), tree(self.plan))
+        self.assertEqual(os.stat(old).st_mode & 0o777, 0o755)
+        self.assertEqual([n for n in os.listdir(self.tmp) if n.startswith("old.")], [])
+
+    def test_a_trailing_slash_names_the_same_folder(self):
+        slash = self.fresh("slash")
+        code, out, err = run("trust", "plan", "--from", self.saved, "--at", AT,
+                             slash + "/")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(tree(slash), tree(self.plan))
+        self.assertEqual(os.stat(slash).st_mode & 0o777, 0o755)
+
+    def test_a_symbolic_link_is_not_followed(self):
+        target = self.fresh("target")
+        shutil.copytree(self.plan, target)
+        link = os.path.join(self.tmp, "link")
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink(target, link)
+        for extra in ([], ["--force"]):
+            code, out, err = run("trust", "plan", "--from", self.saved, *extra, link)
+            self.assertEqual(code, 2, err)
+            self.assertIn("exists and is not a folder (a symbolic link)", err)
+        self.assertEqual(tree(target), tree(self.plan))
+        self.assertTrue(os.path.islink(link))
 
     def test_an_empty_folder_is_used(self):
         empty = self.fresh("empty")
@@ -529,7 +641,7 @@ class Cluster(unittest.TestCase):
             f.write(lines[0] + "\n{not json\n")
         code, out, err = run("trust", "plan", "--from", bad, self.fresh("bad"))
         self.assertEqual(code, 2)
-        self.assertIn("(line 2 of %s)" % bad, err)
+        self.assertIn("xmppcv: %s, line 2: " % bad, err)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "bad")))
         # A scan saved without the certificates' PEM.
         o = json.loads(lines[0])
@@ -540,6 +652,19 @@ class Cluster(unittest.TestCase):
         code, out, err = run("trust", "plan", "--from", bad, self.fresh("bad"))
         self.assertEqual(code, 2)
         self.assertIn("without its PEM", err)
+        # Lines without a server certificate to plan for (s2s only).
+        o = json.loads(lines[0])
+        o["service"] = "s2s"
+        with open(bad, "w") as f:
+            f.write(json.dumps(o) + "\n")
+        code, out, err = run("trust", "plan", "--from", bad, self.fresh("bad"))
+        self.assertEqual(code, 2)
+        self.assertIn("no server certificate to plan for", err)
+        with open(bad, "w") as f:
+            f.write("[1, 2]\n")
+        code, out, err = run("trust", "plan", "--from", bad, self.fresh("bad"))
+        self.assertEqual(code, 2)
+        self.assertIn("line 1: not a JSON object from check, scan or verify --json\n", err)
         open(bad, "w").close()
         code, out, err = run("trust", "plan", "--from", bad, self.fresh("bad"))
         self.assertEqual(code, 2)
@@ -639,6 +764,8 @@ class Cluster(unittest.TestCase):
             self.assertEqual(after["cup2.corp.example", "c2s", client] +
                              after["cup2.corp.example", "https", client], 1, client)
         # Idempotent: the second run changes nothing at all.
+        self.assertFalse([n for n in os.listdir(os.path.join(top, "local", "xmppcv"))
+                          if n.startswith(".")], "the pending mark is cleared")
         state = snapshot(top)
         time.sleep(0.05)
         p = subprocess.run([script], env=env, capture_output=True, text=True, timeout=300)
@@ -646,6 +773,24 @@ class Cluster(unittest.TestCase):
         self.assertIn("nothing changed", p.stdout)
         self.assertEqual(snapshot(top), state)
         self.assertEqual(self.clients(capath), after)
+
+
+    def test_linux_install_finishes_a_failed_update_on_the_next_run(self):
+        top, capath, env = self.scratch_store()
+        script = os.path.join(self.plan, "linux", "install.sh")
+        # An update that fails: its /etc/ssl/certs is missing.
+        broken = dict(env, XMPPCV_UPDATE_ARGS=env["XMPPCV_UPDATE_ARGS"].replace(
+            "--etccertsdir %s/etc" % top, "--etccertsdir %s/missing" % top))
+        p = subprocess.run([script], env=broken, capture_output=True, text=True,
+                           timeout=300)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("failed; run this again", p.stderr)
+        self.assertFalse(self.s_client(capath, NET + "1", 15222, "corp.example", True))
+        # The certificates are in place; the next run updates all the same.
+        p = subprocess.run([script], env=env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("installed in", p.stdout)
+        self.assertTrue(self.s_client(capath, NET + "1", 15222, "corp.example", True))
 
 
 if __name__ == "__main__":

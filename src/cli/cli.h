@@ -231,12 +231,14 @@ const char *cli_shown(char *buf, size_t cap, const char *s, size_t n);
 
 /* --trust-plan: a plan for the options' store and time, to be written to
  * dir (NULL after saying why, with *status set: the store cannot be read,
- * or dir is not an empty folder and --force was not given); then write it
- * and say what it holds (on stderr), returning 0 or an exit status. */
+ * or the plan could not be written to dir, see xcv_plan_check_folder);
+ * then write it and say what it holds (on stderr), returning 0 or an exit
+ * status. A plan of no endpoint is said and not written: EXIT_USAGE when
+ * required (trust plan), else 0 (the check's own status stands). */
 struct xcv_plan *cli_plan_new(const struct opts *o, const char *dir,
 	int *status);
 int cli_plan_write(const struct opts *o, struct xcv_plan *plan,
-	const char *dir);
+	const char *dir, bool required);
 
 /* The exit status for a verdict: 0 verified, 3 no certificate, else 1. */
 int cli_exit_for_verdict(enum xcv_verdict verdict);

@@ -344,17 +344,15 @@ run(struct opts *o, int argc, char **argv)
 		return cli_usage_error(&cmd_check, "check --login does not apply "
 			"with --format %s", o->format == FORMAT_NAGIOS ? "nagios" :
 			"prometheus");
+	if (o->trust_plan && (o->format == FORMAT_NAGIOS ||
+	    o->format == FORMAT_PROMETHEUS))
+		return cli_usage_error(&cmd_check, "check --trust-plan does not "
+			"apply with --format %s", o->format == FORMAT_NAGIOS ?
+			"nagios" : "prometheus");
 	if (o->format == FORMAT_NAGIOS || o->format == FORMAT_PROMETHEUS) {
 		struct xcv_monitor_params mp = cli_monitor_params(o);
 		if (xcv_monitor_new(&r.mon, &mp) < 0)
 			return cli_fail(XCV_ENOMEM, NULL);
-	}
-	if (o->trust_plan && (o->format == FORMAT_NAGIOS ||
-	    o->format == FORMAT_PROMETHEUS)) {
-		xcv_monitor_free(r.mon);
-		return cli_usage_error(&cmd_check, "check --trust-plan does not "
-			"apply with --format %s", o->format == FORMAT_NAGIOS ?
-			"nagios" : "prometheus");
 	}
 	r.cfg = cli_config(o, &status);
 	if (r.cfg != NULL && o->trust_plan && (r.plan = cli_plan_new(o,
@@ -385,7 +383,7 @@ run(struct opts *o, int argc, char **argv)
 		summary(&r);
 	if (r.plan != NULL && status != EXIT_INTERNAL) {
 		fflush(stdout);
-		if ((rc = cli_plan_write(o, r.plan, o->trust_plan)) != 0)
+		if ((rc = cli_plan_write(o, r.plan, o->trust_plan, false)) != 0)
 			status = rc;
 	}
 	xcv_plan_free(r.plan);

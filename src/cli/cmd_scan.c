@@ -233,7 +233,8 @@ run(struct opts *o, int argc, char **argv)
 		fflush(stdout);
 		if ((rc = xcv_plan_add_scan(plan, scan)) < 0)
 			status = cli_fail(rc, "trust plan: ");
-		else if ((rc = cli_plan_write(o, plan, o->trust_plan)) != 0)
+		else if ((rc = cli_plan_write(o, plan, o->trust_plan,
+		    false)) != 0)
 			status = rc;
 	}
 out:

@@ -7,8 +7,8 @@
 
 static const struct cmd_opt options[] = {
 	{ .id = OPT_STORE },
-	{ .id = OPT_FROM, .help = "plan: the saved output of check or scan "
-	  "--json ('-' for standard input)", .arg = "FILE" },
+	{ .id = OPT_FROM, .help = "plan: the saved output of check, scan or "
+	  "verify --json ('-' for standard input)", .arg = "FILE" },
 	{ .id = OPT_FORCE }, { .id = OPT_SYSTEM_STORE },
 	{ .id = OPT_AT, .help = "plan: judge as at TIME (default now)" },
 	{ .id = OPT_DOMAIN, .help = "add: the XMPP domain to trust the "
@@ -182,17 +182,20 @@ plan(const struct opts *o, const char *dir)
 			if (len > 1)
 				rc = xcv_plan_add_json(p, line, (size_t)len);
 		}
-		if (rc < 0)
-			status = cli_fail(rc, NULL), fprintf(stderr, "xmppcv: "
-				"(line %zu of %s)\n", number, o->from);
-		else if (ferror(f))
+		if (rc < 0) {
+			fprintf(stderr, "xmppcv: %s, line %zu: %s\n", o->from,
+				number, xcv_error_last());
+			status = cli_exit_for(rc);
+		} else if (ferror(f)) {
 			fprintf(stderr, "xmppcv: %s: cannot read: %s\n", o->from,
-				strerror(errno)), status = EXIT_USAGE;
-		else if (number == 0)
+				strerror(errno));
+			status = EXIT_USAGE;
+		} else if (number == 0) {
 			status = cli_usage_error(&cmd_trust, "trust plan: %s is "
 				"empty", o->from);
-		else
-			status = cli_plan_write(o, p, dir);
+		} else {
+			status = cli_plan_write(o, p, dir, true);
+		}
 	}
 	free(line);
 	xcv_plan_free(p);
@@ -214,7 +217,7 @@ run(struct opts *o, int argc, char **argv)
 	if (strcmp(sub, "plan") == 0) {
 		if (o->from == NULL || argc != 2)
 			return cli_usage_error(&cmd_trust, "trust plan: give --from "
-				"FILE (a saved check or scan --json) and the plan's "
+				"FILE (a saved check, scan or verify --json) and the "
 				"folder");
 		return plan(o, argv[1]);
 	}
@@ -266,8 +269,8 @@ const struct cli_cmd cmd_trust = {
 		"its domains. FP is a SHA-256 fingerprint, or 8 or more of its\n"
 		"first hex digits (colons ignored). Exits 1 when FP names no\n"
 		"accepted certificate. 'trust plan' writes what to deploy to\n"
-		"client computers, from a saved check or scan --json (see\n"
-		"--trust-plan of check and scan).",
+		"client computers, from a saved check, scan or verify --json\n"
+		"(see --trust-plan of check and scan).",
 	.opts = options,
 	.run = run,
 };

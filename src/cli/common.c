@@ -976,22 +976,6 @@ cli_pool_run(size_t n, int jobs, const struct cli_pool_ops *ops, void *arg)
 	return 0;
 }
 
-/* Whether dir holds anything (it may be absent). */
-static bool
-folder_in_use(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool used = false;
-
-	if (d == NULL)
-		return errno != ENOENT;
-	while (!used && (e = readdir(d)) != NULL)
-		used = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-	closedir(d);
-	return used;
-}
-
 struct xcv_plan *
 cli_plan_new(const struct opts *o, const char *dir, int *status)
 {
@@ -1000,10 +984,11 @@ cli_plan_new(const struct opts *o, const char *dir, int *status)
 	struct xcv_plan *plan = NULL;
 	int rc;
 
-	if (!o->force && folder_in_use(dir)) {
-		fprintf(stderr, "xmppcv: trust plan: %s is not empty (or not a "
-			"folder); nothing was written (--force replaces it)\n", dir);
-		*status = EXIT_USAGE;
+	if ((rc = xcv_plan_check_folder(dir, o->force)) < 0) {
+		*status = cli_fail(rc, "trust plan: ");
+		if (rc == XCV_EINPUT && !o->force && strstr(xcv_error_last(),
+		    "not empty") != NULL)
+			fprintf(stderr, "xmppcv: --force replaces an earlier plan\n");
 		return NULL;
 	}
 	rc = xcv_plan_new(&plan, &p);
@@ -1015,12 +1000,19 @@ cli_plan_new(const struct opts *o, const char *dir, int *status)
 }
 
 int
-cli_plan_write(const struct opts *o, struct xcv_plan *plan, const char *dir)
+cli_plan_write(const struct opts *o, struct xcv_plan *plan, const char *dir,
+	bool required)
 {
-	int rc = xcv_plan_write(plan, dir, o->force);
 	char *text;
+	int rc;
 
-	if (rc < 0)
+	if (xcv_plan_endpoint_count(plan) == 0) {
+		fprintf(stderr, "xmppcv: trust plan: no server certificate to plan "
+			"for (server-to-server ones are left out); nothing was "
+			"written to %s\n", dir);
+		return required ? EXIT_USAGE : 0;
+	}
+	if ((rc = xcv_plan_write(plan, dir, o->force)) < 0)
 		return cli_fail(rc, "trust plan: ");
 	if ((text = xcv_plan_summary(plan)) == NULL)
 		return cli_oom();

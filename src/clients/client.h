@@ -109,6 +109,9 @@ struct xcv_client_rules {
 };
 
 /* The profiles, in report order (clients.c). */
+/* At most this many profiles: a configuration keeps them as bits of a
+ * uint32_t, and per-profile arrays are this long. */
+#define XCV_CLIENTS_MAX 32
 extern const struct xcv_client_rules *const xcv_client_rules_all[];
 extern const size_t xcv_client_rules_count;
 

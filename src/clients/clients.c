@@ -79,7 +79,8 @@ unknown(const char *p, size_t n)
 
 /* One bit a profile. */
 _Static_assert(sizeof(xcv_client_rules_all) / sizeof(*xcv_client_rules_all) <=
-	32, "the configuration keeps the profiles as bits of a uint32_t");
+	XCV_CLIENTS_MAX, "the configuration keeps the profiles as bits of a "
+	"uint32_t");
 
 /* "all", "none" or ids separated by commas, as bits into *out, which is
  * left as it was unless the whole list is good; XCV_EINPUT names an
