@@ -24,6 +24,7 @@
 #include "check_internal.h"
 #include "clients/client.h"
 #include "plan_internal.h"
+#include "report.h"
 #include "scan_internal.h"
 
 int
@@ -94,6 +95,7 @@ xcv_plan_free(struct xcv_plan *plan)
 	xcv_chain_free(plan->store);
 	free(plan->store_path);
 	free(plan->leftover);
+	xcv_chain_cache_free(plan->cache);
 	free(plan);
 }
 
@@ -243,39 +245,41 @@ xcv_plan_add_scan(struct xcv_plan *plan, const struct xcv_scan *scan)
 	return rc;
 }
 
-/* The certificates of a JSON "built" array, from their PEM. */
+/* The certificates of a JSON "built" array, from their PEM, read as one
+ * chain so that the CA certificates endpoints share come from the plan's
+ * cache, parsed once. */
 static int
-json_chain(struct xcv_chain **out, json_t *built, const char *node,
-	const char *service)
+json_chain(struct xcv_plan *plan, struct xcv_chain **out, json_t *built,
+	const char *node, const char *service)
 {
-	struct xcv_chain *chain = xcv_chain_new();
+	struct xcv_text pem = {0};
 	size_t i;
 	json_t *c;
-	int rc = chain ? 0 : xcv_oom();
+	int rc = 0;
 
 	json_array_foreach(built, i, c) {
-		const char *pem = json_string_value(json_object_get(c, "pem"));
-		struct xcv_chain *one = NULL;
+		const char *one = json_string_value(json_object_get(c, "pem"));
 
-		if (rc < 0)
-			break;
-		if (pem == NULL) {
-			rc = xcv_set_error(XCV_EINPUT, "a certificate of %s %s "
+		if (one == NULL) {
+			free(pem.s);
+			return xcv_set_error(XCV_EINPUT, "a certificate of %s %s "
 				"without its PEM: save the JSON with this version of "
 				"xmppcv", node, service);
-			break;
 		}
-		rc = xcv_chain_load_mem(&one, pem, strlen(pem), "the JSON line");
-		if (rc == 0)
-			rc = xcv_chain_append(chain, one);
-		xcv_chain_free(one);
+		xcv_text_put(&pem, "%s", one);
 	}
-	if (rc < 0) {
-		xcv_chain_free(chain);
-		return rc;
+	if (pem.oom) {
+		free(pem.s);
+		return xcv_oom();
 	}
-	*out = chain;
-	return 0;
+	if (plan->cache == NULL && (plan->cache = xcv_chain_cache_new(false)) ==
+	    NULL)
+		rc = xcv_oom();
+	if (rc == 0)
+		rc = xcv_chain_load_mem_cached(out, pem.s, pem.len, "the JSON line",
+			plan->cache);
+	free(pem.s);
+	return rc;
 }
 
 int
@@ -327,7 +331,7 @@ xcv_plan_add_json(struct xcv_plan *plan, const char *line, size_t len)
 			"service or name: not from check, scan or verify --json");
 		goto out;
 	}
-	if ((rc = json_chain(&chain, built, ep.node, ep.service)) < 0)
+	if ((rc = json_chain(plan, &chain, built, ep.node, ep.service)) < 0)
 		goto out;
 	/* What the server sent, by fingerprint; without the list, all of
 	 * the path is taken as sent. */

@@ -52,6 +52,7 @@ struct xcv_plan {
 	long refused[XCV_CLIENTS_MAX];
 	bool judged;
 	char *leftover;              /* an old plan that could not be removed */
+	struct xcv_chain_cache *cache;  /* CA certificates of saved JSON */
 };
 
 /* Classify every endpoint and count the prompts, once. 0 or XCV_ENOMEM. */
