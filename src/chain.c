@@ -703,9 +703,10 @@ xcv_chain_load_mem_cached(struct xcv_chain **out, const void *data,
 	return xcv_chain_parse(out, data, len, name, cache, false);
 }
 
-int
-xcv_chain_load_file_cached(struct xcv_chain **out, const char *path,
-	struct xcv_chain_cache *cache)
+/* A file as a chain, or (anchors) as a file of trust anchors. */
+static int
+load_file(struct xcv_chain **out, const char *path,
+	struct xcv_chain_cache *cache, bool anchors)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -714,30 +715,28 @@ xcv_chain_load_file_cached(struct xcv_chain **out, const char *path,
 	*out = NULL;
 	rc = xcv_read_file(&data, &len, path, XCV_MAX_FILE);
 	if (rc == 0)
-		rc = xcv_chain_parse(out, data, len, path, cache, false);
+		rc = xcv_chain_parse(out, data, len, path, cache, anchors);
 	free(data);
 	return rc;
+}
+
+int
+xcv_chain_load_file_cached(struct xcv_chain **out, const char *path,
+	struct xcv_chain_cache *cache)
+{
+	return load_file(out, path, cache, false);
 }
 
 int
 xcv_chain_load_file(struct xcv_chain **out, const char *path)
 {
-	return xcv_chain_load_file_cached(out, path, NULL);
+	return load_file(out, path, NULL, false);
 }
 
 int
 xcv_chain_load_anchors(struct xcv_chain **out, const char *path)
 {
-	unsigned char *data = NULL;
-	size_t len = 0;
-	int rc;
-
-	*out = NULL;
-	rc = xcv_read_file(&data, &len, path, XCV_MAX_FILE);
-	if (rc == 0)
-		rc = xcv_chain_parse(out, data, len, path, NULL, true);
-	free(data);
-	return rc;
+	return load_file(out, path, NULL, true);
 }
 
 void
