@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <openssl/pem.h>
@@ -95,6 +96,7 @@ xcv_plan_free(struct xcv_plan *plan)
 	xcv_chain_free(plan->store);
 	free(plan->store_path);
 	free(plan->leftover);
+	xcv_strv_clear(&plan->no_cert);
 	xcv_chain_cache_free(plan->cache);
 	free(plan);
 }
@@ -176,6 +178,17 @@ xcv_plan_add(struct xcv_plan *plan, const struct xcv_plan_endpoint *p)
 	return 0;
 }
 
+/* An endpoint that gave no certificate: named in the plan, left out. */
+static int
+without_certificate(struct xcv_plan *plan, const char *node,
+	const char *service)
+{
+	if (strcmp(service, "s2s") == 0)
+		return 0;
+	return xcv_strv_pushf(&plan->no_cert, "%s %s", node, service) < 0 ?
+		xcv_oom() : 0;
+}
+
 /* A result's chain as built, and the fingerprints of what was sent. */
 static int
 add_result(struct xcv_plan *plan, const char *node, const char *service,
@@ -187,7 +200,7 @@ add_result(struct xcv_plan *plan, const char *node, const char *service,
 	int rc = 0;
 
 	if (res == NULL || res->path == NULL)
-		return 0;
+		return without_certificate(plan, node, service);
 	if ((built = xcv_chain_new()) == NULL)
 		return xcv_oom();
 	if (res->n_presented > 0 &&
@@ -323,9 +336,19 @@ xcv_plan_add_json(struct xcv_plan *plan, const char *line, size_t len)
 		"matched"));
 	built = json_object_get(json_object_get(o, "chain"), "built");
 	certs = json_object_get(json_object_get(o, "chain"), "certs");
-	if (json_object_get(o, "summary") || !json_is_array(built) ||
-	    json_array_size(built) == 0)
-		goto out;   /* a summary, or no certificate */
+	if (json_object_get(o, "summary"))
+		goto out;
+	/* Every endpoint line of check, scan and verify has a verdict. */
+	if (json_object_get(o, "verdict") == NULL) {
+		rc = xcv_set_error(XCV_EINPUT, "not a line of check, scan or "
+			"verify --json (it has no verdict)");
+		goto out;
+	}
+	if (!json_is_array(built) || json_array_size(built) == 0) {
+		if (ep.node && ep.service)
+			rc = without_certificate(plan, ep.node, ep.service);
+		goto out;
+	}
 	if (ep.node == NULL || ep.service == NULL || ep.name == NULL) {
 		rc = xcv_set_error(XCV_EINPUT, "a JSON line without its node, "
 			"service or name: not from check, scan or verify --json");
@@ -818,6 +841,60 @@ folder_path(const char *dir)
 	return path;
 }
 
+/* What a plan folder holds, as xcv_plan_files_write makes it. */
+static const char *const plan_paths[] = { "PLAN.md", "plan.json", "roots",
+	"roots/*.cer", "enterprise-trust", "enterprise-trust/*.cer", "windows",
+	"windows/*.ps1", "windows/*.cmd", "windows/*.txt", "linux",
+	"linux/install.sh", "linux/certs", "linux/certs/*.crt", "java",
+	"java/keytool.sh", "macos", "macos/install.sh" };
+
+/* XCV_EINPUT naming the first entry under top/rel that a plan does not
+ * hold (or a symbolic link), so that force never removes it. */
+static int
+only_plan_files(const char *top, const char *rel, int depth)
+{
+	char *dir = xcv_asprintf("%s%s%s", top, *rel ? "/" : "", rel);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+	int rc = 0;
+
+	if (d == NULL) {
+		rc = dir ? xcv_set_error(XCV_EINPUT, "%s: cannot read: %s; nothing "
+			"was overwritten", dir, strerror(errno)) : XCV_ENOMEM;
+		free(dir);
+		return rc;
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		char *sub, *full;
+		struct stat st;
+		bool known = false;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		sub = xcv_asprintf("%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		full = sub ? xcv_asprintf("%s/%s", top, sub) : NULL;
+		if (full == NULL || lstat(full, &st) < 0) {
+			rc = full ? xcv_set_error(XCV_EINPUT, "%s: %s; nothing was "
+				"overwritten", full, strerror(errno)) : XCV_ENOMEM;
+		} else {
+			for (size_t i = 0; i < sizeof(plan_paths) /
+			    sizeof(*plan_paths) && !known; i++)
+				known = fnmatch(plan_paths[i], sub, FNM_PATHNAME) == 0;
+			if (!known || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+				rc = xcv_set_error(XCV_EINPUT, "%s holds %s, which a "
+					"trust plan does not; nothing was overwritten", top,
+					sub);
+			else if (S_ISDIR(st.st_mode) && depth < 2)
+				rc = only_plan_files(top, sub, depth + 1);
+		}
+		free(full);
+		free(sub);
+	}
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
 /* Whether the plan may go to path (see xcv_plan_check_folder); *exists
  * says whether something is to be replaced. */
 static int
@@ -841,14 +918,30 @@ check_folder(const char *path, bool force, bool *exists)
 	if (used && !force)
 		return xcv_set_error(XCV_EINPUT, "%s is not empty; nothing was "
 			"written", path);
-	/* force replaces a plan, never a folder of something else. */
+	/* force replaces a plan, never a folder of something else, nor a
+	 * plan someone has added files to. */
 	if (used) {
+		unsigned char *data = NULL;
+		json_t *o = NULL;
+		size_t len = 0;
+		json_error_t err;
+
 		if ((json = xcv_asprintf("%s/plan.json", path)) == NULL)
 			return XCV_ENOMEM;
-		if (access(json, F_OK) < 0)
+		rc = xcv_read_file(&data, &len, json, 1u << 24);
+		if (rc == 0)
+			rc = xcv_json_loadb(&o, (const char *)data, len, 0, &err);
+		if (rc != XCV_ENOMEM && (rc < 0 || !json_is_array(json_object_get(o,
+		    "roots")) || !json_is_object(json_object_get(o,
+		    "prompts_before"))))
 			rc = xcv_set_error(XCV_EINPUT, "%s is not a trust plan (it "
-				"has no plan.json); nothing was overwritten", path);
+				"has no plan.json that xmppcv wrote); nothing was "
+				"overwritten", path);
+		json_decref(o);
+		free(data);
 		free(json);
+		if (rc == 0)
+			rc = only_plan_files(path, "", 0);
 	}
 	return rc;
 }

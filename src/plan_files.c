@@ -121,9 +121,11 @@ write_windows(const struct xcv_plan *plan, const char *dir)
 		"\r\n$plan = Split-Path -Parent $PSScriptRoot\r\n");
 	put(&cm, "@echo off\r\nrem Trust plan by xmppcv: CertMgr.exe, the "
 		"Certificate Manager tool (not\r\nrem CertMgr.msc), as an "
-		"administrator on a client computer.\r\ncd /d \"%%~dp0..\"\r\n");
+		"administrator on a client computer.\r\npushd \"%%~dp0..\" || "
+		"exit /b 1\r\n");
 	put(&cu, "@echo off\r\nrem Trust plan by xmppcv: certutil, as an "
-		"administrator on a client computer.\r\ncd /d \"%%~dp0..\"\r\n");
+		"administrator on a client computer.\r\npushd \"%%~dp0..\" || "
+		"exit /b 1\r\n");
 	put(&gpo, "Trust plan by xmppcv: deploying it with a Group Policy "
 		"object\r\n\r\nOn a domain controller, in Group Policy Management, "
 		"edit (or create and\r\nlink) a GPO for the client computers, "
@@ -336,6 +338,11 @@ write_plan_md(const struct xcv_plan *plan, const char *dir)
 	if (plan->skipped_s2s)
 		put(&t, "- server-to-server certificates: left out; federating "
 			"servers judge them, not\n  users' clients\n");
+	if (plan->no_cert.n) {
+		put(&t, "- left out, for they gave no certificate: ");
+		put_list(&t, &plan->no_cert, false);
+		put(&t, "\n");
+	}
 	put(&t, "\n## Deploy\n\n");
 	for (int k = XCV_PLAN_ROOT; k <= XCV_PLAN_PUBLIC; k++) {
 		put(&t, "### %s%s\n\n", k == XCV_PLAN_PUBLIC ? "Not deployed: " : "",
@@ -577,7 +584,7 @@ xcv_plan_summary(const struct xcv_plan *plan)
 
 	put(&t, "  deploy %zu root%s to Trusted Root Certification "
 		"Authorities, %zu self-signed\n  certificate%s to Enterprise Trust; "
-		"%zu public root%s left to the clients' store;\n  %zu fix%s on the "
+		"%zu public root%s already in the clients' store;\n  %zu fix%s on the "
 		"servers\n", count(plan, XCV_PLAN_ROOT), count(plan, XCV_PLAN_ROOT) == 1 ?
 		"" : "s", count(plan, XCV_PLAN_ENTERPRISE), count(plan,
 		XCV_PLAN_ENTERPRISE) == 1 ? "" : "s", count(plan, XCV_PLAN_PUBLIC),
@@ -593,6 +600,10 @@ xcv_plan_summary(const struct xcv_plan *plan)
 			put(&t, "; still refuses %ld", plan->refused[k]);
 		put(&t, "\n");
 	}
+	if (plan->no_cert.n)
+		put(&t, "  left out: %zu endpoint%s that gave no certificate (PLAN.md "
+			"names them)\n", plan->no_cert.n, plan->no_cert.n == 1 ? "" :
+			"s");
 	if (plan->leftover)
 		put(&t, "  the plan it replaced could not be removed: %s\n",
 			plan->leftover);

@@ -45,6 +45,7 @@ struct xcv_plan {
 	struct xcv_plan_fix *fixes;
 	size_t n_fixes;
 	size_t skipped_s2s;
+	struct xcv_strv no_cert;     /* "NODE SERVICE" that gave none */
 	/* Per client profile: distinct server certificates it prompts
 	 * about, before the plan and after it, and refuses after it; -1:
 	 * it never prompts. */

@@ -111,12 +111,20 @@ class Fault(unittest.TestCase):
         with open(saved, "w") as f:
             for node, service, name, matched, chain in lines:
                 f.write(json.dumps({"node": node, "service": service, "expected_name": name,
+                                    "verdict": "verified" if matched else "not-verified",
                                     "identity": {"matched": matched},
                                     "chain": {"built": [pem(c) for c in chain]}}) + "\n")
         top = os.path.join(self.dir, "plans")
-        self.harness("trust", "plan", "--from", saved, "--at", AT, "--system-store",
-                     cert("other-root-ca.crt"), os.path.join(top, "plan"),
-                     options=["--fresh", top])
+        plan = os.path.join(top, "plan")
+        args = ["trust", "plan", "--from", saved, "--at", AT, "--system-store",
+                cert("other-root-ca.crt"), plan]
+        # Without failures, the input makes a plan (exit 0), so that the
+        # runs with failures go all the way through writing it.
+        p = subprocess.run([FAULT_RUN, "--fresh", top, "--only", "1", "--", *args],
+                           capture_output=True, text=True, timeout=120)
+        self.assertIn("without failures: exit 0\n", p.stdout, p.stdout + p.stderr)
+        self.assertIn("trust plan written to", p.stdout)
+        self.harness(*args, options=["--fresh", top])
 
 
 if __name__ == "__main__":

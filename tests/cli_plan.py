@@ -168,7 +168,7 @@ class Cluster(unittest.TestCase):
         self.assertIn("trust plan written to %s/" % self.plan, self.err)
         self.assertIn("  deploy 2 roots to Trusted Root Certification Authorities, "
                       "2 self-signed\n  certificates to Enterprise Trust; 0 public "
-                      "roots left to the clients' store;\n  4 fixes on the servers\n",
+                      "roots already in the clients' store;\n  4 fixes on the servers\n",
                       self.err)
         self.assertRegex(self.err, r"cisco-jabber +6 prompts today, 3 after the plan")
 
@@ -427,6 +427,21 @@ class Cluster(unittest.TestCase):
         self.assertIn(code, (0, 1), err)
         self.assertEqual(json.loads(read(os.path.join(accepted, "plan.json"))), self.json)
 
+    def test_endpoints_without_a_certificate_are_named(self):
+        lines = [json.loads(line) for line in read(self.saved).splitlines()]
+        saved = os.path.join(self.tmp, "closed.json")
+        with open(saved, "w") as f:
+            for o in lines:
+                f.write(json.dumps(o) + "\n")
+            f.write(json.dumps({"node": "cup4.corp.example", "service": "c2s",
+                                "verdict": "closed", "ok": False}) + "\n")
+        plan = self.fresh("closed")
+        code, _, err = run("trust", "plan", "--from", saved, "--at", AT, plan)
+        self.assertEqual(code, 0, err)
+        self.assertIn("left out: 1 endpoint that gave no certificate", err)
+        self.assertIn("- left out, for they gave no certificate: cup4.corp.example c2s\n",
+                      read(os.path.join(plan, "PLAN.md")))
+
     def test_server_to_server_is_left_out(self):
         lines = [json.loads(line) for line in read(self.saved).splitlines()]
         s2s = os.path.join(self.tmp, "s2s.json")
@@ -553,17 +568,14 @@ class Cluster(unittest.TestCase):
         code, out, err = run("trust", "plan", "--from", self.saved, "--at", AT,
                              "--force", keep)
         self.assertEqual(code, 2)
-        self.assertIn("%s is not a trust plan (it has no plan.json); nothing was "
-                      "overwritten" % keep, err)
+        self.assertIn("%s is not a trust plan (it has no plan.json that xmppcv "
+                      "wrote); nothing was overwritten" % keep, err)
         self.assertEqual(tree(keep), {"notes.txt": b"mine\n"})
         self.assertEqual([n for n in os.listdir(self.tmp) if n.startswith("keep.")], [])
 
     def test_force_replaces_an_earlier_plan_whole(self):
         old = self.fresh("old")
         shutil.copytree(self.plan, old)
-        os.makedirs(os.path.join(old, "extra", "deeper"))
-        with open(os.path.join(old, "extra", "deeper", "x"), "w") as f:
-            f.write("x")
         os.remove(os.path.join(old, "PLAN.md"))
         code, out, err = run("trust", "plan", "--from", self.saved, "--at", AT,
                              "--force", old)
@@ -571,6 +583,31 @@ class Cluster(unittest.TestCase):
         self.assertEqual(tree(old), tree(self.plan))
         self.assertEqual(os.stat(old).st_mode & 0o777, 0o755)
         self.assertEqual([n for n in os.listdir(self.tmp) if n.startswith("old.")], [])
+
+    def test_force_never_removes_what_a_plan_does_not_hold(self):
+        # A plan someone added to, and a folder with another tool's
+        # plan.json: kept whole.
+        added = self.fresh("added")
+        shutil.copytree(self.plan, added)
+        os.makedirs(os.path.join(added, "roots", "mine"))
+        with open(os.path.join(added, "roots", "mine", "notes.txt"), "w") as f:
+            f.write("mine\n")
+        other = self.fresh("other-tool")
+        os.makedirs(other)
+        with open(os.path.join(other, "plan.json"), "w") as f:
+            f.write('{"format_version": "1.2"}\n')
+        with open(os.path.join(other, "main.tf"), "w") as f:
+            f.write("resource\n")
+        for folder, said in ((added, "%s holds roots/mine, which a trust plan does "
+                              "not; nothing was overwritten" % added),
+                             (other, "%s is not a trust plan (it has no plan.json that "
+                              "xmppcv wrote); nothing was overwritten" % other)):
+            before = tree(folder)
+            code, out, err = run("trust", "plan", "--from", self.saved, "--at", AT,
+                                 "--force", folder)
+            self.assertEqual(code, 2, err)
+            self.assertIn(said, err)
+            self.assertEqual(tree(folder), before)
 
     def test_a_trailing_slash_names_the_same_folder(self):
         slash = self.fresh("slash")
@@ -641,7 +678,7 @@ class Cluster(unittest.TestCase):
             f.write(lines[0] + "\n{not json\n")
         code, out, err = run("trust", "plan", "--from", bad, self.fresh("bad"))
         self.assertEqual(code, 2)
-        self.assertIn("xmppcv: %s, line 2: " % bad, err)
+        self.assertIn("xmppcv: trust plan: %s, line 2: " % bad, err)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "bad")))
         # A scan saved without the certificates' PEM.
         o = json.loads(lines[0])
@@ -659,12 +696,21 @@ class Cluster(unittest.TestCase):
             f.write(json.dumps(o) + "\n")
         code, out, err = run("trust", "plan", "--from", bad, self.fresh("bad"))
         self.assertEqual(code, 2)
-        self.assertIn("no server certificate to plan for", err)
+        self.assertIn("nothing to plan for: no c2s, xmpps or https endpoint gave a "
+                      "certificate", err)
+        # Objects that are not xmppcv's output are errors, never passed over.
+        with open(bad, "w") as f:
+            f.write(lines[0] + "\n" + '{"a": 1}\n')
+        code, out, err = run("trust", "plan", "--from", bad, self.fresh("bad"))
+        self.assertEqual(code, 2)
+        self.assertIn("line 2: not a line of check, scan or verify --json (it has no "
+                      "verdict)", err)
         with open(bad, "w") as f:
             f.write("[1, 2]\n")
         code, out, err = run("trust", "plan", "--from", bad, self.fresh("bad"))
         self.assertEqual(code, 2)
-        self.assertIn("line 1: not a JSON object from check, scan or verify --json\n", err)
+        self.assertIn("xmppcv: trust plan: %s, line 1: not a JSON object from check, "
+                      "scan or verify --json\n" % bad, err)
         open(bad, "w").close()
         code, out, err = run("trust", "plan", "--from", bad, self.fresh("bad"))
         self.assertEqual(code, 2)

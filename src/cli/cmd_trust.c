@@ -172,8 +172,8 @@ plan(const struct opts *o, const char *dir)
 	int status = EXIT_VERIFIED, rc = 0;
 
 	if (f == NULL) {
-		fprintf(stderr, "xmppcv: %s: cannot read: %s\n", o->from,
-			strerror(errno));
+		fprintf(stderr, "xmppcv: trust plan: %s: cannot read: %s\n",
+			o->from, strerror(errno));
 		return EXIT_USAGE;
 	}
 	if ((p = cli_plan_new(o, dir, &status)) != NULL) {
@@ -183,12 +183,12 @@ plan(const struct opts *o, const char *dir)
 				rc = xcv_plan_add_json(p, line, (size_t)len);
 		}
 		if (rc < 0) {
-			fprintf(stderr, "xmppcv: %s, line %zu: %s\n", o->from,
-				number, xcv_error_last());
+			fprintf(stderr, "xmppcv: trust plan: %s, line %zu: %s\n",
+				o->from, number, xcv_error_last());
 			status = cli_exit_for(rc);
 		} else if (ferror(f)) {
-			fprintf(stderr, "xmppcv: %s: cannot read: %s\n", o->from,
-				strerror(errno));
+			fprintf(stderr, "xmppcv: trust plan: %s: cannot read: %s\n",
+				o->from, strerror(errno));
 			status = EXIT_USAGE;
 		} else if (number == 0) {
 			status = cli_usage_error(&cmd_trust, "trust plan: %s is "
@@ -260,7 +260,7 @@ const struct cli_cmd cmd_trust = {
 	.synopsis = "list|show FP|remove FP [--store DIR] [--json]\n"
 		"       xmppcv trust add FILE --domain D [--host H] [--store DIR]\n"
 		"       xmppcv trust plan --from FILE [--system-store FILE] "
-		"[--force] DIR",
+		"[--force] [--at TIME] DIR",
 	.summary = "list, show, remove or add accepted certificates; plan "
 		"what to deploy",
 	.description =

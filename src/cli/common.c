@@ -114,8 +114,8 @@ static const struct opt_def {
 	{ OPT_TRUST_PLAN, "trust-plan", "DIR", "write what to deploy to client "
 	  "computers so that nobody is prompted (roots, Enterprise Trust, "
 	  "scripts, PLAN.md, plan.json) into DIR" },
-	{ OPT_FORCE, "force", NULL, "replace the plan's folder when it is not "
-	  "empty" },
+	{ OPT_FORCE, "force", NULL, "replace the plan's folder when it holds "
+	  "an earlier plan (and nothing else)" },
 	{ OPT_SYSTEM_STORE, "system-store", "FILE", "the clients' store before "
 	  "the plan (default Debian's /etc/ssl/certs/ca-certificates.crt)" },
 	{ OPT_HELP, "help", NULL, "this help" },
@@ -1007,8 +1007,8 @@ cli_plan_write(const struct opts *o, struct xcv_plan *plan, const char *dir,
 	int rc;
 
 	if (xcv_plan_endpoint_count(plan) == 0) {
-		fprintf(stderr, "xmppcv: trust plan: no server certificate to plan "
-			"for (server-to-server ones are left out); nothing was "
+		fprintf(stderr, "xmppcv: trust plan: nothing to plan for: no c2s, "
+			"xmpps or https endpoint gave a certificate; nothing was "
 			"written to %s\n", dir);
 		return required ? EXIT_USAGE : 0;
 	}
@@ -1016,8 +1016,8 @@ cli_plan_write(const struct opts *o, struct xcv_plan *plan, const char *dir,
 		return cli_fail(rc, "trust plan: ");
 	if ((text = xcv_plan_summary(plan)) == NULL)
 		return cli_oom();
-	fprintf(stderr, "xmppcv: trust plan written to %s/ (see PLAN.md there):\n"
-		"%s", dir, text);
+	fprintf(stderr, "xmppcv: trust plan written to %s%s (see PLAN.md there):"
+		"\n%s", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", text);
 	free(text);
 	return 0;
 }
