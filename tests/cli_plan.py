@@ -382,6 +382,17 @@ class Cluster(unittest.TestCase):
 
     # --- other ways to the plan ---
 
+    def plan_from(self, text, name):
+        """`trust plan --from` the JSON lines text (saved as NAME.json)
+        into a fresh folder NAME: (folder, its plan.json, stderr)."""
+        saved = os.path.join(self.tmp, name + ".json")
+        with open(saved, "w") as f:
+            f.write(text)
+        plan = self.fresh(name)
+        code, _, err = run("trust", "plan", "--from", saved, "--at", AT, plan)
+        self.assertEqual(code, 0, err)
+        return plan, json.loads(read(os.path.join(plan, "plan.json"))), err
+
     def test_from_a_saved_scan_the_same_plan(self):
         again = self.fresh("again")
         code, out, err = run("trust", "plan", "--from", self.saved, "--at", AT, again)
@@ -401,13 +412,7 @@ class Cluster(unittest.TestCase):
         code, out, err = run("verify", "--json", "--at", AT, "--no-system-ca", "--ca-file",
                              cert("root-ca.crt"), "--domain", "corp.example", *files)
         self.assertEqual(code, 1, err)
-        saved = os.path.join(self.tmp, "verify.json")
-        with open(saved, "w") as f:
-            f.write(out)
-        plan = self.fresh("verified")
-        code, _, err = run("trust", "plan", "--from", saved, "--at", AT, plan)
-        self.assertEqual(code, 0, err)
-        j = json.loads(read(os.path.join(plan, "plan.json")))
+        _, j, _ = self.plan_from(out, "verified")
         self.assertEqual([(r["sha256"], r["nodes"], r["services"]) for r in j["roots"]],
                          [(der_sha256("root-ca"), [files[0]], ["c2s"])])
         self.assertEqual([(e["sha256"], e["nodes"]) for e in j["enterprise_trust"]],
@@ -428,32 +433,19 @@ class Cluster(unittest.TestCase):
         self.assertEqual(json.loads(read(os.path.join(accepted, "plan.json"))), self.json)
 
     def test_endpoints_without_a_certificate_are_named(self):
-        lines = [json.loads(line) for line in read(self.saved).splitlines()]
-        saved = os.path.join(self.tmp, "closed.json")
-        with open(saved, "w") as f:
-            for o in lines:
-                f.write(json.dumps(o) + "\n")
-            f.write(json.dumps({"node": "cup4.corp.example", "service": "c2s",
-                                "verdict": "closed", "ok": False}) + "\n")
-        plan = self.fresh("closed")
-        code, _, err = run("trust", "plan", "--from", saved, "--at", AT, plan)
-        self.assertEqual(code, 0, err)
+        closed = json.dumps({"node": "cup4.corp.example", "service": "c2s",
+                             "verdict": "closed", "ok": False})
+        plan, _, err = self.plan_from(read(self.saved) + closed + "\n", "closed")
         self.assertIn("left out: 1 endpoint that gave no certificate", err)
         self.assertIn("- left out, for they gave no certificate: cup4.corp.example c2s\n",
                       read(os.path.join(plan, "PLAN.md")))
 
     def test_server_to_server_is_left_out(self):
         lines = [json.loads(line) for line in read(self.saved).splitlines()]
-        s2s = os.path.join(self.tmp, "s2s.json")
-        with open(s2s, "w") as f:
-            for o in lines:
-                if o.get("service") == "c2s":
-                    o["service"] = "s2s"
-                f.write(json.dumps(o) + "\n")
-        plan = self.fresh("s2s")
-        code, out, err = run("trust", "plan", "--from", s2s, "--at", AT, plan)
-        self.assertEqual(code, 0, err)
-        j = json.loads(read(os.path.join(plan, "plan.json")))
+        for o in lines:
+            if o.get("service") == "c2s":
+                o["service"] = "s2s"
+        plan, j, _ = self.plan_from("".join(json.dumps(o) + "\n" for o in lines), "s2s")
         for e in j["roots"] + j["enterprise_trust"]:
             self.assertNotIn("s2s", e["services"])
         self.assertNotIn("c2s", {f["service"] for f in j["server_fixes"]})
@@ -467,13 +459,7 @@ class Cluster(unittest.TestCase):
         code, out, err = run("scan", "--json", *scan_args(), "--ca-file",
                              cert("issuing-ca.crt"))
         self.assertEqual(code, 1, err)
-        saved = os.path.join(self.tmp, "with-intermediate.json")
-        with open(saved, "w") as f:
-            f.write(out)
-        plan = self.fresh("with-intermediate")
-        code, _, err = run("trust", "plan", "--from", saved, "--at", AT, plan)
-        self.assertEqual(code, 0, err)
-        j = json.loads(read(os.path.join(plan, "plan.json")))
+        _, j, _ = self.plan_from(out, "with-intermediate")
         missing = [f for f in j["server_fixes"] if f["problem"] == "missing-intermediate"]
         self.assertEqual([(f["node"], f["service"]) for f in missing],
                          [("cup3.corp.example", "https")])
@@ -494,12 +480,7 @@ class Cluster(unittest.TestCase):
         code, out, err = run("check", *args, "--trust-plan", live)
         self.assertEqual(code, 0, err)
         code, out, err = run("check", "--json", *args)
-        saved = os.path.join(self.tmp, "direct.json")
-        with open(saved, "w") as f:
-            f.write(out)
-        again = self.fresh("direct-saved")
-        code, _, err = run("trust", "plan", "--from", saved, "--at", AT, again)
-        self.assertEqual(code, 0, err)
+        again, _, _ = self.plan_from(out, "direct-saved")
         j = json.loads(read(os.path.join(live, "plan.json")))
         self.assertEqual(j["roots"][0]["services"], ["xmpps"])
         self.assertEqual(tree(live), tree(again))
