@@ -12,18 +12,9 @@ set -eu
 cd "$(dirname "$0")/.."
 N=${1:-3000}
 ROUNDS=${2:-5}
-x=build/src/xmppcv
-gen=build/bench/genchains
-[ -x "$x" ] && [ -x "$gen" ] || { echo "build first: ./run-tests or meson compile -C build" >&2; exit 2; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. bench/lib.sh
 "$gen" "$work" "$N" corp.example >/dev/null
 files=$(ls "$work"/chains/*.pem)
-AT=2026-06-01T00:00:00Z
-
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-timeit() { s=$(now); "$@" >/dev/null; e=$(now); echo "$e - $s" | bc -l; }
 
 # The captured corpus: each case's chain, anchors and domain, 20 copies
 # of each file on one command line per domain, so that one process does

@@ -19,18 +19,12 @@ cd "$(dirname "$0")/.."
 N=${1:-10000}
 ROUNDS=${2:-3}
 LOOP=${LOOP:-300}
-x=build/src/xmppcv
-gen=build/bench/genchains
+. bench/lib.sh
 floor=build/bench/floor
-[ -x "$x" ] && [ -x "$gen" ] && [ -x "$floor" ] || {
-	echo "build first: meson compile -C build" >&2; exit 2; }
+need "$floor"
 cores=$(nproc)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 "$gen" "$work" "$N" corp.example cases >/dev/null
 one="taskset -c 0"
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 rate() { echo "$1 / $2" | bc -l; }
 
 replay() {   # replay PREFIX [OPTIONS]: every case must come back unchanged

@@ -13,18 +13,11 @@ cd "$(dirname "$0")/.."
 N=${1:-3000}
 ROUNDS=${2:-3}
 PER_FILE=${PER_FILE:-300}
-x=build/src/xmppcv
-gen=build/bench/genchains
-[ -x "$x" ] && [ -x "$gen" ] || { echo "build first: ./run-tests or meson compile -C build" >&2; exit 2; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. bench/lib.sh
 "$gen" "$work" "$N" corp.example >/dev/null
 files=$(ls "$work"/chains/*.pem)
-AT=2026-06-01T00:00:00Z
 EPOCH=1780272000
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 x_batch() {
 	$x verify --json --no-system-ca --ca-file "$work/root.pem" --at $AT \
@@ -48,7 +41,6 @@ o_each() {
 			"$f" >/dev/null
 	done
 }
-timeit() { s=$(now); "$@"; e=$(now); echo "$e - $s" | bc -l; }
 
 : > "$work/t"
 for r in $(seq "$ROUNDS"); do
