@@ -34,10 +34,19 @@ refused(const struct xcv_probe *pr)
 		xcv_probe_fail_phase(pr) == XCV_PHASE_CONNECT;
 }
 
+/* A candidate's probe left the loop: the race goes on or is over. */
+static int
+raced(void *ud, struct xcv_probe *pr)
+{
+	(void)pr;
+	return xcv_discovery_race(ud);
+}
+
 /*
  * One connection per candidate, all at once, on endpoint ep; then judge
  * the answers in the order of the candidates: the first that settles the
- * domain wins. Discovery so costs one round trip, not one per candidate.
+ * domain wins. Discovery so costs one round trip, not one per candidate,
+ * and the race (discovery.h) lets only the winner go on to TLS.
  * *connected tells whether any connection was made.
  */
 static int
@@ -48,7 +57,12 @@ discover_at(struct xcv_check *c, const struct xcv_check_params *p,
 	size_t n = d->candidates.n < (size_t)p->max_attempts ?
 		d->candidates.n : (size_t)p->max_attempts;
 	struct xcv_probe **pr = calloc(n ? n : 1, sizeof(*pr));
-	int rc = pr ? 0 : xcv_oom();
+	struct xcv_race race = {
+		.v = pr, .to = (const char *const *)d->candidates.v, .n = n,
+		.service = c->service, .direct_tls = c->direct_tls,
+		.done = raced, .ud = &race,
+	};
+	int rc = pr ? xcv_loop_new(&race.loop, n ? n : 1) : xcv_oom();
 
 	*connected = false;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -56,19 +70,23 @@ discover_at(struct xcv_check *c, const struct xcv_check_params *p,
 			.ep = ep, .to = d->candidates.v[i], .from = p->from,
 			.service = c->service, .direct_tls = c->direct_tls,
 			.timeout_ms = p->timeout_ms, .deadline = c->deadline,
-			.tls = c->tls,
+			.tls = c->tls, .hold = n > 1 && !c->direct_tls,
 		};
 		rc = xcv_probe_new(&pr[i], &pp);
+		if (rc == 0)
+			rc = xcv_loop_add(race.loop, pr[i], raced, &race);
 	}
 	if (rc == 0)
-		rc = xcv_probes_run(pr, n);
+		rc = xcv_loop_run(race.loop);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		*connected |= !refused(pr[i]);
+		*connected |= !refused(pr[i]) && !xcv_probe_cancelled(pr[i]);
 	if (rc == 0 && !*connected && n > 0)
 		rc = xcv_discovery_record_refused(d, d->candidates.v[0],
 			ep->addrtext, xcv_probe_fail_message(pr[0]));
 	for (size_t i = 0; rc == 0 && *connected && i < n; i++) {
 		enum xcv_next next = XCV_NEXT_STOP;
+		if (xcv_probe_cancelled(pr[i]))
+			break;
 		if (refused(pr[i])) {
 			rc = xcv_discovery_record_refused(d, d->candidates.v[i],
 				ep->addrtext, xcv_probe_fail_message(pr[i]));
@@ -87,6 +105,7 @@ discover_at(struct xcv_check *c, const struct xcv_check_params *p,
 	for (size_t i = 0; pr && i < n; i++)
 		xcv_probe_free(pr[i]);
 	free(pr);
+	xcv_loop_free(race.loop);
 	return rc;
 }
 

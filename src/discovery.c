@@ -126,9 +126,9 @@ xcv_discovery_record_refused(struct xcv_discovery *d, const char *to,
 	return xcv_discovery_judge(d, d->n - 1, &next);
 }
 
-int
-xcv_discovery_record(struct xcv_discovery *d, const struct xcv_probe *pr,
-	const char *to, const char *address, enum xcv_service service,
+/* What the probe for 'to' got, as discovery reads it. */
+static enum xcv_answer
+classify(const struct xcv_probe *pr, const char *to, enum xcv_service service,
 	bool direct_tls)
 {
 	const struct xcv_stream_state *st = xcv_probe_stream(pr);
@@ -136,38 +136,67 @@ xcv_discovery_record(struct xcv_discovery *d, const struct xcv_probe *pr,
 	const char *want = service == XCV_SERVICE_S2S ? "jabber:server" :
 		"jabber:client";
 	bool failed = xcv_probe_failed(pr);
-	struct xcv_attempt *a;
 
+	/* RFC 6120 §4.8.2: the reply's default namespace says which port
+	 * this is, whatever the server let us ask for. */
 	if (st->header && st->ns && strcmp(st->ns, want) != 0 &&
 	    (strcmp(st->ns, "jabber:client") == 0 ||
-	     strcmp(st->ns, "jabber:server") == 0)) {
-		/* RFC 6120 §4.8.2: the reply's default namespace says which
-		 * port this is, whatever the server let us ask for. */
-		a = add(d, XCV_ANSWER_WRONG_SERVICE, to, st->from, address,
-			"wrong service", st->ns);
-	} else if (st->header && st->error) {
-		/* RFC 6120 §4.9.3.6/§4.9.3.5: this server does not serve 'to'. */
-		bool not_served = cond && (strcmp(cond, "host-unknown") == 0 ||
-			strcmp(cond, "host-gone") == 0);
-		a = add(d, not_served ? XCV_ANSWER_NOT_SERVED :
-			XCV_ANSWER_STREAM_ERROR, to, st->from, address,
-			cond ? cond : "stream error", st->error_text);
+	     strcmp(st->ns, "jabber:server") == 0))
+		return XCV_ANSWER_WRONG_SERVICE;
+	/* RFC 6120 §4.9.3.6/§4.9.3.5: this server does not serve 'to'. */
+	if (st->header && st->error)
+		return cond && (strcmp(cond, "host-unknown") == 0 ||
+			strcmp(cond, "host-gone") == 0) ? XCV_ANSWER_NOT_SERVED :
+			XCV_ANSWER_STREAM_ERROR;
+	/* Direct TLS picks the certificate by SNI: an unknown name gets
+	 * alert 112, which is this server's "host-unknown". */
+	if (failed && direct_tls && xcv_probe_tls_alert(pr) == 112)
+		return XCV_ANSWER_NOT_SERVED;
+	if (!st->header || (!st->features && failed))
+		return XCV_ANSWER_FAILED;
+	return st->from == NULL || *st->from == '\0' ||
+		xcv_same_domain(st->from, to) ? XCV_ANSWER_ACCEPTED :
+		XCV_ANSWER_ANNOUNCED;
+}
+
+int
+xcv_discovery_record(struct xcv_discovery *d, const struct xcv_probe *pr,
+	const char *to, const char *address, enum xcv_service service,
+	bool direct_tls)
+{
+	const struct xcv_stream_state *st = xcv_probe_stream(pr);
+	enum xcv_answer answer = classify(pr, to, service, direct_tls);
+	bool failed = xcv_probe_failed(pr);
+	struct xcv_attempt *a = NULL;
+
+	switch (answer) {
+	case XCV_ANSWER_WRONG_SERVICE:
+		a = add(d, answer, to, st->from, address, "wrong service", st->ns);
+		break;
+	case XCV_ANSWER_NOT_SERVED:
+	case XCV_ANSWER_STREAM_ERROR:
+		if (!st->error) {
+			a = add(d, answer, to, NULL, address,
+				"unrecognized-name", "TLS alert 112 for SNI");
+			break;
+		}
+		a = add(d, answer, to, st->from, address, st->error_condition ?
+			st->error_condition : "stream error", st->error_text);
 		if (a && st->see_other_host &&
 		    (a->see_other_host = xcv_strdup(st->see_other_host)) == NULL)
 			return xcv_oom();
-	} else if (failed && direct_tls && xcv_probe_tls_alert(pr) == 112) {
-		/* Direct TLS picks the certificate by SNI: an unknown name
-		 * gets alert 112, which is this server's "host-unknown". */
-		a = add(d, XCV_ANSWER_NOT_SERVED, to, NULL, address,
-			"unrecognized-name", "TLS alert 112 for SNI");
-	} else if (!st->header || (!st->features && failed)) {
-		a = add(d, XCV_ANSWER_FAILED, to, st->from, address, "failed",
+		break;
+	case XCV_ANSWER_FAILED:
+		a = add(d, answer, to, st->from, address, "failed",
 			failed ? xcv_probe_fail_message(pr) : "no reply");
-	} else {
-		bool same = st->from == NULL || *st->from == '\0' ||
-			xcv_same_domain(st->from, to);
-		a = add(d, same ? XCV_ANSWER_ACCEPTED : XCV_ANSWER_ANNOUNCED, to,
-			st->from, address, same ? "accepted" : "announced", NULL);
+		break;
+	case XCV_ANSWER_ACCEPTED:
+	case XCV_ANSWER_ANNOUNCED:
+	case XCV_ANSWER_CONNECT_FAILED:
+		a = add(d, answer, to, st->from, address,
+			answer == XCV_ANSWER_ACCEPTED ? "accepted" : "announced",
+			NULL);
+		break;
 	}
 	if (a == NULL)
 		return xcv_oom();
@@ -180,6 +209,46 @@ xcv_discovery_record(struct xcv_discovery *d, const struct xcv_probe *pr,
 	return 0;
 }
 
+/* Does the probe for candidate 'to' leave the domain to the next one?
+ * Not served, or no connection at all (the next is refused as well). */
+static bool
+passes(const struct xcv_probe *pr, const char *to, enum xcv_service service,
+	bool direct_tls)
+{
+	if (xcv_probe_failed(pr) &&
+	    xcv_probe_fail_phase(pr) == XCV_PHASE_CONNECT)
+		return true;
+	return classify(pr, to, service, direct_tls) == XCV_ANSWER_NOT_SERVED;
+}
+
+int
+xcv_discovery_race(struct xcv_race *r)
+{
+	size_t k;
+	int rc = 0;
+
+	r->over = false;
+	for (k = 0; k < r->n; k++) {
+		struct xcv_probe *pr = r->v[k];
+		if (xcv_probe_running(pr))
+			return 0;        /* its answer comes first: wait */
+		if (xcv_probe_held(pr) ||
+		    !passes(pr, r->to[k], r->service, r->direct_tls))
+			break;
+	}
+	/* Candidate k decides (or none is left): those after it are not
+	 * needed, and never reach STARTTLS. */
+	for (size_t j = k + 1; j < r->n; j++)
+		xcv_probe_cancel(r->v[j]);
+	if (k < r->n && xcv_probe_held(r->v[k])) {
+		xcv_probe_go_on(r->v[k]);
+		rc = xcv_loop_add(r->loop, r->v[k], r->done, r->ud);
+		r->requeued += rc == 0;
+		return rc;
+	}
+	r->over = true;
+	return 0;
+}
 
 /* Header and features: the domain is settled, given or learned. */
 static int

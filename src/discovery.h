@@ -81,4 +81,30 @@ int xcv_discovery_record_refused(struct xcv_discovery *d, const char *to,
 /* Judge attempt i: settle the domain or set why not, and say what next. */
 int xcv_discovery_judge(struct xcv_discovery *d, size_t i, enum xcv_next *next);
 
+/*
+ * The candidates' probes race on one loop: all connect at once, each made
+ * with hold (it stops before STARTTLS). Call xcv_discovery_race() each
+ * time one of them leaves the loop (from its done callback). It reads the
+ * answers in the candidates' order: a candidate not served, or refused,
+ * leaves the domain to the next; the first other answer decides. If that
+ * probe is held, it goes on to STARTTLS and TLS (queued again on loop,
+ * with done and ud); the probes after it are cancelled, so a server that
+ * answers every candidate does one TLS handshake, not one per candidate.
+ * over is set once nothing is left to wait for; the caller then records
+ * and judges the probes in order as usual.
+ */
+struct xcv_race {
+	struct xcv_probe **v;       /* one per candidate, in order */
+	const char *const *to;      /* the candidates */
+	size_t n;
+	enum xcv_service service;
+	bool direct_tls;
+	struct xcv_loop *loop;
+	xcv_probe_done done;
+	void *ud;
+	size_t requeued;            /* probes queued again (each one more done) */
+	bool over;
+};
+int xcv_discovery_race(struct xcv_race *r);
+
 #endif

@@ -19,6 +19,8 @@ static const struct xcv_stream_limits stream_limits = XCV_STREAM_LIMITS;
 enum state {
 	ST_CONNECT, ST_HEADER, ST_FEATURES, ST_PROCEED, ST_HANDSHAKE,
 	ST_CONFIRM, ST_HTTP, ST_DONE, ST_FAILED,
+	ST_HELD,       /* before STARTTLS, out of the loop (hold) */
+	ST_CANCELLED,
 };
 
 struct xcv_probe {
@@ -275,6 +277,10 @@ advance(struct xcv_probe *pr)
 			pr->state = ST_PROCEED;
 			fail(pr, "the server does not offer STARTTLS: it sent "
 				"stream features without <starttls/>");
+			return;
+		}
+		if (pr->p.hold) {
+			pr->state = ST_HELD;
 			return;
 		}
 		put(pr, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
@@ -562,7 +568,66 @@ step(struct xcv_probe *pr, short revents)
 static bool
 active(const struct xcv_probe *pr)
 {
-	return pr->state != ST_DONE && pr->state != ST_FAILED;
+	return pr->state < ST_DONE;
+}
+
+bool
+xcv_probe_held(const struct xcv_probe *pr)
+{
+	return pr->state == ST_HELD;
+}
+
+bool
+xcv_probe_running(const struct xcv_probe *pr)
+{
+	return active(pr);
+}
+
+void
+xcv_probe_go_on(struct xcv_probe *pr)
+{
+	if (pr->state != ST_HELD)
+		return;
+	pr->p.hold = false;
+	pr->state = ST_FEATURES;
+	advance(pr);
+}
+
+void
+xcv_probe_cancel(struct xcv_probe *pr)
+{
+	static const char end[] = "</stream:stream>";
+
+	if (pr->state == ST_DONE || pr->state == ST_FAILED ||
+	    pr->state == ST_CANCELLED)
+		return;
+	/* A stream we opened in full is closed as a client would, so that
+	 * the server logs an ordinary end, not a dropped connection. */
+	if (pr->fd >= 0 && pr->outlen == 0 && (pr->state == ST_HELD ||
+	    pr->state == ST_HEADER || pr->state == ST_FEATURES))
+		(void)send(pr->fd, end, sizeof(end) - 1,
+			MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (pr->fd >= 0) {
+		close(pr->fd);
+		pr->fd = -1;
+	}
+	pr->state = ST_CANCELLED;
+}
+
+bool
+xcv_probe_cancelled(const struct xcv_probe *pr)
+{
+	return pr->state == ST_CANCELLED;
+}
+
+/* The loop starts a probe: a new one connects, a held one goes on, a
+ * cancelled one is over at once. */
+static void
+begin(struct xcv_probe *pr)
+{
+	if (pr->state == ST_CANCELLED || pr->state == ST_PROCEED)
+		return;
+	start(pr);
 }
 
 struct xcv_loop {
@@ -618,7 +683,17 @@ xcv_loop_add(struct xcv_loop *l, struct xcv_probe *pr, xcv_probe_done done,
 		l->queued = v;
 		l->cap_queued = cap;
 	}
-	l->queued[l->n_queued++] = (struct job){ pr, done, ud };
+	if (pr->state == ST_PROCEED && l->head == 0) {
+		/* A probe that goes on after its hold has a connection open:
+		 * it comes before the probes that have none yet. */
+		memmove(l->queued + 1, l->queued, l->n_queued * sizeof(*l->queued));
+		l->n_queued++;
+		l->queued[0] = (struct job){ pr, done, ud };
+	} else if (pr->state == ST_PROCEED) {
+		l->queued[--l->head] = (struct job){ pr, done, ud };
+	} else {
+		l->queued[l->n_queued++] = (struct job){ pr, done, ud };
+	}
 	return 0;
 }
 
@@ -657,7 +732,7 @@ xcv_loop_run(struct xcv_loop *l)
 		/* Start what fits; a start may finish at once (a refusal). */
 		while (l->n_running < l->parallel && l->head < l->n_queued) {
 			l->running[l->n_running++] = l->queued[l->head++];
-			start(l->running[l->n_running - 1].pr);
+			begin(l->running[l->n_running - 1].pr);
 		}
 		if (l->head == l->n_queued)
 			l->head = l->n_queued = 0;

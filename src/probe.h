@@ -20,6 +20,7 @@ struct xcv_probe_params {
 	int timeout_ms;              /* for each phase */
 	int64_t deadline;            /* the whole run's (xcv_now_ms()), or 0 */
 	struct xcv_tls_ctx *tls;     /* the run's TLS context, or NULL */
+	bool hold;                   /* stop before STARTTLS (discovery's race) */
 };
 
 struct xcv_probe;
@@ -46,6 +47,17 @@ int xcv_loop_add(struct xcv_loop *l, struct xcv_probe *pr,
 int xcv_loop_run(struct xcv_loop *l);
 /* Probes queued or running. */
 size_t xcv_loop_pending(const struct xcv_loop *l);
+
+/* Probes made with hold stop, out of the loop, once the server offers
+ * STARTTLS: xcv_probe_go_on() lets one send it (queue it on the loop
+ * again); xcv_probe_cancel() ends a probe that is held, queued or
+ * running, closing its stream first where it opened one. A cancelled
+ * probe is neither failed nor done: nothing is read from it. */
+bool xcv_probe_held(const struct xcv_probe *pr);
+bool xcv_probe_running(const struct xcv_probe *pr);
+void xcv_probe_go_on(struct xcv_probe *pr);
+void xcv_probe_cancel(struct xcv_probe *pr);
+bool xcv_probe_cancelled(const struct xcv_probe *pr);
 
 /* The reply stream (before TLS for STARTTLS, over TLS for direct TLS). */
 const struct xcv_stream_state *xcv_probe_stream(const struct xcv_probe *pr);

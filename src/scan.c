@@ -325,6 +325,10 @@ disc_done(void *ud, struct xcv_probe *pr)
 	int rc = 0;
 
 	(void)pr;
+	n->race.requeued = 0;
+	if ((rc = xcv_discovery_race(&n->race)) < 0)
+		return rc;
+	n->disc_open += n->race.requeued;
 	if (--n->disc_open > 0)
 		return 0;
 	for (size_t i = 0; i < s->n_eps; i++)
@@ -335,7 +339,7 @@ disc_done(void *ud, struct xcv_probe *pr)
 	for (k = 0; rc == 0 && k < d->candidates.n; k++) {
 		struct xcv_probe *p = n->disc_probes[k];
 		enum xcv_next next = XCV_NEXT_STOP;
-		if (p == NULL)
+		if (p == NULL || xcv_probe_cancelled(p))
 			break;
 		if (refused(p)) {
 			rc = xcv_discovery_record_refused(d, d->candidates.v[k],
@@ -407,6 +411,11 @@ queue_discovery(struct xcv_scan *s, struct xcv_scan_node *n,
 	n->disc_probes = calloc(max ? max : 1, sizeof(*n->disc_probes));
 	if (n->disc_probes == NULL)
 		return xcv_oom();
+	n->race = (struct xcv_race){ .v = n->disc_probes,
+		.to = (const char *const *)n->disc.candidates.v, .n = max,
+		.service = verify_service(first->service),
+		.direct_tls = first->service == XCV_SCAN_XMPPS, .loop = s->loop,
+		.done = disc_done, .ud = n };
 	for (size_t k = 0; rc == 0 && k < max; k++) {
 		struct xcv_probe_params pp = {
 			.ep = &first->where, .to = n->disc.candidates.v[k],
@@ -414,6 +423,7 @@ queue_discovery(struct xcv_scan *s, struct xcv_scan_node *n,
 			.direct_tls = first->service == XCV_SCAN_XMPPS,
 			.from = s->p->from, .timeout_ms = s->p->timeout_ms,
 			.deadline = s->deadline, .tls = s->tls,
+			.hold = max > 1 && first->service != XCV_SCAN_XMPPS,
 		};
 		rc = xcv_probe_new(&n->disc_probes[k], &pp);
 		if (rc == 0)

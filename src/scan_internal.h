@@ -17,6 +17,7 @@ struct xcv_scan_node {
 	struct xcv_discovery disc;   /* learning the domain from the node */
 	size_t disc_open;            /* discovery probes still running */
 	struct xcv_probe **disc_probes;
+	struct xcv_race race;        /* only the winner goes on to TLS */
 	char *no_address;            /* why the node has no address */
 };
 

@@ -276,6 +276,87 @@ class Peers(unittest.TestCase):
         self.assertEqual(o["discovery"]["attempts"][0]["from"], "corp.example")
         self.assertEqual(o["tls"]["sni"], "corp.example")
 
+    def counted_peer(self, mode):
+        """A peer that logs its events; (target host, port, peer)."""
+        Peers.port += 1
+        d = tempfile.mkdtemp(prefix="xmppcv-events-")
+        self.addCleanup(shutil.rmtree, d, True)
+        p = Peer(mode, self.IP, Peers.port, cert("domain-san.chain.pem"),
+                 cert("domain-san.key"), events=os.path.join(d, "events"))
+        self.addCleanup(p.stop)
+        return self.IP, str(Peers.port), p
+
+    def count(self, events, kind):
+        return sorted(to for k, to in events if k == kind)
+
+    def test_announcing_node_is_handshaken_once(self):
+        # Both candidates (the node name and its parent) get a stream and
+        # the announced domain; only the first goes on to TLS.
+        ip, port, p = self.counted_peer("announce")
+        code, o, err, _ = check_json(*TRUST, "--resolve", "cup1.corp.example:%s:%s" % (port, ip),
+                                     "cup1.corp.example:" + port)
+        self.assertEqual(code, 0, err)
+        self.assertEqual((o["domain"], o["discovery"]["source"]), ("corp.example", "announced"))
+        self.assertEqual([(a["to"], a["outcome"]) for a in o["discovery"]["attempts"]],
+                         [("cup1.corp.example", "announced")])
+        ev = p.events()
+        self.assertEqual(self.count(ev, "open"), ["corp.example", "cup1.corp.example"], ev)
+        self.assertEqual(self.count(ev, "handshake"), ["cup1.corp.example"], ev)
+        self.assertEqual(self.count(ev, "starttls"), ["cup1.corp.example"], ev)
+        # The other stream was ended as a client ends one, not dropped.
+        self.assertEqual(self.count(ev, "closed"), ["corp.example"], ev)
+
+    def test_not_served_node_name_then_domain(self):
+        ip, port, p = self.counted_peer("domain-only")
+        code, o, err, _ = check_json(*TRUST, "--resolve", "cup1.corp.example:%s:%s" % (port, ip),
+                                     "cup1.corp.example:" + port)
+        self.assertEqual(code, 0, err)
+        self.assertEqual((o["domain"], o["discovery"]["source"]), ("corp.example", "accepted"))
+        # Every attempt judged is reported, in the order of preference.
+        self.assertEqual([(a["to"], a["outcome"]) for a in o["discovery"]["attempts"]],
+                         [("cup1.corp.example", "host-unknown"), ("corp.example", "accepted")])
+        self.assertEqual(self.count(p.events(), "handshake"), ["corp.example"])
+
+    def test_preference_order_when_the_first_answers_last(self):
+        # The server serves both names and answers the node name late:
+        # the node name still wins, and is the only one handshaken.
+        ip, port, p = self.counted_peer("every-domain")
+        code, o, err, _ = check_json(*TRUST, "--resolve", "cup1.corp.example:%s:%s" % (port, ip),
+                                     "cup1.corp.example:" + port)
+        self.assertEqual(o["domain"], "cup1.corp.example", err)
+        self.assertEqual(o["discovery"]["source"], "accepted")
+        self.assertEqual([a["to"] for a in o["discovery"]["attempts"]], ["cup1.corp.example"])
+        self.assertEqual(o["tls"]["sni"], "cup1.corp.example")
+        ev = p.events()
+        self.assertEqual(self.count(ev, "handshake"), ["cup1.corp.example"], ev)
+        self.assertEqual(self.count(ev, "closed"), ["corp.example"], ev)
+
+    def test_max_attempts_bounds_the_race(self):
+        ip, port, p = self.counted_peer("domain-only")
+        code, o, err, _ = check_json(*TRUST, "--max-attempts", "1", "--resolve",
+                                     "cup1.corp.example:%s:%s" % (port, ip),
+                                     "cup1.corp.example:" + port)
+        self.assertEqual(code, 3, err)
+        self.assertEqual(o["error"]["phase"], "discovery")
+        self.assertEqual([a["to"] for a in o["discovery"]["attempts"]], ["cup1.corp.example"])
+        ev = p.events()
+        self.assertEqual(self.count(ev, "open"), ["cup1.corp.example"], ev)
+        self.assertEqual(self.count(ev, "handshake"), [], ev)
+
+    def test_scan_handshakes_each_announcing_node_once(self):
+        ip, port, p = self.counted_peer("announce")
+        code, out, err, _ = run("scan", *TRUST, "--services", "c2s", "--port", "c2s=" + port,
+                             "--clients", "none", "--json", "--resolve",
+                             "cup1.corp.example:%s:%s" % (port, ip), "cup1.corp.example")
+        # One line per endpoint, then the summary.
+        lines = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(code, 0, err)
+        ep = [e for e in lines[:-1] if e["service"] == "c2s"][0]
+        self.assertEqual((ep["domain"], ep["verdict"]), ("corp.example", "verified"), ep)
+        ev = p.events()
+        self.assertEqual(self.count(ev, "handshake"), ["cup1.corp.example"], ev)
+        self.assertEqual(self.count(ev, "closed"), ["corp.example"], ev)
+
     def test_ipv6_literal_target(self):
         Peers.port += 1
         p = Peer("announce", "::1", Peers.port, cert("domain-san.chain.pem"),

@@ -30,6 +30,17 @@ Modes:
                   then closes (FIN) at once: libstrophe writes twice into it
   no-from         accepts without a 'from' in its header, then STARTTLS
   https           direct TLS with CHAIN/KEY, then answers like an HTTPS server
+  domain-only     serves corp.example alone: <host-unknown/> for any other
+                  'to', else STARTTLS with CHAIN/KEY
+  every-domain    serves every 'to' (from= the same), STARTTLS with
+                  CHAIN/KEY; a 'to' of three or more labels (a node name)
+                  is answered 0.3 s late, so the answers arrive in the
+                  opposite order of discovery's preference
+
+With PEER_EVENTS=FILE in its environment, a peer appends one line per
+event to FILE: "open TO" (a stream header came), "starttls TO", "handshake
+TO" (a TLS handshake completed) and "closed TO" (the client ended the
+stream before STARTTLS). Tests count the peer's TLS handshakes from it.
 """
 import os
 import socket
@@ -59,6 +70,26 @@ def read_until(conn, marker, deadline, have=b""):
     return data
 
 
+EVENTS_LOCK = threading.Lock()
+
+
+def event(kind, to):
+    path = os.environ.get("PEER_EVENTS")
+    if path:
+        with EVENTS_LOCK, open(path, "a") as f:
+            f.write("%s %s\n" % (kind, to))
+
+
+def stream_to(data):
+    """The 'to' of the client's stream header, or '?'."""
+    for q in ("'", '"'):
+        i = data.find(b" to=" + q.encode())
+        if i >= 0:
+            j = data.find(q.encode(), i + 5)
+            return data[i + 5:j].decode(errors="replace")
+    return "?"
+
+
 def header(frm="corp.example"):
     f = " from='%s'" % frm if frm else ""
     return ("<?xml version='1.0'?><stream:stream %s%s id='peer' version='1.0'>" % (NS, f)).encode()
@@ -77,10 +108,26 @@ def hold(conn, deadline):
             return
 
 
-def starttls(conn, deadline, chain, key, frm="corp.example"):
-    read_until(conn, b"version=", deadline)
+def starttls(conn, deadline, chain, key, frm="corp.example", mode=None):
+    data = read_until(conn, b"version=", deadline)
+    to = stream_to(data)
+    event("open", to)
+    if mode == "domain-only" and to != "corp.example":
+        conn.sendall(header() + b"<stream:error><host-unknown "
+                     b"xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                     b"</stream:error></stream:stream>")
+        hold(conn, deadline)
+        return
+    if mode == "every-domain":
+        frm = to
+        if to.count(".") >= 2:
+            time.sleep(0.3)
     conn.sendall(header(frm) + TLS_FEATURES.encode())
-    read_until(conn, b"<starttls", deadline)
+    data = read_until(conn, b"<starttls", deadline)
+    if b"<starttls" not in data:
+        event("closed", to)
+        return
+    event("starttls", to)
     conn.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(chain, key)
@@ -89,6 +136,7 @@ def starttls(conn, deadline, chain, key, frm="corp.example"):
         tls = ctx.wrap_socket(conn, server_side=True)
     except (ssl.SSLError, OSError):
         return
+    event("handshake", to)
     hold(tls, deadline)
 
 
@@ -162,6 +210,8 @@ def serve(mode, conn, args):
             starttls(conn, deadline, *args)
         elif mode == "no-from":
             starttls(conn, deadline, *args, frm=None)
+        elif mode in ("domain-only", "every-domain"):
+            starttls(conn, deadline, *args, mode=mode)
         elif mode == "silence":
             hold(conn, deadline)
         elif mode == "drip":

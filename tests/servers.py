@@ -237,15 +237,34 @@ certificates = "{self.dir}"
 class Peer:
     """A scripted peer (tests/peer.py MODE) on ip:port."""
 
-    def __init__(self, mode, ip, port, *args):
+    def __init__(self, mode, ip, port, *args, events=None):
+        env = dict(os.environ, PEER_EVENTS=events) if events else None
+        self.events_file = events
         self.proc = spawn([sys.executable, os.path.join(HERE, "peer.py"), mode,
                                       ip, str(port), *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         line = self.proc.stdout.readline()
         if line.strip() != b"ready":
             err = self.proc.stderr.read().decode()
             self.stop()
             raise RuntimeError("peer %s did not start: %s" % (mode, err))
+
+    def events(self, settle=5.0):
+        """The peer's events so far, as (kind, to) pairs. A peer thread may
+        still be writing the last one: read until two reads agree (at most
+        settle seconds)."""
+        last, end = None, time.monotonic() + settle
+        for _ in range(int(settle / 0.1) + 1):
+            try:
+                with open(self.events_file) as f:
+                    now = [tuple(line.split(" ", 1)) for line in f.read().splitlines()]
+            except FileNotFoundError:
+                now = []
+            if now == last or time.monotonic() > end:
+                break
+            last = now
+            time.sleep(0.1)
+        return [(k, t) for k, t in now]
 
     def stop(self):
         stop_pid(self.proc)
