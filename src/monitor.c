@@ -817,6 +817,16 @@ xcv_monitor_to_prometheus(const struct xcv_monitor *m)
 		put_ep_sample(&t, "xmppcv_verified", &m->eps[i], NULL, NULL);
 		put(&t, " %d\n", m->eps[i].verdict == XCV_VERDICT_VERIFIED);
 	}
+	put_family(&t, "xmppcv_failure_info", "gauge", "Why the endpoint failed, "
+		"in words (the reason label): 1 for each endpoint that is not "
+		"verified, or was not checked.");
+	for (size_t i = 0; i < m->n_eps; i++) {
+		if (!counted(&m->eps[i]) || m->eps[i].why == NULL)
+			continue;
+		put_ep_sample(&t, "xmppcv_failure_info", &m->eps[i], "reason",
+			m->eps[i].why);
+		put(&t, " 1\n");
+	}
 	put_family(&t, "xmppcv_verdict", "gauge", "The endpoint's verdict: 1 "
 		"for the one it has, 0 for the others.");
 	for (size_t i = 0; i < m->n_eps; i++)

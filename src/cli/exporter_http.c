@@ -25,8 +25,12 @@
 /* Prometheus' text exposition format. */
 #define EXPOSITION "text/plain; version=0.0.4; charset=utf-8"
 
-/* Seconds Prometheus' scrape timeout leaves for the answer to travel. */
+/* Seconds Prometheus' scrape timeout leaves for the answer to travel:
+ * half a second, or a quarter of a shorter timeout. */
 #define SCRAPE_MARGIN 0.5
+
+/* A probe given less than this is not started: the answer says why. */
+#define PROBE_MIN 0.2
 
 /* The status codes the exporter answers with, for its own metrics. */
 static const unsigned codes[] = { 200, 400, 404, 405, 500, 503 };
@@ -169,11 +173,9 @@ budget(const struct exporter *x, struct MHD_Connection *c)
 		errno = 0;
 		v = strtod(h, &end);
 		if (errno == 0 && end != h && *end == '\0' && v > 0 && v < 1e6)
-			b = v - SCRAPE_MARGIN;
+			b = v - (v > 4 * SCRAPE_MARGIN ? SCRAPE_MARGIN : v / 4);
 	}
-	if (b > x->cfg.max_seconds)
-		b = x->cfg.max_seconds;
-	return b < 1 ? 1 : b;
+	return b > x->cfg.max_seconds ? x->cfg.max_seconds : b;
 }
 
 /* Wait for a slot until deadline (CLOCK_MONOTONIC seconds). */
@@ -291,7 +293,7 @@ probe(struct exporter *x, struct MHD_Connection *c)
 	double start = now_s(), limit = budget(x, c);
 	char shown[96], *out;
 	int bit, module, rc;
-	bool success;
+	bool success, slot = false;
 
 	printable(shown, sizeof(shown), name);
 	if (name == NULL || *name == '\0')
@@ -311,20 +313,27 @@ probe(struct exporter *x, struct MHD_Connection *c)
 			"target '%s'\n", mod ? mod : "scan", shown);
 	for (module = 0; (1 << module) != bit; module++)
 		;
-	if (!take_slot(x, start + limit))
-		return answer_text(x, c, 503, "%d probes are running, the most "
-			"this exporter runs at once; none ended in time\n",
-			x->cfg.max_probes);
 	mp.warn_days = t->warn_days;
 	mp.crit_days = t->crit_days;
 	rc = xcv_monitor_new(&m, &mp);
+	/* Past the scrape timeout Prometheus has gone: the answer comes
+	 * before it, a failed probe that says why if need be. */
+	slot = rc == 0 && take_slot(x, start + limit - PROBE_MIN);
 	/* What is left of the budget after waiting for the slot. */
 	limit -= now_s() - start;
-	if (rc == 0 && bit == MOD_SCAN)
-		rc = probe_scan(m, t, limit < 1 ? 1000 : (int)(limit * 1000));
+	if (rc == 0 && !slot)
+		rc = xcv_monitor_add_error(m, t->name, exp_module_names[module],
+			x->cfg.max_probes == 1 ? "the one probe this exporter runs "
+			"at once was running until the scrape timeout" : "the "
+			"probes this exporter runs at once were all running until "
+			"the scrape timeout");
+	else if (rc == 0 && limit < PROBE_MIN)
+		rc = xcv_monitor_add_error(m, t->name, exp_module_names[module],
+			"the scrape timeout left no time for the probe");
+	else if (rc == 0 && bit == MOD_SCAN)
+		rc = probe_scan(m, t, (int)(limit * 1000));
 	else if (rc == 0)
-		rc = probe_check(m, t, module, limit < 1 ? 1000 :
-			(int)(limit * 1000));
+		rc = probe_check(m, t, module, (int)(limit * 1000));
 	if (rc < 0 && rc != XCV_ENOMEM) {
 		/* Not checked (no node found, a bad pin): a failed probe. */
 		logf_("probe %s %s: %s", shown, exp_module_names[module],
@@ -335,7 +344,8 @@ probe(struct exporter *x, struct MHD_Connection *c)
 	xcv_monitor_set_duration(m, now_s() - start);
 	out = rc == 0 ? xcv_monitor_to_prometheus(m) : NULL;
 	success = rc == 0 && xcv_monitor_success(m);
-	give_slot(x, module, success, now_s() - start);
+	if (slot)
+		give_slot(x, module, success, now_s() - start);
 	if (x->verbose)
 		logf_("probe %s %s: success %d in %.3f s", shown,
 			exp_module_names[module], success, now_s() - start);
