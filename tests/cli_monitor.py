@@ -626,6 +626,136 @@ class Scraped(unittest.TestCase, Nodes):
             e.stop()
 
 
+class Sharded(unittest.TestCase, Nodes):
+    """Scale-out as Prometheus users do it: two exporters with the same 40
+    targets, one real Prometheus running contrib/prometheus/prometheus.yml
+    (hashmod sharding, the targets from a file, the alert rules of
+    contrib/prometheus/xmppcv-alerts.yml), and a second one running
+    contrib/prometheus/federate.yml against it."""
+
+    NET = "127.0.142."
+    GOOD = ["n%02d.corp.example:15222" % i for i in range(32)]      # cup1: verified
+    FQDN = ["f%02d.corp.example:15222" % i for i in range(4)]       # cup3: not verified
+    SILENT = ["s%02d.corp.example:15222" % i for i in range(4)]     # never answers
+
+    @classmethod
+    def setUpClass(cls):
+        cls.start_nodes()
+        n = cls.NET
+        try:
+            cls.servers.append(Peer("silence", n + "5", 15222))
+            common = {"ca_file": cert("root-ca.crt"), "system_ca": False, "timeout": 10,
+                      "domain": "corp.example", "modules": ["c2s"]}
+            targets = {}
+            for names, ip in ((cls.GOOD, n + "1"), (cls.FQDN, n + "3"), (cls.SILENT, n + "5")):
+                for t in names:
+                    targets[t] = dict(common, resolve=["%s:%s" % (t, ip)])
+            config = {"max_probes": 2, "targets": targets}
+            cls.exporters = [Exporter(XMPPCV, n + "100", config, ["--verbose"]),
+                             Exporter(XMPPCV, n + "101", config, ["--verbose"])]
+            cls.servers += cls.exporters
+        except Exception:
+            cls.stop_nodes()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for e in cls.exporters:
+            cls.servers.remove(e)
+        logs = [e.stop() for e in cls.exporters]
+        cls.stop_nodes()
+        for code, log in logs:
+            if code != 0 or "Sanitizer" in log or "runtime error" in log:
+                raise AssertionError("an exporter ended with %s:\n%s" % (code, log))
+
+    def contrib(self, name):
+        with open(os.path.join(ROOT, "contrib", "prometheus", name)) as f:
+            return f.read()
+
+    def central(self):
+        """prometheus.yml as shipped, with this test's exporters, target
+        file, rule file and intervals put in."""
+        text = self.contrib("prometheus.yml")
+        a, b = ("%s:%d" % (e.ip, e.port) for e in self.exporters)
+        for old, new in (("127.0.0.1:9577", a), ("127.0.0.2:9577", b),
+                         ("/etc/prometheus/xmpp-targets/*.json", "{dir}/targets.json"),
+                         ("/etc/prometheus/xmppcv-alerts.yml", "{dir}/xmppcv-alerts.yml"),
+                         ("scrape_interval: 5m", "scrape_interval: 3s"),
+                         ("scrape_timeout: 30s", "scrape_timeout: 2s"),
+                         ("evaluation_interval: 1m", "evaluation_interval: 1s")):
+            self.assertIn(old, text)
+            text = text.replace(old, new)
+        return text
+
+    def wait_for(self, prom, expr, count, seconds=60):
+        got = []
+        for _ in range(int(seconds / 0.5)):
+            got = prom.query(expr)
+            if len(got) >= count:
+                break
+            time.sleep(0.5)
+        return got
+
+    def test_every_target_probed_by_exactly_one_exporter(self):
+        everything = self.GOOD + self.FQDN + self.SILENT
+        self.assertEqual(len(everything), 40)
+        prom = Prometheus(self.NET + "90", None, config_text=self.central(), files={
+            "xmppcv-alerts.yml": self.contrib("xmppcv-alerts.yml"),
+            "targets.json": json.dumps([{"targets": everything,
+                                         "labels": {"__param_module": "c2s"}}])})
+        try:
+            got = self.wait_for(prom, 'probe_success{job="xmpp-certificates"}', 40)
+            seen = {}
+            for labels, v in got:
+                seen.setdefault(labels["instance"], []).append((labels["exporter"], v))
+            self.assertEqual(sorted(seen), sorted(everything), prom.log())
+            # One series per target: one exporter each, and both in use.
+            self.assertTrue(all(len(v) == 1 for v in seen.values()), seen)
+            by_exporter = {}
+            for t, [(e, _)] in seen.items():
+                by_exporter.setdefault(e, set()).add(t)
+            self.assertEqual(len(by_exporter), 2, by_exporter)
+            for t in everything:
+                self.assertEqual(seen[t][0][1], 1 if t in self.GOOD else 0, t)
+            # The exporters' own logs agree: no target probed by both.
+            probed = [set(re.findall(r"probe (\S+) c2s: success", e.log()))
+                      for e in self.exporters]
+            self.assertEqual(probed[0] & probed[1], set())
+            addr = ["%s:%d" % (e.ip, e.port) for e in self.exporters]
+            for i in (0, 1):
+                self.assertTrue(probed[i] <= by_exporter[addr[i]], (i, probed[i]))
+            # Each scrape ended within its 2 s timeout, the silent nodes'
+            # too: they are up, failed probes saying why.
+            up = {m["instance"]: v for m, v in prom.query('up{job="xmpp-certificates"}')}
+            self.assertEqual(up, {t: 1.0 for t in everything}, prom.log())
+            why = {m["instance"]: m["reason"] for m, _ in
+                   prom.query('xmppcv_failure_info{job="xmpp-certificates"}')}
+            self.assertEqual(sorted(why), sorted(self.FQDN + self.SILENT))
+            for t in self.SILENT:
+                self.assertIn("time", why[t])
+            # The shipped rules load and judge the real series: the failed
+            # probes are pending (for: 10m), nothing else.
+            rules = [r for g in prom.api("rules")["groups"] for r in g["rules"]]
+            self.assertEqual(len(rules), 7)
+            self.assertTrue(all(r["health"] == "ok" for r in rules), rules)
+            pending = self.wait_for(prom, 'ALERTS{alertname="XmppProbeFailed"}', 8)
+            self.assertEqual(sorted(m["instance"] for m, _ in pending),
+                             sorted(self.FQDN + self.SILENT))
+            self.assertEqual(prom.query('ALERTS{alertname="XmppcvExporterDown"}'), [])
+            # A second Prometheus federating the first has every target.
+            text = self.contrib("federate.yml").replace(
+                "127.0.0.1:9090", "%s:%d" % (prom.ip, prom.port)).replace(
+                "scrape_interval: 1m", "scrape_interval: 1s")
+            fed = Prometheus(self.NET + "91", None, config_text=text)
+            try:
+                got = self.wait_for(fed, 'probe_success{job="xmpp-certificates"}', 40)
+                self.assertEqual(sorted(m["instance"] for m, _ in got), sorted(everything))
+            finally:
+                fed.stop()
+        finally:
+            prom.stop()
+
+
 class Config(unittest.TestCase):
     """Bad configurations stop the exporter at start, naming what is wrong."""
 
@@ -671,6 +801,33 @@ class Config(unittest.TestCase):
                                       "127.0.141.102:%d" % s.getsockname()[1])
         self.assertEqual(code, 2)
         self.assertIn("cannot listen on", err)
+
+    def test_alert_rules(self):
+        # The shipped rules pass promtool's checks and their unit tests,
+        # and the README shows them as shipped.
+        d = os.path.join(ROOT, "contrib", "prometheus")
+        for argv in (["check", "rules", "xmppcv-alerts.yml"],
+                     ["test", "rules", "xmppcv-alerts.test.yml"]):
+            p = subprocess.run(["promtool", *argv], cwd=d, capture_output=True, timeout=120)
+            self.assertEqual(p.returncode, 0, (argv, p.stdout.decode(), p.stderr.decode()))
+        with open(os.path.join(d, "xmppcv-alerts.yml")) as f:
+            rules = f.read()
+        with open(os.path.join(ROOT, "README.md")) as f:
+            self.assertIn(rules[rules.index("groups:"):], f.read())
+        # The scrape configurations are valid as shipped (the rule file
+        # in place).
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(d, "prometheus.yml")) as f:
+                text = f.read().replace("/etc/prometheus/xmppcv-alerts.yml",
+                                        os.path.join(d, "xmppcv-alerts.yml"))
+            for name, body in (("prometheus.yml", text),
+                               ("federate.yml", open(os.path.join(d, "federate.yml")).read())):
+                path = os.path.join(tmp, name)
+                with open(path, "w") as f:
+                    f.write(body)
+                p = subprocess.run(["promtool", "check", "config", path],
+                                   capture_output=True, timeout=120)
+                self.assertEqual(p.returncode, 0, (name, p.stdout.decode(), p.stderr.decode()))
 
     def test_contrib_files(self):
         # The example configuration loads (its CA file aside), and the

@@ -539,16 +539,25 @@ class Prometheus:
     list of dicts, written as YAML-compatible JSON), its storage in a
     temporary directory. Stopped by its PID."""
 
-    def __init__(self, ip, scrape_configs, interval="1s"):
+    def __init__(self, ip, scrape_configs, interval="1s", config_text=None, files=None):
+        """config_text, if given, is the whole configuration instead;
+        {dir} in it is the server's own temporary directory, where files
+        ({name: text}) are written before it starts."""
         import json
         self.dir = tempfile.mkdtemp(prefix="xmppcv-prometheus-")
+        for name, text in (files or {}).items():
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(text)
         self.ip, self.port = ip, free_port(ip)
         config = os.path.join(self.dir, "prometheus.yml")
         with open(config, "w") as f:
-            # JSON is YAML: Prometheus reads it as its configuration.
-            json.dump({"global": {"scrape_interval": interval,
-                                  "evaluation_interval": interval},
-                       "scrape_configs": scrape_configs}, f)
+            if config_text is not None:
+                f.write(config_text.replace("{dir}", self.dir))
+            else:
+                # JSON is YAML: Prometheus reads it as its configuration.
+                json.dump({"global": {"scrape_interval": interval,
+                                      "evaluation_interval": interval},
+                           "scrape_configs": scrape_configs}, f)
         self.log_file = open(os.path.join(self.dir, "log"), "w+")
         self.proc = spawn(
             ["prometheus", "--config.file=" + config,
@@ -590,6 +599,17 @@ class Prometheus:
         if body.get("status") != "success":
             raise RuntimeError("query %s: %r" % (expr, body))
         return [(s["metric"], float(s["value"][1])) for s in body["data"]["result"]]
+
+    def api(self, path):
+        """The data of an HTTP API answer (e.g. "rules", "targets")."""
+        import json
+        import urllib.request
+        with urllib.request.urlopen("http://%s:%d/api/v1/%s" % (self.ip, self.port, path),
+                                    timeout=10) as r:
+            body = json.load(r)
+        if body.get("status") != "success":
+            raise RuntimeError("%s: %r" % (path, body))
+        return body["data"]
 
     def log(self):
         self.log_file.flush()
