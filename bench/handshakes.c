@@ -3,7 +3,7 @@
  * the servers of a benchmark can complete on this machine: the limit a
  * scan of the same endpoints can reach at best.
  *
- * usage: handshakes FILE PARALLEL SECONDS
+ * usage: handshakes FILE PARALLEL SECONDS [once]
  *
  * FILE has one endpoint a line: "MODE ADDRESS PORT NAME", MODE one of tls
  * (TLS at once), c2s or s2s (an XMPP stream to NAME, STARTTLS, then TLS).
@@ -14,6 +14,10 @@
  *   "handshakes N seconds S failures F"
  * counting the handshakes completed before the deadline. Exits 1 when no
  * handshake completed.
+ *
+ * With "once", each endpoint gets one handshake and the program ends when
+ * all are done (or SECONDS have passed): the reference a scan of the same
+ * endpoints is held against (scan-latency).
  *
  * The XMPP exchange is the least a server needs before STARTTLS: the stream
  * header, the features (up to their end tag), <starttls/>, <proceed/>.
@@ -57,6 +61,7 @@ static SSL_CTX *ctx;
 static struct endpoint *eps;
 static size_t n_eps, next_ep;
 static long done, failed;
+static int once;
 
 static double
 now(void)
@@ -153,8 +158,11 @@ queue(struct conn *c, const char *s, enum state after)
 static void
 begin(struct conn *c)
 {
-	const struct endpoint *e = &eps[next_ep++ % n_eps];
+	const struct endpoint *e;
 
+	if (once && next_ep >= n_eps)
+		return;
+	e = &eps[next_ep++ % n_eps];
 	c->ep = e;
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
@@ -280,8 +288,10 @@ main(int argc, char **argv)
 	double start, end, t;
 	long parallel;
 
-	if (argc != 4 || (parallel = atol(argv[2])) <= 0 || atof(argv[3]) <= 0) {
-		fprintf(stderr, "usage: handshakes FILE PARALLEL SECONDS\n");
+	once = argc == 5 && strcmp(argv[4], "once") == 0;
+	if ((argc != 4 && !once) || (parallel = atol(argv[2])) <= 0 ||
+	    atof(argv[3]) <= 0) {
+		fprintf(stderr, "usage: handshakes FILE PARALLEL SECONDS [once]\n");
 		return 2;
 	}
 	load(argv[1]);
@@ -300,6 +310,7 @@ main(int argc, char **argv)
 	start = now();
 	end = start + atof(argv[3]);
 	while ((t = now()) < end) {
+		long busy = 0;
 		for (long i = 0; i < parallel; i++) {
 			if (conns[i].state == S_IDLE)
 				begin(&conns[i]);
@@ -307,7 +318,10 @@ main(int argc, char **argv)
 			pfd[i].fd = conns[i].state == S_IDLE ? -1 : conns[i].fd;
 			pfd[i].events = conns[i].want;
 			pfd[i].revents = 0;
+			busy += conns[i].state != S_IDLE;
 		}
+		if (once && busy == 0 && next_ep >= n_eps)
+			break;
 		if (poll(pfd, (nfds_t)parallel, (int)((end - t) * 1000) + 1) < 0 &&
 		    errno != EINTR) {
 			perror("poll");
