@@ -237,6 +237,32 @@ cache_put(struct xcv_chain_cache *cache, const unsigned char *der, long len,
 	c->x = x;
 }
 
+int
+xcv_chain_intern(struct xcv_chain *c, struct xcv_chain_cache *cache)
+{
+	for (int i = 0; i < sk_X509_num(c->certs); i++) {
+		X509 *x = sk_X509_value(c->certs, i), *same;
+		unsigned char *der = NULL;
+		int len = i2d_X509(x, &der);
+		uint64_t h;
+
+		if (len <= 0)
+			return xcv_oom();
+		h = fnv1a(der, len);
+		same = cache_get(cache, der, len, h);
+		if (same == NULL) {
+			cache_put(cache, der, len, h, x);
+		} else if (same != x) {
+			(void)sk_X509_set(c->certs, i, same);
+			X509_free(x);
+		} else {
+			X509_free(same);    /* the reference cache_get took */
+		}
+		OPENSSL_free(der);
+	}
+	return 0;
+}
+
 struct xcv_chain *
 xcv_chain_new(void)
 {

@@ -40,6 +40,12 @@ void xcv_openssl_prepare(void);
 int xcv_chain_parse(struct xcv_chain **out, const void *data, size_t len,
 	const char *name, struct xcv_chain_cache *cache, bool cache_first);
 
+/* Put in c, for each certificate the cache holds (the same DER), the
+ * cache's copy in place of its own; give the cache the others. A scan's
+ * endpoints so share one parsed copy of a node's certificate and of its
+ * CAs', where each handshake parsed its own. 0 or XCV_ENOMEM. */
+int xcv_chain_intern(struct xcv_chain *c, struct xcv_chain_cache *cache);
+
 /* The same with OpenSSL's PEM reader for every block and no cache: what
  * the plain-block reader must agree with (tests, fuzz_chain). */
 int xcv_chain_parse_openssl(struct xcv_chain **out, const void *data,

@@ -218,13 +218,15 @@ refused(const struct xcv_probe *pr)
 
 /* What TLS gave the endpoint. */
 static int
-take_tls(struct xcv_scan_ep *e, struct xcv_probe *pr)
+take_tls(struct xcv_scan *s, struct xcv_scan_ep *e, struct xcv_probe *pr)
 {
 	if (!xcv_probe_tls_done(pr))
 		return 0;
 	e->tls_version = xcv_strdup(xcv_probe_tls_version(pr));
 	e->cipher = xcv_strdup(xcv_probe_tls_cipher(pr));
 	e->chain = xcv_probe_take_chain(pr);
+	if (e->chain && xcv_chain_intern(e->chain, s->certs) < 0)
+		return XCV_ENOMEM;
 	if (e->service == XCV_SCAN_HTTPS && xcv_probe_http_status(pr))
 		e->http = xcv_strdup(xcv_probe_http_status(pr));
 	return e->tls_version && e->cipher ? 0 : xcv_oom();
@@ -259,7 +261,7 @@ read_xmpp(struct xcv_scan *s, struct xcv_scan_ep *e, struct xcv_probe *pr)
 		rc = xcv_strv_push(&e->notes, d.warnings.v[i]);
 	if (rc == 0 && d.v[0].answer != XCV_ANSWER_STREAM_ERROR &&
 	    d.v[0].answer != XCV_ANSWER_NOT_SERVED)
-		rc = take_tls(e, pr);
+		rc = take_tls(s, e, pr);
 	xcv_discovery_clear(&d);
 	return rc;
 }
@@ -298,7 +300,7 @@ ep_done(void *ud, struct xcv_probe *pr)
 	} else if (is_xmpp(e->service)) {
 		rc = read_xmpp(s, e, pr);
 	} else {
-		rc = take_tls(e, pr);
+		rc = take_tls(s, e, pr);
 		if (rc == 0 && xcv_probe_failed(pr) && e->chain)
 			rc = xcv_strv_push(&e->notes, xcv_probe_fail_message(pr));
 		else if (rc == 0 && xcv_probe_failed(pr))
@@ -354,7 +356,7 @@ disc_done(void *ud, struct xcv_probe *pr)
 		if (rc == 0 && next == XCV_NEXT_STOP) {
 			if (d->domain && d->v[d->n - 1].answer !=
 			    XCV_ANSWER_STREAM_ERROR)
-				rc = take_tls(c2s, p);
+				rc = take_tls(s, c2s, p);
 			break;
 		}
 	}
@@ -449,6 +451,11 @@ verify_eps(struct xcv_scan *s)
 			continue;
 		rc = xcv_verify_as(&e->res, s->cfg, e->chain, expected,
 			verify_service(e->service));
+		/* The result holds what the report needs (its path holds
+		 * the certificates it names); a certificate sent but not
+		 * used goes now. */
+		xcv_chain_free(e->chain);
+		e->chain = NULL;
 		if (rc == 0 && is_xmpp(e->service) && n->is_ip == false &&
 		    e->failure.phase != XCV_PHASE_NONE)
 			xcv_failure_clear(&e->failure);
@@ -830,7 +837,7 @@ find_unreachable(struct xcv_scan *s)
 			if (s->eps[i].node != n)
 				continue;
 			none = false;
-			any |= s->eps[i].chain != NULL;
+			any |= s->eps[i].res != NULL || s->eps[i].chain != NULL;
 		}
 		if (!any && !none) {
 			struct xcv_scan_fnd *f = finding(s, "node-unreachable",
@@ -1088,6 +1095,8 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	s->at = cfg->have_time ? cfg->at : (int64_t)time(NULL);
 	s->warn_days = cfg->warn_days;
 	rc = xcv_tls_ctx_new(&s->tls);
+	if (rc == 0 && (s->certs = xcv_chain_cache_new(false)) == NULL)
+		rc = xcv_oom();
 	if (rc == 0)
 		rc = plan(s, &p);
 	if (rc == 0 && s->n_nodes == 0)
@@ -1106,6 +1115,8 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	s->loop = NULL;
 	xcv_tls_ctx_free(s->tls);
 	s->tls = NULL;
+	xcv_chain_cache_free(s->certs);
+	s->certs = NULL;
 	s->p = NULL;
 	/* An endpoint that ran short of memory reads as failed: no scan. */
 	if (rc != XCV_ENOMEM && xcv_alloc_failures() != failures)

@@ -59,6 +59,8 @@ struct xcv_scan {
 	size_t done;                 /* endpoints finished, for progress */
 	int64_t deadline;            /* the whole scan's (xcv_now_ms()), or 0 */
 	struct xcv_tls_ctx *tls;     /* shared by its connections, while it runs */
+	struct xcv_chain_cache *certs;  /* one copy of each certificate seen,
+	                                 * while it runs */
 	/* the run's parameters, while it runs */
 	const struct xcv_scan_params *p;
 	struct xcv_config *cfg;
