@@ -30,7 +30,7 @@
 #define SCRAPE_MARGIN 0.5
 
 /* A probe given less than this is not started: the answer says why. */
-#define PROBE_MIN 0.2
+#define PROBE_MIN 0.05
 
 /* The status codes the exporter answers with, for its own metrics. */
 static const unsigned codes[] = { 200, 400, 404, 405, 500, 503 };
@@ -572,8 +572,10 @@ serve(struct exporter *x, const char *listen)
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, x,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)32,
+		/* One Prometheus scrapes all its targets from one address,
+		 * many at once; half the connections stay for the others. */
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)128,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
 		MHD_OPTION_END);
