@@ -680,7 +680,7 @@ class Sharded(unittest.TestCase, Nodes):
         for old, new in (("127.0.0.1:9577", a), ("127.0.0.2:9577", b),
                          ("/etc/prometheus/xmpp-targets/*.json", "{dir}/targets.json"),
                          ("/etc/prometheus/xmppcv-alerts.yml", "{dir}/xmppcv-alerts.yml"),
-                         ("scrape_interval: 5m", "scrape_interval: 3s"),
+                         ("scrape_interval: 2m", "scrape_interval: 3s"),
                          ("scrape_timeout: 30s", "scrape_timeout: 2s"),
                          ("evaluation_interval: 1m", "evaluation_interval: 1s")):
             self.assertIn(old, text)
@@ -707,6 +707,7 @@ class Sharded(unittest.TestCase, Nodes):
             got = self.wait_for(prom, 'probe_success{job="xmpp-certificates"}', 40)
             seen = {}
             for labels, v in got:
+                self.assertEqual(labels["module"], "c2s")
                 seen.setdefault(labels["instance"], []).append((labels["exporter"], v))
             self.assertEqual(sorted(seen), sorted(everything), prom.log())
             # One series per target: one exporter each, and both in use.
@@ -736,12 +737,13 @@ class Sharded(unittest.TestCase, Nodes):
             # The shipped rules load and judge the real series: the failed
             # probes are pending (for: 10m), nothing else.
             rules = [r for g in prom.api("rules")["groups"] for r in g["rules"]]
-            self.assertEqual(len(rules), 7)
+            self.assertEqual(len(rules), 8)
             self.assertTrue(all(r["health"] == "ok" for r in rules), rules)
             pending = self.wait_for(prom, 'ALERTS{alertname="XmppProbeFailed"}', 8)
             self.assertEqual(sorted(m["instance"] for m, _ in pending),
                              sorted(self.FQDN + self.SILENT))
-            self.assertEqual(prom.query('ALERTS{alertname="XmppcvExporterDown"}'), [])
+            for quiet in ("XmppcvExporterDown", "XmppProbeNotAnswered"):
+                self.assertEqual(prom.query('ALERTS{alertname="%s"}' % quiet), [])
             # A second Prometheus federating the first has every target.
             text = self.contrib("federate.yml").replace(
                 "127.0.0.1:9090", "%s:%d" % (prom.ip, prom.port)).replace(
@@ -750,6 +752,8 @@ class Sharded(unittest.TestCase, Nodes):
             try:
                 got = self.wait_for(fed, 'probe_success{job="xmpp-certificates"}', 40)
                 self.assertEqual(sorted(m["instance"] for m, _ in got), sorted(everything))
+                # Each site's series keep its name.
+                self.assertEqual({m["site"] for m, _ in got}, {"site-a"})
             finally:
                 fed.stop()
         finally:
