@@ -60,7 +60,7 @@ discover_at(struct xcv_check *c, const struct xcv_check_params *p,
 	struct xcv_race race = {
 		.v = pr, .to = (const char *const *)d->candidates.v, .n = n,
 		.service = c->service, .direct_tls = c->direct_tls,
-		.done = raced, .ud = &race,
+		.connect_passes = true, .done = raced, .ud = &race,
 	};
 	int rc = pr ? xcv_loop_new(&race.loop, n ? n : 1) : xcv_oom();
 

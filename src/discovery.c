@@ -192,10 +192,12 @@ xcv_discovery_record(struct xcv_discovery *d, const struct xcv_probe *pr,
 		break;
 	case XCV_ANSWER_ACCEPTED:
 	case XCV_ANSWER_ANNOUNCED:
-	case XCV_ANSWER_CONNECT_FAILED:
 		a = add(d, answer, to, st->from, address,
 			answer == XCV_ANSWER_ACCEPTED ? "accepted" : "announced",
 			NULL);
+		break;
+	case XCV_ANSWER_CONNECT_FAILED:
+		/* Not a reading of a probe: xcv_discovery_record_refused(). */
 		break;
 	}
 	if (a == NULL)
@@ -209,16 +211,46 @@ xcv_discovery_record(struct xcv_discovery *d, const struct xcv_probe *pr,
 	return 0;
 }
 
-/* Does the probe for candidate 'to' leave the domain to the next one?
- * Not served, or no connection at all (the next is refused as well). */
+/* Does the probe for candidate k leave the domain to the next one? Not
+ * served; or, where the caller's judgement goes on after one, no
+ * connection at all. */
 static bool
-passes(const struct xcv_probe *pr, const char *to, enum xcv_service service,
-	bool direct_tls)
+passes(const struct xcv_race *r, size_t k)
 {
+	const struct xcv_probe *pr = r->v[k];
+
 	if (xcv_probe_failed(pr) &&
 	    xcv_probe_fail_phase(pr) == XCV_PHASE_CONNECT)
-		return true;
-	return classify(pr, to, service, direct_tls) == XCV_ANSWER_NOT_SERVED;
+		return r->connect_passes;
+	return classify(pr, r->to[k], r->service, r->direct_tls) ==
+		XCV_ANSWER_NOT_SERVED;
+}
+
+int
+xcv_discovery_foresee(char **domain, const struct xcv_discovery *d,
+	const struct xcv_probe *pr, const char *to, enum xcv_service service,
+	bool direct_tls)
+{
+	const struct xcv_stream_state *st = xcv_probe_stream(pr);
+	bool ip;
+
+	*domain = NULL;
+	switch (classify(pr, to, service, direct_tls)) {
+	case XCV_ANSWER_ACCEPTED:
+		*domain = xcv_strdup(d->given ? d->given : to);
+		return *domain ? 0 : xcv_oom();
+	case XCV_ANSWER_ANNOUNCED:
+		if (d->given) {
+			*domain = xcv_strdup(d->given);
+			return *domain ? 0 : xcv_oom();
+		}
+		/* Not a valid domain: settle() fails it; no domain. */
+		if (xcv_reference_normalize(domain, &ip, st->from) == XCV_ENOMEM)
+			return XCV_ENOMEM;
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 int
@@ -227,13 +259,11 @@ xcv_discovery_race(struct xcv_race *r)
 	size_t k;
 	int rc = 0;
 
-	r->over = false;
 	for (k = 0; k < r->n; k++) {
 		struct xcv_probe *pr = r->v[k];
 		if (xcv_probe_running(pr))
 			return 0;        /* its answer comes first: wait */
-		if (xcv_probe_held(pr) ||
-		    !passes(pr, r->to[k], r->service, r->direct_tls))
+		if (xcv_probe_held(pr) || !passes(r, k))
 			break;
 	}
 	/* Candidate k decides (or none is left): those after it are not
@@ -241,12 +271,12 @@ xcv_discovery_race(struct xcv_race *r)
 	for (size_t j = k + 1; j < r->n; j++)
 		xcv_probe_cancel(r->v[j]);
 	if (k < r->n && xcv_probe_held(r->v[k])) {
+		r->winner = k;
 		xcv_probe_go_on(r->v[k]);
 		rc = xcv_loop_add(r->loop, r->v[k], r->done, r->ud);
 		r->requeued += rc == 0;
 		return rc;
 	}
-	r->over = true;
 	return 0;
 }
 

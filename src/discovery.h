@@ -85,13 +85,15 @@ int xcv_discovery_judge(struct xcv_discovery *d, size_t i, enum xcv_next *next);
  * The candidates' probes race on one loop: all connect at once, each made
  * with hold (it stops before STARTTLS). Call xcv_discovery_race() each
  * time one of them leaves the loop (from its done callback). It reads the
- * answers in the candidates' order: a candidate not served, or refused,
- * leaves the domain to the next; the first other answer decides. If that
- * probe is held, it goes on to STARTTLS and TLS (queued again on loop,
- * with done and ud); the probes after it are cancelled, so a server that
- * answers every candidate does one TLS handshake, not one per candidate.
- * over is set once nothing is left to wait for; the caller then records
- * and judges the probes in order as usual.
+ * answers in the candidates' order: a candidate not served (and, with
+ * connect_passes, one whose connection failed) leaves the domain to the
+ * next; the first other answer decides, as xcv_discovery_judge() will.
+ * If that probe is held, it goes on to STARTTLS and TLS (queued again on
+ * loop, with done and ud); the probes after it are cancelled, so a server
+ * that answers every candidate does one TLS handshake, not one per
+ * candidate. Once every probe is finished or cancelled, the caller records
+ * and judges them in order as usual. Direct TLS has no hold: each
+ * candidate's handshake is its question.
  */
 struct xcv_race {
 	struct xcv_probe **v;       /* one per candidate, in order */
@@ -99,12 +101,21 @@ struct xcv_race {
 	size_t n;
 	enum xcv_service service;
 	bool direct_tls;
+	bool connect_passes;        /* as the caller's judgement has it */
 	struct xcv_loop *loop;
 	xcv_probe_done done;
 	void *ud;
 	size_t requeued;            /* probes queued again (each one more done) */
-	bool over;
+	size_t winner;              /* the probe that went on, once one has */
 };
 int xcv_discovery_race(struct xcv_race *r);
+
+/* *domain: the domain that the held probe for candidate to will settle
+ * when it is judged (to, or the given domain, or the valid domain it
+ * announced), or NULL for any other answer. 0 or XCV_ENOMEM; the caller
+ * frees *domain. */
+int xcv_discovery_foresee(char **domain, const struct xcv_discovery *d,
+	const struct xcv_probe *pr, const char *to, enum xcv_service service,
+	bool direct_tls);
 
 #endif

@@ -15,12 +15,14 @@
 
 static const struct xcv_stream_limits stream_limits = XCV_STREAM_LIMITS;
 
-/* Where a probe is; each state has its own deadline. */
+/* Where a probe is; each state has its own deadline. The states before
+ * ST_DONE are the active ones, which the loop polls (active()). */
 enum state {
 	ST_CONNECT, ST_HEADER, ST_FEATURES, ST_PROCEED, ST_HANDSHAKE,
-	ST_CONFIRM, ST_HTTP, ST_DONE, ST_FAILED,
-	ST_HELD,       /* before STARTTLS, out of the loop (hold) */
-	ST_CANCELLED,
+	ST_CONFIRM, ST_HTTP,
+	ST_DONE, ST_FAILED,
+	ST_HELD,       /* features came, STARTTLS not sent: out of the loop */
+	ST_CANCELLED,  /* ended by xcv_probe_cancel(): nothing to read */
 };
 
 struct xcv_probe {
@@ -41,6 +43,7 @@ struct xcv_probe {
 	char http[256];              /* HTTPS: the status line */
 	size_t httplen;
 	int alert;
+	bool started;                /* the loop has begun it */
 	enum xcv_phase fail_phase;
 	char *fail_message;
 	bool timed_out;
@@ -620,14 +623,17 @@ xcv_probe_cancelled(const struct xcv_probe *pr)
 	return pr->state == ST_CANCELLED;
 }
 
-/* The loop starts a probe: a new one connects, a held one goes on, a
+/* The loop takes a probe in: a new one connects; one that goes on after
+ * its hold (xcv_probe_go_on() sent STARTTLS) is polled as it is; a
  * cancelled one is over at once. */
 static void
 begin(struct xcv_probe *pr)
 {
-	if (pr->state == ST_CANCELLED || pr->state == ST_PROCEED)
+	if (pr->started)
 		return;
-	start(pr);
+	pr->started = true;
+	if (pr->state != ST_CANCELLED)
+		start(pr);
 }
 
 struct xcv_loop {

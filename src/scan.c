@@ -316,6 +316,32 @@ ep_done(void *ud, struct xcv_probe *pr)
 
 /* --- learning a node's domain: its candidates at once --- */
 
+/* The race has a winner, which went on to TLS: the domain it will settle
+ * is known, so the node's other XMPP services start now, not after its
+ * handshake. */
+static int
+queue_early(struct xcv_scan *s, struct xcv_scan_node *n,
+	const struct xcv_scan_ep *c2s)
+{
+	struct xcv_discovery *d = &n->disc;
+	size_t k = n->race.winner;
+	int rc = 0;
+
+	rc = xcv_discovery_foresee(&n->domain, d, n->disc_probes[k],
+		d->candidates.v[k], verify_service(c2s->service),
+		c2s->service == XCV_SCAN_XMPPS);
+	/* Not a domain: the services wait for the judgement. */
+	if (rc < 0 || n->domain == NULL)
+		return rc;
+	n->early = true;
+	for (size_t i = 0; rc == 0 && i < s->n_eps; i++) {
+		struct xcv_scan_ep *e = &s->eps[i];
+		if (&s->nodes[e->node] == n && is_xmpp(e->service) && e != c2s)
+			rc = queue_ep(s, e);
+	}
+	return rc;
+}
+
 static int
 disc_done(void *ud, struct xcv_probe *pr)
 {
@@ -327,16 +353,18 @@ disc_done(void *ud, struct xcv_probe *pr)
 	int rc = 0;
 
 	(void)pr;
-	n->race.requeued = 0;
-	if ((rc = xcv_discovery_race(&n->race)) < 0)
-		return rc;
-	n->disc_open += n->race.requeued;
-	if (--n->disc_open > 0)
-		return 0;
 	for (size_t i = 0; i < s->n_eps; i++)
 		if (&s->nodes[s->eps[i].node] == n && is_xmpp(s->eps[i].service) &&
 		    c2s == NULL)
 			c2s = &s->eps[i];
+	n->race.requeued = 0;
+	if ((rc = xcv_discovery_race(&n->race)) < 0)
+		return rc;
+	n->disc_open += n->race.requeued;
+	if (n->race.requeued && !n->early)
+		rc = queue_early(s, n, c2s);
+	if (rc < 0 || --n->disc_open > 0)
+		return rc;
 	/* Judge in the candidates' order: the first to settle wins. */
 	for (k = 0; rc == 0 && k < d->candidates.n; k++) {
 		struct xcv_probe *p = n->disc_probes[k];
@@ -360,13 +388,15 @@ disc_done(void *ud, struct xcv_probe *pr)
 			break;
 		}
 	}
-	if (rc == 0 && d->domain != NULL)
-		n->domain = xcv_strdup(d->domain);
+	if (rc == 0 && d->domain != NULL && n->domain == NULL &&
+	    (n->domain = xcv_strdup(d->domain)) == NULL)
+		rc = xcv_oom();
 	/* The probe that settled is the endpoint's answer; the node's other
 	 * XMPP services follow, now that its domain is known. */
 	for (size_t i = 0; rc == 0 && i < s->n_eps; i++) {
 		struct xcv_scan_ep *e = &s->eps[i];
-		if (&s->nodes[e->node] != n || !is_xmpp(e->service))
+		if (&s->nodes[e->node] != n || !is_xmpp(e->service) ||
+		    (n->early && e != c2s))
 			continue;
 		if (e == c2s && (d->domain == NULL || c2s->chain != NULL ||
 		    d->why.phase != XCV_PHASE_NONE)) {
@@ -413,6 +443,7 @@ queue_discovery(struct xcv_scan *s, struct xcv_scan_node *n,
 	n->disc_probes = calloc(max ? max : 1, sizeof(*n->disc_probes));
 	if (n->disc_probes == NULL)
 		return xcv_oom();
+	/* A refused connection ends the node's discovery (disc_done). */
 	n->race = (struct xcv_race){ .v = n->disc_probes,
 		.to = (const char *const *)n->disc.candidates.v, .n = max,
 		.service = verify_service(first->service),

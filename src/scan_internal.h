@@ -18,6 +18,8 @@ struct xcv_scan_node {
 	size_t disc_open;            /* discovery probes still running */
 	struct xcv_probe **disc_probes;
 	struct xcv_race race;        /* only the winner goes on to TLS */
+	bool early;                  /* the other XMPP services were queued
+	                              * once the race had a winner */
 	char *no_address;            /* why the node has no address */
 };
 

@@ -305,6 +305,7 @@ class Peers(unittest.TestCase):
         self.assertEqual(self.count(ev, "starttls"), ["cup1.corp.example"], ev)
         # The other stream was ended as a client ends one, not dropped.
         self.assertEqual(self.count(ev, "closed"), ["corp.example"], ev)
+        self.assertEqual(self.count(ev, "dropped"), [], ev)
 
     def test_not_served_node_name_then_domain(self):
         ip, port, p = self.counted_peer("domain-only")
@@ -323,7 +324,7 @@ class Peers(unittest.TestCase):
         ip, port, p = self.counted_peer("every-domain")
         code, o, err, _ = check_json(*TRUST, "--resolve", "cup1.corp.example:%s:%s" % (port, ip),
                                      "cup1.corp.example:" + port)
-        self.assertEqual(o["domain"], "cup1.corp.example", err)
+        self.assertEqual((code, o["domain"]), (0, "cup1.corp.example"), err)
         self.assertEqual(o["discovery"]["source"], "accepted")
         self.assertEqual([a["to"] for a in o["discovery"]["attempts"]], ["cup1.corp.example"])
         self.assertEqual(o["tls"]["sni"], "cup1.corp.example")

@@ -39,8 +39,9 @@ Modes:
 
 With PEER_EVENTS=FILE in its environment, a peer appends one line per
 event to FILE: "open TO" (a stream header came), "starttls TO", "handshake
-TO" (a TLS handshake completed) and "closed TO" (the client ended the
-stream before STARTTLS). Tests count the peer's TLS handshakes from it.
+TO" (a TLS handshake completed), "closed TO" (the client closed the
+stream with </stream:stream> before STARTTLS) and "dropped TO" (the
+connection ended before STARTTLS without that). Tests count the peer's TLS handshakes from it.
 """
 import os
 import socket
@@ -125,7 +126,8 @@ def starttls(conn, deadline, chain, key, frm="corp.example", mode=None):
     conn.sendall(header(frm) + TLS_FEATURES.encode())
     data = read_until(conn, b"<starttls", deadline)
     if b"<starttls" not in data:
-        event("closed", to)
+        # Ended as a client ends a stream, or just dropped.
+        event("closed" if b"</stream:stream>" in data else "dropped", to)
         return
     event("starttls", to)
     conn.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
