@@ -17,6 +17,7 @@ class Relay:
 
     def __init__(self, one_way_ms, mappings, stats):
         self.stats = stats
+        self.one_way = one_way_ms
         self.proc = spawn([sys.executable, os.path.join(ROOT, "bench", "relay.py"),
                            "--up", str(one_way_ms), "--down", str(one_way_ms),
                            "--stats", stats, *mappings],
@@ -48,9 +49,13 @@ def run(cmd, relay=None):
         raise SystemExit("%s exited %d: %s" % (cmd[0], code, " ".join(cmd)))
     lines = []
     if relay:
-        # Each connection's line comes when both its sides have closed.
+        # A connection's line comes when both its sides have closed: the
+        # client's close reaches the server one way later, and the
+        # server's answer takes another. Wait that long, then until the
+        # lines stop coming (at most 5 s in all).
+        time.sleep(2 * relay.one_way / 1000.0 + 0.05)
         last = None
-        for _ in range(40):
+        for _ in range(100):
             lines = relay.lines()[before:]
             if lines and lines == last:
                 break

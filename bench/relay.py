@@ -25,11 +25,15 @@ through on this connection.
 """
 import argparse
 import asyncio
+import collections
 import json
 import signal
 import socket
 import sys
 import time
+
+
+CLOSE = object()    # queued after a side's last bytes when it went away
 
 
 class Stats:
@@ -75,20 +79,35 @@ class Pipe:
         self.ends = {True: None, False: None}    # the transport each side writes to
         self.pending = []                        # for the upstream, before it is connected
         self.due = {True: 0.0, False: 0.0}       # the last delivery time, each way
+        self.queues = {True: collections.deque(), False: collections.deque()}
         self.closed = {True: False, False: False}
         self.done = False
         # Nothing the client sends can leave before a real handshake ends.
         self.hold = self.loop.time() + relay.up + relay.down
 
     def deliver(self, from_client, what):
-        """Schedule bytes (or None: EOF) from one side to the other, in order."""
+        """Queue bytes (or None: EOF) from one side for the other, due after
+        the delay; each direction drains its own queue in order (timers
+        due at the same time may run in any order)."""
         now = self.loop.time()
         if from_client:
             at = max(now, self.hold) + self.relay.up
         else:
             at = now + self.relay.down
         at = self.due[from_client] = max(at, self.due[from_client])
-        self.loop.call_at(at, self.put, from_client, what)
+        queue = self.queues[from_client]
+        queue.append((at, what))
+        if len(queue) == 1:
+            self.loop.call_at(at, self.drain, from_client)
+
+    def drain(self, from_client):
+        queue = self.queues[from_client]
+        now = self.loop.time()
+        while queue and queue[0][0] <= now:
+            _, what = queue.popleft()
+            self.put(from_client, what)
+        if queue:
+            self.loop.call_at(queue[0][0], self.drain, from_client)
 
     def put(self, from_client, what):
         dest = self.ends[not from_client]
@@ -97,7 +116,9 @@ class Pipe:
             return
         if dest.is_closing():
             return
-        if what is None:
+        if what is CLOSE:
+            dest.close()
+        elif what is None:
             try:
                 if dest.can_write_eof():
                     dest.write_eof()
@@ -120,18 +141,18 @@ class Pipe:
         self.closed[not from_client] = True
         other = self.ends[not from_client]
         if other is not None and not other.is_closing():
-            delay = self.relay.up if from_client else self.relay.down
-            self.loop.call_at(max(self.loop.time() + delay, self.due[from_client]),
-                              other.close)
+            # After what this side sent before it went: a close queued
+            # behind the bytes.
+            self.deliver(from_client, CLOSE)
         self.maybe_finish()
 
     def maybe_finish(self):
         if self.done or not (self.closed[True] and self.closed[False]):
             return
         self.done = True
-        for t in self.ends.values():
-            if t is not None and not t.is_closing():
-                self.loop.call_later(max(self.relay.up, self.relay.down), t.close)
+        # Each side closes once what is queued for it has gone.
+        for from_client in (True, False):
+            self.deliver(from_client, CLOSE)
         self.relay.finished(self.stats)
 
 
