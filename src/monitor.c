@@ -771,6 +771,39 @@ put_ep_sample(struct xcv_text *t, const char *name, const struct mon_ep *e,
 	put(t, "}");
 }
 
+/*
+ * why as a label value that stays the same from one scrape to the next:
+ * without the time of the check ("(checked as at ...)", which would make
+ * a new series every time), and at most REASON_MAX bytes (a server's
+ * stream error text has no bound), cut on a character boundary.
+ */
+#define REASON_MAX 200
+static void
+reason_label(char *out, size_t size, const char *why)
+{
+	static const char at[] = " (checked as at ";
+	const char *cut = strstr(why, at), *close, *p;
+	size_t n = 0;
+
+	for (p = why; *p && n + 1 < size && n < REASON_MAX; p++) {
+		if (p == cut && (close = strchr(p, ')')) != NULL) {
+			p = close;
+			continue;
+		}
+		out[n++] = *p;
+	}
+	/* Never half a UTF-8 sequence: if the cut fell inside one, drop
+	 * its continuation bytes and the lead byte they belonged to. */
+	if (*p != '\0' && n > 0 && ((unsigned char)*p & 0xC0) == 0x80) {
+		size_t k = n;
+		while (k > 0 && ((unsigned char)out[k - 1] & 0xC0) == 0x80)
+			k--;
+		if (k > 0 && (unsigned char)out[k - 1] >= 0xC0)
+			n = k - 1;
+	}
+	out[n] = '\0';
+}
+
 char *
 xcv_monitor_to_prometheus(const struct xcv_monitor *m)
 {
@@ -786,6 +819,7 @@ xcv_monitor_to_prometheus(const struct xcv_monitor *m)
 	struct xcv_text t = {0};
 	int64_t earliest = INT64_MAX;
 	bool success = xcv_monitor_success(m);
+	char reason[REASON_MAX + 1];
 
 	if (m->oom) {
 		xcv_oom();
@@ -823,8 +857,9 @@ xcv_monitor_to_prometheus(const struct xcv_monitor *m)
 	for (size_t i = 0; i < m->n_eps; i++) {
 		if (!counted(&m->eps[i]) || m->eps[i].why == NULL)
 			continue;
+		reason_label(reason, sizeof(reason), m->eps[i].why);
 		put_ep_sample(&t, "xmppcv_failure_info", &m->eps[i], "reason",
-			m->eps[i].why);
+			reason);
 		put(&t, " 1\n");
 	}
 	put_family(&t, "xmppcv_verdict", "gauge", "The endpoint's verdict: 1 "

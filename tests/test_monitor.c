@@ -208,6 +208,63 @@ prometheus_labels_escaped(void **state)
 	xcv_monitor_free(m);
 }
 
+/* The reason label of the first xmppcv_failure_info sample, or NULL. */
+static char *
+reason_of(struct xcv_monitor *m)
+{
+	char *out = xcv_monitor_to_prometheus(m), *p, *end, *r = NULL;
+
+	assert_non_null(out);
+	p = strstr(out, "\nxmppcv_failure_info{");
+	if (p != NULL && (p = strstr(p, "reason=\"")) != NULL &&
+	    (end = strstr(p, "\"} 1\n")) != NULL)
+		r = strndup(p + 8, (size_t)(end - p - 8));
+	free(out);
+	return r;
+}
+
+static void
+prometheus_reason_stable_and_bounded(void **state)
+{
+	struct xcv_monitor *m1 = monitor_at(LEAF_END, 30, 14);
+	struct xcv_monitor *m2 = monitor_at(LEAF_END, 30, 14);
+	struct xcv_monitor *m3 = monitor_at(LEAF_END, 30, 14);
+	struct xcv_check *c1 = check_of("expired", LEAF_END - 86400);
+	struct xcv_check *c2 = check_of("expired", LEAF_END - 2 * 86400);
+	char long_text[600], *r1, *r2, *r3;
+
+	(void)state;
+	/* The same expired certificate checked at two times: one series. */
+	assert_int_equal(xcv_monitor_add_check(m1, c1, "cup1"), 0);
+	assert_int_equal(xcv_monitor_add_check(m2, c2, "cup1"), 0);
+	r1 = reason_of(m1);
+	r2 = reason_of(m2);
+	assert_non_null(r1);
+	assert_non_null(strstr(r1, "expired on"));
+	assert_null(strstr(r1, "checked as at"));
+	assert_string_equal(r1, r2);
+	/* A server's text of any length: at most 200 bytes, whole
+	 * characters (a 2-byte one across the cut is dropped entire). */
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	memcpy(long_text + 186, "\xc3\xa9", 2);
+	assert_int_equal(xcv_monitor_add_error(m3, "cup1", "c2s", long_text), 0);
+	r3 = reason_of(m3);
+	assert_non_null(r3);
+	assert_true(strlen(r3) <= 200);
+	assert_int_equal(strncmp(r3, "not checked: xxx", 16), 0);
+	/* 13 + 186 bytes; the character across byte 200 is dropped. */
+	assert_int_equal(strlen(r3), 199);
+	free(r1);
+	free(r2);
+	free(r3);
+	xcv_check_free(c1);
+	xcv_check_free(c2);
+	xcv_monitor_free(m1);
+	xcv_monitor_free(m2);
+	xcv_monitor_free(m3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -217,6 +274,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(ranking),
 		cmocka_unit_test(plugin_text_stays_in_its_grammar),
 		cmocka_unit_test(prometheus_labels_escaped),
+		cmocka_unit_test(prometheus_reason_stable_and_bounded),
 	};
 
 	fixtures = argc > 1 ? argv[1] : getenv("FIXTURES");
