@@ -341,7 +341,8 @@ probe(struct exporter *x, struct MHD_Connection *c)
 		rc = xcv_monitor_add_error(m, t->name, exp_module_names[module],
 			xcv_error_last());
 	}
-	xcv_monitor_set_duration(m, now_s() - start);
+	if (m != NULL)
+		xcv_monitor_set_duration(m, now_s() - start);
 	out = rc == 0 ? xcv_monitor_to_prometheus(m) : NULL;
 	success = rc == 0 && xcv_monitor_success(m);
 	if (slot)
@@ -407,8 +408,9 @@ metrics(struct exporter *x, struct MHD_Connection *c)
 	fprintf(f, "# HELP xmppcv_exporter_probes_in_flight Probes running "
 		"now.\n# TYPE xmppcv_exporter_probes_in_flight gauge\n"
 		"xmppcv_exporter_probes_in_flight %d\n", x->running);
-	fprintf(f, "# HELP xmppcv_exporter_probes_refused_total Probes refused "
-		"because max_probes were running until their time ran out.\n"
+	fprintf(f, "# HELP xmppcv_exporter_probes_refused_total Probes not "
+		"run (answered as failed) because max_probes were running until "
+		"the scrape's time ran out.\n"
 		"# TYPE xmppcv_exporter_probes_refused_total counter\n"
 		"xmppcv_exporter_probes_refused_total %llu\n",
 		(unsigned long long)x->busy);
