@@ -284,7 +284,10 @@ queue_ep(struct xcv_scan *s, struct xcv_scan_ep *e)
 	return rc < 0 ? rc : xcv_loop_add(s->loop, e->pr, ep_done, e);
 }
 
-static struct xcv_scan *current;
+/* The scan the probe callbacks belong to. A scan runs in its caller's
+ * thread, and several may run at once in others (the exporter's
+ * probes): one per thread. */
+static _Thread_local struct xcv_scan *current;
 
 static int
 ep_done(void *ud, struct xcv_probe *pr)

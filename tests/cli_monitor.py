@@ -486,6 +486,32 @@ class Scraped(unittest.TestCase, Nodes):
             prom.stop()
         self.alive()
 
+    def test_concurrent_scans(self):
+        # The exporter runs max_probes scans at once, each in its thread:
+        # each must see its own scan only.
+        import threading
+        got = []
+
+        def one():
+            got.append(self.get("/probe?target=corp.example&module=scan"))
+        for _ in range(3):
+            threads = [threading.Thread(target=one) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+        self.assertEqual(len(got), 12)
+        for code, body, _ in got:
+            self.assertEqual(code, 200, body)
+            s = samples(body)
+            self.assertEqual(value(s, "xmppcv_findings", domain="corp.example",
+                                   code="domain-san-missing", severity="error"), 1)
+            self.assertEqual(value(s, "xmppcv_verified", node="cup1.corp.example",
+                                   service="c2s", domain="corp.example"), 1)
+            self.assertEqual(value(s, "xmppcv_verified", node="cup3.corp.example",
+                                   service="s2s", domain="corp.example"), 0)
+        self.alive()
+
     def test_not_an_open_proxy(self):
         for path, code, text in [
                 ("/probe?target=evil.example:22&module=c2s", 400, "unknown target 'evil.example:22'"),
