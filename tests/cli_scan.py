@@ -245,6 +245,20 @@ class Cluster(unittest.TestCase):
         self.assertEqual({e["domain"] for e in eps}, {"corp.example"})
         self.assertEqual(summary["summary"]["domain"], "corp.example")
 
+    def test_learned_domain_serves_every_xmpp_service(self):
+        # The node's domain is learned on c2s (Prosody refuses the node
+        # name, accepts corp.example); s2s starts once the race has its
+        # winner, with that domain.
+        pins = ["--resolve", "cup1.corp.example:15222:%s1" % self.NET,
+                "--resolve", "cup1.corp.example:15269:%s1" % self.NET]
+        code, eps, summary, err, _ = scan_json(*TRUST, *PORTS, *pins, "--services",
+                                                "c2s,s2s", "cup1.corp.example")
+        self.assertEqual(code, 0, err)
+        for svc in ("c2s", "s2s"):
+            e = by(eps, "cup1.corp.example", svc)
+            self.assertEqual((e["domain"], e["verdict"]), ("corp.example", "verified"), e)
+        self.assertEqual(summary["summary"]["domain"], "corp.example")
+
     def test_usage(self):
         code, _, err, _ = run("scan")
         self.assertEqual(code, 2)
