@@ -124,10 +124,12 @@ def starttls(conn, deadline, chain, key, frm="corp.example", mode=None):
         if to.count(".") >= 2:
             time.sleep(0.3)
     conn.sendall(header(frm) + TLS_FEATURES.encode())
+    first = data
     data = read_until(conn, b"<starttls", deadline)
     if b"<starttls" not in data:
-        # Ended as a client ends a stream, or just dropped.
-        event("closed" if b"</stream:stream>" in data else "dropped", to)
+        # Ended as a client ends a stream, or just dropped. The end tag
+        # may have come with the header, in the first read.
+        event("closed" if b"</stream:stream>" in first + data else "dropped", to)
         return
     event("starttls", to)
     conn.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
