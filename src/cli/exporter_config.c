@@ -4,6 +4,7 @@
  * its XMPP domain, nodes, modules and trust options. Every key is checked:
  * a misspelt one is an error that names it, not a silent default.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -236,9 +237,12 @@ exp_config_load(struct exp_config *cfg, const char *file)
 	cfg->max_seconds = 30;
 	/* Kept: every string of the configuration points into it. */
 	cfg->json = loaded = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
+	if (loaded == NULL && err.line < 1)
+		/* Not opened: jansson's text would name the file again. */
+		return bad(file, NULL, "cannot read: %s", strerror(errno));
 	if (loaded == NULL) {
 		snprintf(line, sizeof(line), "line %d", err.line);
-		return bad(file, err.line > 0 ? line : NULL, "%s", err.text);
+		return bad(file, line, "%s", err.text);
 	}
 	if (!json_is_object(loaded))
 		return bad(file, NULL, "%s", "wants a JSON object");
