@@ -34,6 +34,70 @@ refused(const struct xcv_probe *pr)
 		xcv_probe_fail_phase(pr) == XCV_PHASE_CONNECT;
 }
 
+/* What the stream offered before STARTTLS (RFC 6120 §5.3.1, §6.4.1). */
+static int
+take_clear(struct xcv_check *c, struct xcv_probe *pr)
+{
+	const struct xcv_stream_state *st = xcv_probe_stream(pr);
+
+	if (!st->features || !st->starttls)
+		return 0;
+	c->clear_seen = true;
+	c->starttls_required = st->starttls_required;
+	for (size_t i = 0; i < st->mechanisms.n; i++)
+		xcv_strv_push(&c->clear_mechanisms, st->mechanisms.v[i]);
+	return xcv_strv_ok(&c->clear_mechanisms);
+}
+
+/* Findings on the clear stream: a downgrade, a password in the clear. */
+static int
+judge_clear(struct xcv_check *c)
+{
+	bool s2s = c->service == XCV_SERVICE_S2S;
+	struct xcv_check_finding *f;
+	char *clear = NULL;
+
+	for (size_t i = 0; i < c->clear_mechanisms.n; i++) {
+		const char *m = c->clear_mechanisms.v[i];
+		char *more;
+		if (strcmp(m, "PLAIN") != 0 && strcmp(m, "LOGIN") != 0)
+			continue;
+		more = xcv_asprintf("%s%s%s", clear ? clear : "",
+			clear ? " and " : "", m);
+		free(clear);
+		if ((clear = more) == NULL)
+			return xcv_oom();
+	}
+	if (clear != NULL) {
+		f = &c->stream_findings[c->n_stream_findings++];
+		*f = (struct xcv_check_finding){ "plaintext-auth", "error",
+			xcv_asprintf("the server offers %s before TLS: a client "
+			"that takes it sends the password in the clear", clear),
+			"offer password mechanisms only over TLS: Prosody "
+			"allow_unencrypted_plain_auth = false (its default) and "
+			"c2s_require_encryption = true; ejabberd starttls_required: "
+			"true on the listener" };
+		free(clear);
+		if (f->message == NULL)
+			return xcv_oom();
+	}
+	if (!c->starttls_required) {
+		f = &c->stream_findings[c->n_stream_findings++];
+		*f = (struct xcv_check_finding){ "starttls-optional", "warning",
+			xcv_strdup("the server offers STARTTLS without <required/>: "
+			"a client may go on without TLS, and anyone on the path "
+			"can remove the offer (a downgrade)"),
+			s2s ? "require TLS on the port: Prosody "
+			"s2s_require_encryption = true; ejabberd "
+			"s2s_use_starttls: required" : "require TLS on the port: "
+			"Prosody c2s_require_encryption = true; ejabberd "
+			"starttls_required: true on the listener" };
+		if (f->message == NULL)
+			return xcv_oom();
+	}
+	return 0;
+}
+
 /* A candidate's probe left the loop: the race goes on or is over. */
 static int
 raced(void *ud, struct xcv_probe *pr)
@@ -99,6 +163,8 @@ discover_at(struct xcv_check *c, const struct xcv_check_params *p,
 		if (rc == 0 && next == XCV_NEXT_STOP) {
 			if (d->v[d->n - 1].answer != XCV_ANSWER_STREAM_ERROR)
 				rc = take_tls(c, pr[i]);
+			if (rc == 0 && !c->direct_tls)
+				rc = take_clear(c, pr[i]);
 			break;
 		}
 	}
@@ -266,6 +332,8 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		goto out;
 	rc = cfg->service == XCV_SERVICE_HTTPS ? check_https(c, cfg, &p) :
 		discover(c, &p);
+	if (rc == 0 && c->clear_seen)
+		rc = judge_clear(c);
 	if (rc < 0 || c->res != NULL)
 		goto out;
 	if (c->failure.phase == XCV_PHASE_NONE && c->chain != NULL)
@@ -315,6 +383,9 @@ xcv_check_free(struct xcv_check *c)
 	xcv_failure_clear(&c->failure);
 	xcv_strv_clear(&c->advice);
 	xcv_login_clear(&c->login);
+	xcv_strv_clear(&c->clear_mechanisms);
+	for (size_t i = 0; i < c->n_stream_findings; i++)
+		free(c->stream_findings[i].message);
 	free(c);
 }
 

@@ -26,6 +26,17 @@ struct xcv_check {
 	struct xcv_failure failure;  /* no certificate: where it stopped */
 	struct xcv_strv advice;      /* for a failure */
 	struct xcv_login login;
+	/* The stream before STARTTLS that settled the domain: what anyone on
+	 * the path is offered in the clear, and what that is worth. */
+	bool clear_seen;             /* its features were read */
+	bool starttls_required;
+	struct xcv_strv clear_mechanisms;
+	struct xcv_check_finding {
+		const char *code, *severity;   /* static */
+		char *message;
+		const char *fix;               /* static */
+	} stream_findings[2];
+	size_t n_stream_findings;
 };
 
 #endif

@@ -554,6 +554,27 @@ jlogin(const struct xcv_login *l)
 		"sasl_condition", jstr(l->condition), "error", jstr(l->error));
 }
 
+/* The stream before STARTTLS, or null (direct TLS, HTTPS, no features). */
+static json_t *
+jclear(const struct xcv_check *c)
+{
+	json_t *f = json_array();
+
+	if (!c->clear_seen) {
+		json_decref(f);
+		return json_null();
+	}
+	for (size_t i = 0; f && i < c->n_stream_findings; i++) {
+		const struct xcv_check_finding *x = &c->stream_findings[i];
+		json_array_append_new(f, json_pack("{s:s,s:s,s:o,s:s}", "code",
+			x->code, "severity", x->severity, "message",
+			jstr(x->message), "fix", x->fix));
+	}
+	return json_pack("{s:s,s:o,s:o}", "starttls", c->starttls_required ?
+		"required" : "optional", "mechanisms_before_tls",
+		jstrv(&c->clear_mechanisms), "findings", f ? f : json_null());
+}
+
 char *
 xcv_check_to_json(const struct xcv_check *c)
 {
@@ -582,6 +603,7 @@ xcv_check_to_json(const struct xcv_check *c)
 		"tls", tls);
 	if (o == NULL)
 		return NULL;
+	json_object_set_new(o, "stream", jclear(c));
 	if (c->res) {
 		r = xcv_report_json(c->res);
 		if (r == NULL || json_object_update(o, r) < 0) {
@@ -651,6 +673,23 @@ context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
 			c->alpn ? c->alpn : "");
 	if (c->http_status)
 		xcv_strv_pushf(ctx, "  http       HEAD / -> %s", c->http_status);
+	if (c->clear_seen) {
+		const struct xcv_strv *m = &c->clear_mechanisms;
+		char *list = m->n ? xcv_strv_join(m, ", ") : NULL;
+		xcv_strv_pushf(ctx, "  stream     STARTTLS %s; before TLS %s%s",
+			c->starttls_required ? "required" : "optional (not "
+			"required)", list ? "offered " : "no SASL mechanism",
+			list ? list : "");
+		if (m->n && list == NULL)
+			ctx->oom = true;
+		free(list);
+	}
+	for (size_t i = 0; i < c->n_stream_findings; i++) {
+		const struct xcv_check_finding *f = &c->stream_findings[i];
+		xcv_strv_pushf(ctx, "  %-10s %s %s: %s; fix: %s",
+			i ? "" : "findings", strcmp(f->severity, "error") ?
+			"WARNING" : "ERROR", f->code, f->message, f->fix);
+	}
 }
 
 static void

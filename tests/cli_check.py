@@ -243,6 +243,95 @@ class ProsodyLive(unittest.TestCase):
                          "corp.example: 1 of 2 endpoints verified, 1 finding")
 
 
+class StreamPosture(unittest.TestCase):
+    """What real Prosody offers before STARTTLS, three ways configured:
+    the default (TLS required, nothing to authenticate with before it),
+    c2s_require_encryption = false, and that with
+    allow_unencrypted_plain_auth = true."""
+
+    NET = "127.0.22."
+    SETTINGS = {
+        "1": "",
+        "2": "c2s_require_encryption = false\n",
+        "3": "c2s_require_encryption = false\nallow_unencrypted_plain_auth = true\n",
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        cls.servers = []
+        try:
+            for n, extra in cls.SETTINGS.items():
+                cls.servers.append(Prosody(cls.NET + n, "domain-san", extra=extra))
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in cls.servers:
+            s.stop()
+
+    def check(self, n, *extra):
+        return check_json(*TRUST, "--domain", "corp.example", *extra,
+                          "%s%s:15222" % (self.NET, n))
+
+    def test_default_requires_tls(self):
+        code, o, err, _ = self.check("1")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(o["stream"], {"starttls": "required", "mechanisms_before_tls": [],
+                                       "findings": []})
+
+    def test_optional_starttls_is_a_warning(self):
+        code, o, err, _ = self.check("2")
+        # The certificate is fine: the verdict and the exit status stay its.
+        self.assertEqual((code, o["verdict"]), (0, "verified"), err)
+        st = o["stream"]
+        self.assertEqual(st["starttls"], "optional")
+        # Prosody offers SCRAM-SHA-1 before TLS, not PLAIN.
+        self.assertEqual(st["mechanisms_before_tls"], ["SCRAM-SHA-1"])
+        self.assertEqual([(f["code"], f["severity"]) for f in st["findings"]],
+                         [("starttls-optional", "warning")])
+        self.assertIn("c2s_require_encryption = true", st["findings"][0]["fix"])
+
+    def test_plain_before_tls_is_an_error(self):
+        code, o, err, _ = self.check("3")
+        st = o["stream"]
+        # In the server's order, which Prosody does not keep.
+        self.assertEqual(sorted(st["mechanisms_before_tls"]), ["PLAIN", "SCRAM-SHA-1"])
+        self.assertEqual([(f["code"], f["severity"]) for f in st["findings"]],
+                         [("plaintext-auth", "error"), ("starttls-optional", "warning")])
+        self.assertIn("offers PLAIN before TLS", st["findings"][0]["message"])
+        self.assertIn("allow_unencrypted_plain_auth = false", st["findings"][0]["fix"])
+        code, out, err, _ = run("check", *TRUST, "--domain", "corp.example",
+                                self.NET + "3:15222")
+        line = [x for x in out.splitlines() if x.startswith("  stream     ")]
+        self.assertEqual(len(line), 1, out)
+        self.assertRegex(line[0], r"^  stream     STARTTLS optional \(not required\); before "
+                         r"TLS offered (PLAIN, SCRAM-SHA-1|SCRAM-SHA-1, PLAIN)$")
+        self.assertIn("  findings   ERROR plaintext-auth: the server offers PLAIN", out)
+        # Monitoring: the error fails the probe and the plugin.
+        code, out, err, _ = run("check", *TRUST, "--domain", "corp.example", "--format",
+                                "nagios", self.NET + "3:15222")
+        self.assertEqual(code, 2, out)
+        self.assertTrue(out.startswith("XMPPCV CRITICAL - "), out)
+        self.assertIn("\nERROR plaintext-auth: ", out)
+        code, out, err, _ = run("check", *TRUST, "--domain", "corp.example", "--format",
+                                "prometheus", self.NET + "3:15222")
+        self.assertIn("\nprobe_success 0\n", out)
+        self.assertIn('xmppcv_findings{domain="corp.example",code="plaintext-auth",'
+                      'severity="error"} 1\n', out)
+        code, out, err, _ = run("check", *TRUST, "--domain", "corp.example", "--format",
+                                "prometheus", self.NET + "1:15222")
+        self.assertIn("\nprobe_success 1\n", out)
+        self.assertNotIn("plaintext-auth", out)
+
+    def test_direct_tls_has_no_clear_stream(self):
+        code, o, err, _ = check_json(*TRUST, "--domain", "corp.example", "--direct-tls",
+                                     "%s3:15223" % self.NET)
+        self.assertEqual(code, 0, err)
+        self.assertIsNone(o["stream"])
+
+
 class Peers(unittest.TestCase):
     """Scripted peers: behaviours no packaged server shows."""
 

@@ -142,7 +142,8 @@ class Prosody:
     """
 
     def __init__(self, ip, certname, domain="corp.example", c2s=15222, s2s=15269,
-                 direct=15223, users=()):
+                 direct=15223, users=(), extra=""):
+        """extra: more settings, after (and so over) these."""
         self.ip, self.domain = ip, domain
         self.c2s, self.s2s, self.direct = c2s, s2s, direct
         self.dir = tempfile.mkdtemp(prefix="xmppcv-prosody-")
@@ -158,7 +159,7 @@ c2s_ports = {{ {c2s} }}
 s2s_ports = {{ {s2s or ""} }}
 c2s_direct_tls_ports = {{ {direct} }}
 certificates = "{certs}"
-""", [(domain, chain, key)], users)
+""" + extra, [(domain, chain, key)], users)
 
     def start(self, settings, hosts, users=(), env=None):
         """Write the configuration (settings, then one VirtualHost per
