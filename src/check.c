@@ -49,6 +49,50 @@ take_clear(struct xcv_check *c, struct xcv_probe *pr)
 	return xcv_strv_ok(&c->clear_mechanisms);
 }
 
+/* Findings on the TLS versions the server accepts (RFC 8996: TLS 1.0 and
+ * 1.1 are deprecated). */
+static int
+judge_versions(struct xcv_check *c, bool legacy, bool modern)
+{
+	static const char fix[] = "accept TLS 1.2 and 1.3 only: Prosody "
+		"ssl = { protocol = \"tlsv1_2+\" } (its default); ejabberd "
+		"protocol_options: [no_sslv3, no_tlsv1, no_tlsv1_1] on the "
+		"listener";
+	const int *t = c->tls_versions;
+	struct xcv_check_finding *f;
+	char *old = xcv_asprintf("%s%s%s", t[0] == 1 ? "TLS 1.0" : "",
+		t[0] == 1 && t[1] == 1 ? " and " : "", t[1] == 1 ? "TLS 1.1" : "");
+
+	if (old == NULL)
+		return xcv_oom();
+	if (legacy && !modern) {
+		f = &c->findings[c->n_findings++];
+		*f = (struct xcv_check_finding){ "tls-legacy-only", "error",
+			xcv_asprintf("the server accepts only %s, which RFC 8996 "
+			"deprecates: clients that require TLS 1.2, as most do "
+			"today, cannot connect", old), fix, true };
+	} else if (legacy) {
+		f = &c->findings[c->n_findings++];
+		*f = (struct xcv_check_finding){ "tls-legacy-offered", "warning",
+			xcv_asprintf("the server still accepts %s, which RFC 8996 "
+			"deprecates, beside TLS 1.2 or 1.3", old), fix, true };
+	}
+	free(old);
+	if (c->n_findings > 0 && c->findings[c->n_findings - 1].tls &&
+	    c->findings[c->n_findings - 1].message == NULL)
+		return xcv_oom();
+	if (modern && t[3] == 0) {
+		f = &c->findings[c->n_findings++];
+		*f = (struct xcv_check_finding){ "no-tls13", "warning",
+			xcv_strdup("the server does not accept TLS 1.3 (RFC 8446)"),
+			"enable TLS 1.3: Prosody and ejabberd offer it with an "
+			"OpenSSL of 1.1.1 or later unless told not to", true };
+		if (f->message == NULL)
+			return xcv_oom();
+	}
+	return 0;
+}
+
 /* Findings on the clear stream: a downgrade, a password in the clear. */
 static int
 judge_clear(struct xcv_check *c)
@@ -69,20 +113,20 @@ judge_clear(struct xcv_check *c)
 			return xcv_oom();
 	}
 	if (clear != NULL) {
-		f = &c->stream_findings[c->n_stream_findings++];
+		f = &c->findings[c->n_findings++];
 		*f = (struct xcv_check_finding){ "plaintext-auth", "error",
 			xcv_asprintf("the server offers %s before TLS: a client "
 			"that takes it sends the password in the clear", clear),
 			"offer password mechanisms only over TLS: Prosody "
 			"allow_unencrypted_plain_auth = false (its default) and "
 			"c2s_require_encryption = true; ejabberd starttls_required: "
-			"true on the listener" };
+			"true on the listener", false };
 		free(clear);
 		if (f->message == NULL)
 			return xcv_oom();
 	}
 	if (!c->starttls_required) {
-		f = &c->stream_findings[c->n_stream_findings++];
+		f = &c->findings[c->n_findings++];
 		*f = (struct xcv_check_finding){ "starttls-optional", "warning",
 			xcv_strdup("the server offers STARTTLS without <required/>: "
 			"a client may go on without TLS, and anyone on the path "
@@ -91,11 +135,70 @@ judge_clear(struct xcv_check *c)
 			"s2s_require_encryption = true; ejabberd "
 			"s2s_use_starttls: required" : "require TLS on the port: "
 			"Prosody c2s_require_encryption = true; ejabberd "
-			"starttls_required: true on the listener" };
+			"starttls_required: true on the listener", false };
 		if (f->message == NULL)
 			return xcv_oom();
 	}
 	return 0;
+}
+
+/*
+ * Which TLS versions the server accepts: one connection for each of TLS
+ * 1.0 to 1.3, all at once, on the address and for the domain the check
+ * used, each offering that version alone (at security level 0: the
+ * question is the server's, whatever this OpenSSL would refuse). The
+ * check's own connection never lowers its security.
+ */
+static int
+posture(struct xcv_check *c, const struct xcv_check_params *p)
+{
+	struct xcv_tls_ctx *ctx[4] = {0};
+	struct xcv_probe *pr[4] = {0}, *run[4];
+	bool legacy = false, modern = false;
+	size_t n = 0;
+	int rc = 0;
+
+	c->posture = true;
+	for (int v = 0; rc == 0 && v < 4; v++) {
+		struct xcv_probe_params pp = {
+			.ep = c->used, .to = c->service == XCV_SERVICE_HTTPS ?
+			c->target.host : c->disc.domain, .from = p->from,
+			.service = c->service, .direct_tls = c->direct_tls,
+			.timeout_ms = p->timeout_ms, .deadline = c->deadline,
+		};
+		c->tls_versions[v] = -1;
+		/* An OpenSSL built without the version: not known. */
+		if (xcv_tls_ctx_new_version(&ctx[v], v) == XCV_ENOMEM)
+			rc = XCV_ENOMEM;
+		if (rc == 0 && ctx[v] != NULL) {
+			pp.tls = ctx[v];
+			rc = xcv_probe_new(&pr[v], &pp);
+		}
+	}
+	for (int v = 0; rc == 0 && v < 4; v++)
+		if (pr[v] != NULL)
+			run[n++] = pr[v];
+	if (rc == 0)
+		rc = xcv_probes_run(run, n);
+	for (int v = 0; rc == 0 && v < 4; v++) {
+		const struct xcv_probe *x = pr[v];
+		if (x == NULL)
+			continue;
+		if (xcv_probe_tls_done(x))
+			c->tls_versions[v] = 1;
+		else if (xcv_probe_failed(x) &&
+		    xcv_probe_fail_phase(x) == XCV_PHASE_TLS)
+			c->tls_versions[v] = 0;
+		legacy |= v < 2 && c->tls_versions[v] == 1;
+		modern |= v >= 2 && c->tls_versions[v] == 1;
+	}
+	for (int v = 0; v < 4; v++) {
+		xcv_probe_free(pr[v]);
+		xcv_tls_ctx_free(ctx[v]);
+	}
+	if (rc < 0)
+		return rc;
+	return judge_versions(c, legacy, modern);
 }
 
 /* A candidate's probe left the loop: the race goes on or is over. */
@@ -262,10 +365,12 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 	int rc;
 
 	*out = NULL;
-	/* Version 1 ends before total_timeout_ms. */
+	/* Version 1 ends before total_timeout_ms, version 2 before posture. */
 	if (params->version == 1)
 		memcpy(&p, params, offsetof(struct xcv_check_params,
 			total_timeout_ms));
+	else if (params->version == 2)
+		memcpy(&p, params, offsetof(struct xcv_check_params, posture));
 	else if (params->version == XCV_CHECK_PARAMS_VERSION)
 		p = *params;
 	else
@@ -334,6 +439,11 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		discover(c, &p);
 	if (rc == 0 && c->clear_seen)
 		rc = judge_clear(c);
+	/* Also, and above all, when the check's own handshake failed: a
+	 * server that speaks only TLS 1.0 is why a client cannot connect. */
+	if (rc == 0 && p.posture && c->used != NULL && (c->disc.domain ||
+	    c->service == XCV_SERVICE_HTTPS))
+		rc = posture(c, &p);
 	if (rc < 0 || c->res != NULL)
 		goto out;
 	if (c->failure.phase == XCV_PHASE_NONE && c->chain != NULL)
@@ -384,8 +494,8 @@ xcv_check_free(struct xcv_check *c)
 	xcv_strv_clear(&c->advice);
 	xcv_login_clear(&c->login);
 	xcv_strv_clear(&c->clear_mechanisms);
-	for (size_t i = 0; i < c->n_stream_findings; i++)
-		free(c->stream_findings[i].message);
+	for (size_t i = 0; i < c->n_findings; i++)
+		free(c->findings[i].message);
 	free(c);
 }
 

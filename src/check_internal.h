@@ -31,12 +31,18 @@ struct xcv_check {
 	bool clear_seen;             /* its features were read */
 	bool starttls_required;
 	struct xcv_strv clear_mechanisms;
+	/* With posture: TLS 1.0 to 1.3, each 1 accepted, 0 refused, -1 not
+	 * known (the connection failed before the handshake). */
+	bool posture;
+	int tls_versions[4];
+	/* Findings on the connection, not the certificate. */
 	struct xcv_check_finding {
 		const char *code, *severity;   /* static */
 		char *message;
 		const char *fix;               /* static */
-	} stream_findings[2];
-	size_t n_stream_findings;
+		bool tls;                      /* on TLS versions, else the stream */
+	} findings[6];
+	size_t n_findings;
 };
 
 #endif

@@ -321,10 +321,10 @@ xcv_monitor_add_check(struct xcv_monitor *m, const struct xcv_check *check,
 	e->address = dup_or_null(m, xcv_check_address(check));
 	e->verdict = xcv_check_verdict(check);
 	e->required = true;
-	/* The stream's findings, whatever the certificate: a password
-	 * offered in the clear fails the probe. */
-	for (size_t i = 0; !m->oom && i < check->n_stream_findings; i++) {
-		const struct xcv_check_finding *f = &check->stream_findings[i];
+	/* The connection's findings, whatever the certificate: a password
+	 * offered in the clear, or TLS 1.0 alone, fails the probe. */
+	for (size_t i = 0; !m->oom && i < check->n_findings; i++) {
+		const struct xcv_check_finding *f = &check->findings[i];
 		char *msg = xcv_asprintf("%s %s: %s", e->node, e->service,
 			f->message);
 		if (msg == NULL || add_finding(m, f->code, f->severity,

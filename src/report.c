@@ -554,25 +554,45 @@ jlogin(const struct xcv_login *l)
 		"sasl_condition", jstr(l->condition), "error", jstr(l->error));
 }
 
+/* The check's findings on TLS versions (tls) or on the stream. */
+static json_t *
+jcfindings(const struct xcv_check *c, bool tls)
+{
+	json_t *f = json_array();
+
+	for (size_t i = 0; f && i < c->n_findings; i++) {
+		const struct xcv_check_finding *x = &c->findings[i];
+		if (x->tls == tls)
+			json_array_append_new(f, json_pack("{s:s,s:s,s:o,s:s}",
+				"code", x->code, "severity", x->severity,
+				"message", jstr(x->message), "fix", x->fix));
+	}
+	return f;
+}
+
 /* The stream before STARTTLS, or null (direct TLS, HTTPS, no features). */
 static json_t *
 jclear(const struct xcv_check *c)
 {
-	json_t *f = json_array();
-
-	if (!c->clear_seen) {
-		json_decref(f);
+	if (!c->clear_seen)
 		return json_null();
-	}
-	for (size_t i = 0; f && i < c->n_stream_findings; i++) {
-		const struct xcv_check_finding *x = &c->stream_findings[i];
-		json_array_append_new(f, json_pack("{s:s,s:s,s:o,s:s}", "code",
-			x->code, "severity", x->severity, "message",
-			jstr(x->message), "fix", x->fix));
-	}
-	return json_pack("{s:s,s:o,s:o}", "starttls", c->starttls_required ?
+	return json_pack("{s:s,s:o,s:o*}", "starttls", c->starttls_required ?
 		"required" : "optional", "mechanisms_before_tls",
-		jstrv(&c->clear_mechanisms), "findings", f ? f : json_null());
+		jstrv(&c->clear_mechanisms), "findings", jcfindings(c, false));
+}
+
+/* Each TLS version: accepted (true), refused (false), not known (null). */
+static json_t *
+jposture(const struct xcv_check *c)
+{
+	static const char *const names[] = { "1.0", "1.1", "1.2", "1.3" };
+	json_t *v = json_object();
+
+	for (int i = 0; v && i < 4; i++)
+		json_object_set_new(v, names[i], c->tls_versions[i] < 0 ?
+			json_null() : json_boolean(c->tls_versions[i]));
+	return json_pack("{s:o*,s:o*}", "tls_versions", v, "findings",
+		jcfindings(c, true));
 }
 
 char *
@@ -604,6 +624,8 @@ xcv_check_to_json(const struct xcv_check *c)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "stream", jclear(c));
+	if (c->posture)
+		json_object_set_new(o, "posture", jposture(c));
 	if (c->res) {
 		r = xcv_report_json(c->res);
 		if (r == NULL || json_object_update(o, r) < 0) {
@@ -684,8 +706,17 @@ context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
 			ctx->oom = true;
 		free(list);
 	}
-	for (size_t i = 0; i < c->n_stream_findings; i++) {
-		const struct xcv_check_finding *f = &c->stream_findings[i];
+	if (c->posture) {
+		static const char *const v[] = { "1.0", "1.1", "1.2", "1.3" };
+		const int *t = c->tls_versions;
+		xcv_strv_pushf(ctx, "  versions   TLS %s %s, %s %s, %s %s, %s %s",
+			v[3], t[3] > 0 ? "yes" : t[3] ? "?" : "no",
+			v[2], t[2] > 0 ? "yes" : t[2] ? "?" : "no",
+			v[1], t[1] > 0 ? "yes" : t[1] ? "?" : "no",
+			v[0], t[0] > 0 ? "yes" : t[0] ? "?" : "no");
+	}
+	for (size_t i = 0; i < c->n_findings; i++) {
+		const struct xcv_check_finding *f = &c->findings[i];
 		xcv_strv_pushf(ctx, "  %-10s %s %s: %s; fix: %s",
 			i ? "" : "findings", strcmp(f->severity, "error") ?
 			"WARNING" : "ERROR", f->code, f->message, f->fix);

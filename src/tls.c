@@ -187,6 +187,33 @@ xcv_tls_ctx_new(struct xcv_tls_ctx **out)
 	return 0;
 }
 
+int
+xcv_tls_ctx_new_version(struct xcv_tls_ctx **out, int minor)
+{
+	static const int versions[] = { TLS1_VERSION, TLS1_1_VERSION,
+		TLS1_2_VERSION, TLS1_3_VERSION };
+	int version = versions[minor & 3];
+	int rc = xcv_tls_ctx_new(out);
+
+	if (rc < 0)
+		return rc;
+	/* Security level 0 and every cipher: this context asks the server
+	 * what it accepts, whatever OpenSSL's defaults would refuse to
+	 * offer. It never judges a certificate. */
+	SSL_CTX_set_security_level((*out)->ctx, 0);
+	if (!SSL_CTX_set_min_proto_version((*out)->ctx, version) ||
+	    !SSL_CTX_set_max_proto_version((*out)->ctx, version) ||
+	    (version < TLS1_3_VERSION && !SSL_CTX_set_cipher_list((*out)->ctx,
+	    "ALL:@SECLEVEL=0"))) {
+		xcv_tls_ctx_free(*out);
+		*out = NULL;
+		ERR_clear_error();
+		return xcv_set_error(XCV_ERROR, "this OpenSSL cannot offer "
+			"only TLS 1.%d", minor & 3);
+	}
+	return 0;
+}
+
 void
 xcv_tls_ctx_free(struct xcv_tls_ctx *c)
 {

@@ -13,6 +13,9 @@ struct xcv_tls;
  */
 struct xcv_tls_ctx;
 int xcv_tls_ctx_new(struct xcv_tls_ctx **out);
+/* A context for the posture probes: TLS 1.minor only (0 to 3), at
+ * security level 0, every cipher offered. */
+int xcv_tls_ctx_new_version(struct xcv_tls_ctx **out, int minor);
 void xcv_tls_ctx_free(struct xcv_tls_ctx *ctx);
 
 enum { XCV_TLS_DONE = 0, XCV_TLS_WANT_READ = 1, XCV_TLS_WANT_WRITE = 2,

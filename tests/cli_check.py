@@ -250,10 +250,16 @@ class StreamPosture(unittest.TestCase):
     allow_unencrypted_plain_auth = true."""
 
     NET = "127.0.22."
+    # Any TLS version LuaSec may offer, with every cipher (TLS 1.0 needs
+    # security level 0 on Debian's OpenSSL); then some taken away.
+    ANY = 'ciphers = "DEFAULT:@SECLEVEL=0"; protocol = "tlsv1+"; options = { "no_sslv3"'
     SETTINGS = {
         "1": "",
         "2": "c2s_require_encryption = false\n",
         "3": "c2s_require_encryption = false\nallow_unencrypted_plain_auth = true\n",
+        "4": "ssl = { %s } }\n" % ANY,
+        "5": 'ssl = { %s; "no_tlsv1_2"; "no_tlsv1_3" } }\n' % ANY,
+        "6": 'ssl = { %s; "no_tlsv1"; "no_tlsv1_1"; "no_tlsv1_3" } }\n' % ANY,
     }
 
     @classmethod
@@ -324,6 +330,50 @@ class StreamPosture(unittest.TestCase):
                                 "prometheus", self.NET + "1:15222")
         self.assertIn("\nprobe_success 1\n", out)
         self.assertNotIn("plaintext-auth", out)
+
+    def s_client_versions(self, n):
+        """What openssl s_client finds, one version at a time."""
+        got = {}
+        for v, flag in (("1.0", "-tls1"), ("1.1", "-tls1_1"), ("1.2", "-tls1_2"),
+                        ("1.3", "-tls1_3")):
+            p = subprocess.run(["openssl", "s_client", "-connect", "%s%s:15222" % (self.NET, n),
+                                "-starttls", "xmpp", "-xmpphost", "corp.example", flag,
+                                "-cipher", "ALL:@SECLEVEL=0", "-brief"],
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+            got[v] = p.returncode == 0
+        return got
+
+    def test_tls_versions_against_s_client(self):
+        want = {"1": ({"1.0": False, "1.1": False, "1.2": True, "1.3": True}, []),
+                "4": ({"1.0": True, "1.1": True, "1.2": True, "1.3": True},
+                      [("tls-legacy-offered", "warning")]),
+                "5": ({"1.0": True, "1.1": True, "1.2": False, "1.3": False},
+                      [("tls-legacy-only", "error")]),
+                "6": ({"1.0": False, "1.1": False, "1.2": True, "1.3": False},
+                      [("no-tls13", "warning")])}
+        for n, (versions, findings) in want.items():
+            code, o, err, _ = self.check(n, "--posture")
+            # The check's own handshake keeps OpenSSL's default security:
+            # TLS 1.0 and 1.1 alone give it no certificate (exit 3), and
+            # the posture says why.
+            self.assertEqual(code, 3 if n == "5" else 0, err)
+            got = o["posture"]["tls_versions"]
+            self.assertEqual(got, versions, n)
+            # The same as s_client, asking the same server.
+            self.assertEqual(got, self.s_client_versions(n), n)
+            self.assertEqual([(f["code"], f["severity"]) for f in o["posture"]["findings"]],
+                             findings, n)
+        code, out, err, _ = run("check", *TRUST, "--domain", "corp.example", "--posture",
+                                self.NET + "5:15222")
+        self.assertIn("  versions   TLS 1.3 no, 1.2 no, 1.1 yes, 1.0 yes\n", out)
+        self.assertIn("ERROR tls-legacy-only: the server accepts only TLS 1.0 and TLS 1.1", out)
+        code, out, err, _ = run("check", *TRUST, "--domain", "corp.example", "--posture",
+                                "--format", "nagios", self.NET + "5:15222")
+        self.assertEqual(code, 2, out)
+        self.assertIn("\nERROR tls-legacy-only: ", out)
+        code, o, err, _ = self.check("5")
+        self.assertEqual((code, o["error"]["phase"]), (3, "tls"), err)
+        self.assertNotIn("posture", o)
 
     def test_direct_tls_has_no_clear_stream(self):
         code, o, err, _ = check_json(*TRUST, "--domain", "corp.example", "--direct-tls",

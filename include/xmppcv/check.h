@@ -15,7 +15,7 @@ extern "C" {
  * structure can grow without breaking callers: fields added later keep
  * their defaults. Zero values mean the defaults.
  */
-#define XCV_CHECK_PARAMS_VERSION 2
+#define XCV_CHECK_PARAMS_VERSION 3
 struct xcv_check_params {
 	unsigned version;        /* XCV_CHECK_PARAMS_VERSION */
 	const char *target;      /* host[:port], [v6]:port, address, JID, domain */
@@ -30,6 +30,9 @@ struct xcv_check_params {
 	/* Version 2: */
 	int total_timeout_ms;    /* the whole check, DNS included, ends within
 				    this (default 0: only each phase's) */
+	/* Version 3: */
+	bool posture;            /* also ask which TLS versions the server
+				    accepts: one connection each */
 };
 #define XCV_CHECK_PARAMS_INIT { .version = XCV_CHECK_PARAMS_VERSION }
 

@@ -32,7 +32,7 @@ enum opt_id {
 	OPT_KIND, OPT_NODES, OPT_MIN_RSA_BITS, OPT_MAX_RSA_BITS, OPT_FORBID,
 	OPT_FORMAT, OPT_CRIT_DAYS, OPT_CONFIG, OPT_LISTEN, OPT_MAX_PROBES,
 	OPT_JOBS, OPT_CLIENTS, OPT_REQUIRE_CLIENTS, OPT_TRUST_PLAN, OPT_FORCE,
-	OPT_SYSTEM_STORE,
+	OPT_SYSTEM_STORE, OPT_POSTURE,
 };
 
 /* What --format asks for (--json is --format json). */
@@ -68,6 +68,7 @@ struct opts {
 	enum format format;
 	bool json;                /* format is FORMAT_JSON */
 	bool direct_tls;
+	bool posture;
 	int timeout_s;
 	int max_attempts;
 	const char *from;

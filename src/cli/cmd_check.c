@@ -16,7 +16,8 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_SERVICE, .help = "client (c2s, port 5222), federation (s2s, "
 	  "port 5269), or a node's HTTPS (https, port 443: TLS, then HEAD /, "
 	  "checked for the host name); default c2s" },
-	{ .id = OPT_DIRECT_TLS }, { .id = OPT_RESOLVE }, { .id = OPT_DNS_SERVER },
+	{ .id = OPT_DIRECT_TLS }, { .id = OPT_POSTURE }, { .id = OPT_RESOLVE },
+	{ .id = OPT_DNS_SERVER },
 	{ .id = OPT_TIMEOUT }, { .id = OPT_MAX_ATTEMPTS }, { .id = OPT_FROM },
 	{ .id = OPT_POLICY }, { .id = OPT_CA_FILE }, { .id = OPT_CA_PATH },
 	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT },

@@ -54,6 +54,8 @@ static const struct opt_def {
 	  "more wait their turn (default 4, or the configuration's)" },
 	{ OPT_DIRECT_TLS, "direct-tls", NULL, "TLS first (XEP-0368: port "
 	  "5223, _xmpps-client), not STARTTLS" },
+	{ OPT_POSTURE, "posture", NULL, "also ask which TLS versions the "
+	  "server accepts (1.0 to 1.3, one connection each)" },
 	{ OPT_RESOLVE, "resolve", "HOST:PORT:ADDRESS", "use ADDRESS for "
 	  "HOST:PORT, without DNS; repeatable" },
 	{ OPT_TIMEOUT, "timeout", "SECONDS", "deadline for each phase: "
@@ -542,6 +544,7 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 				"(1-1000), not '%s'", arg);
 		break;
 	case OPT_DIRECT_TLS: o->direct_tls = true; break;
+	case OPT_POSTURE: o->posture = true; break;
 	case OPT_FROM: o->from = arg; break;
 	case OPT_DNS_SERVER: o->dns_server = arg; break;
 	case OPT_STORE: o->store = arg; break;
@@ -733,6 +736,7 @@ cli_check_params(const struct opts *o, const char *target)
 	p.dns_server = o->dns_server;
 	p.timeout_ms = o->timeout_s * 1000;
 	p.max_attempts = o->max_attempts;
+	p.posture = o->posture;
 	return p;
 }
 
