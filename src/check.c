@@ -40,9 +40,10 @@ take_clear(struct xcv_check *c, struct xcv_probe *pr)
 {
 	const struct xcv_stream_state *st = xcv_probe_stream(pr);
 
-	if (!st->features || !st->starttls)
+	if (!st->features)
 		return 0;
 	c->clear_seen = true;
+	c->starttls_offered = st->starttls;
 	c->starttls_required = st->starttls_required;
 	for (size_t i = 0; i < st->mechanisms.n; i++)
 		xcv_strv_push(&c->clear_mechanisms, st->mechanisms.v[i]);
@@ -50,22 +51,27 @@ take_clear(struct xcv_check *c, struct xcv_probe *pr)
 }
 
 /* Findings on the TLS versions the server accepts (RFC 8996: TLS 1.0 and
- * 1.1 are deprecated). */
+ * 1.1 are deprecated), each fix in the terms of the service's server. */
 static int
-judge_versions(struct xcv_check *c, bool legacy, bool modern)
+judge_versions(struct xcv_check *c, bool legacy)
 {
-	static const char fix[] = "accept TLS 1.2 and 1.3 only: Prosody "
-		"ssl = { protocol = \"tlsv1_2+\" } (its default); ejabberd "
-		"protocol_options: [no_sslv3, no_tlsv1, no_tlsv1_1] on the "
-		"listener";
+	const char *fix = c->service == XCV_SERVICE_HTTPS ? "allow TLS 1.2 "
+		"and 1.3 only in the HTTPS server's TLS settings" :
+		c->service == XCV_SERVICE_S2S ? "accept TLS 1.2 and 1.3 only: "
+		"Prosody ssl = { protocol = \"tlsv1_2+\" } (its default); "
+		"ejabberd: add no_tlsv1 and no_tlsv1_1 to s2s_protocol_options" :
+		"accept TLS 1.2 and 1.3 only: Prosody ssl = { protocol = "
+		"\"tlsv1_2+\" } (its default); ejabberd: add no_tlsv1 and "
+		"no_tlsv1_1 to the listener's protocol_options";
 	const int *t = c->tls_versions;
-	struct xcv_check_finding *f;
+	struct xcv_check_finding *f = NULL;
 	char *old = xcv_asprintf("%s%s%s", t[0] == 1 ? "TLS 1.0" : "",
 		t[0] == 1 && t[1] == 1 ? " and " : "", t[1] == 1 ? "TLS 1.1" : "");
 
 	if (old == NULL)
 		return xcv_oom();
-	if (legacy && !modern) {
+	/* Only is only when 1.2 and 1.3 were both turned down. */
+	if (legacy && t[2] == 0 && t[3] == 0) {
 		f = &c->findings[c->n_findings++];
 		*f = (struct xcv_check_finding){ "tls-legacy-only", "error",
 			xcv_asprintf("the server accepts only %s, which RFC 8996 "
@@ -75,18 +81,20 @@ judge_versions(struct xcv_check *c, bool legacy, bool modern)
 		f = &c->findings[c->n_findings++];
 		*f = (struct xcv_check_finding){ "tls-legacy-offered", "warning",
 			xcv_asprintf("the server still accepts %s, which RFC 8996 "
-			"deprecates, beside TLS 1.2 or 1.3", old), fix, true };
+			"deprecates", old), fix, true };
 	}
 	free(old);
-	if (c->n_findings > 0 && c->findings[c->n_findings - 1].tls &&
-	    c->findings[c->n_findings - 1].message == NULL)
+	if (f != NULL && f->message == NULL)
 		return xcv_oom();
-	if (modern && t[3] == 0) {
+	if (t[2] == 1 && t[3] == 0) {
 		f = &c->findings[c->n_findings++];
 		*f = (struct xcv_check_finding){ "no-tls13", "warning",
 			xcv_strdup("the server does not accept TLS 1.3 (RFC 8446)"),
-			"enable TLS 1.3: Prosody and ejabberd offer it with an "
-			"OpenSSL of 1.1.1 or later unless told not to", true };
+			c->service == XCV_SERVICE_HTTPS ? "enable TLS 1.3 in the "
+			"HTTPS server's TLS settings" : "enable TLS 1.3: Prosody "
+			"needs LuaSec 0.8 or later, no \"no_tlsv1_3\" in "
+			"ssl.options and no protocol pinned below it; ejabberd: no "
+			"no_tlsv1_3 in its protocol options", true };
 		if (f->message == NULL)
 			return xcv_oom();
 	}
@@ -117,15 +125,18 @@ judge_clear(struct xcv_check *c)
 		*f = (struct xcv_check_finding){ "plaintext-auth", "error",
 			xcv_asprintf("the server offers %s before TLS: a client "
 			"that takes it sends the password in the clear", clear),
-			"offer password mechanisms only over TLS: Prosody "
-			"allow_unencrypted_plain_auth = false (its default) and "
-			"c2s_require_encryption = true; ejabberd starttls_required: "
-			"true on the listener", false };
+			s2s ? "offer SASL to other servers only over TLS: Prosody "
+			"s2s_require_encryption = true; ejabberd s2s_use_starttls: "
+			"required" : "offer password mechanisms only over TLS: "
+			"Prosody allow_unencrypted_plain_auth = false (its default) "
+			"and c2s_require_encryption = true; ejabberd "
+			"starttls_required: true on the listener", false };
 		free(clear);
 		if (f->message == NULL)
 			return xcv_oom();
 	}
-	if (!c->starttls_required) {
+	/* No STARTTLS at all fails the check itself (phase starttls). */
+	if (c->starttls_offered && !c->starttls_required) {
 		f = &c->findings[c->n_findings++];
 		*f = (struct xcv_check_finding){ "starttls-optional", "warning",
 			xcv_strdup("the server offers STARTTLS without <required/>: "
@@ -142,6 +153,29 @@ judge_clear(struct xcv_check *c)
 	return 0;
 }
 
+/* Did the server turn the version down in answer to the ClientHello: an
+ * alert, the connection closed or reset, or a ServerHello of another
+ * version (OpenSSL: "unsupported protocol", "wrong version number")? A
+ * timeout, or a failure of our own before the ClientHello left, says
+ * nothing about it. */
+static bool
+refused_version(const struct xcv_probe *x)
+{
+	static const char *const answers[] = { "closed", "reset",
+		"unsupported protocol", "wrong version number" };
+	const char *m = xcv_probe_fail_message(x);
+
+	if (!xcv_probe_failed(x) || xcv_probe_fail_phase(x) != XCV_PHASE_TLS ||
+	    xcv_probe_timed_out(x))
+		return false;
+	if (xcv_probe_tls_alert(x) > 0)
+		return true;
+	for (size_t i = 0; i < sizeof(answers) / sizeof(*answers); i++)
+		if (strstr(m, answers[i]) != NULL)
+			return true;
+	return false;
+}
+
 /*
  * Which TLS versions the server accepts: one connection for each of TLS
  * 1.0 to 1.3, all at once, on the address and for the domain the check
@@ -154,7 +188,7 @@ posture(struct xcv_check *c, const struct xcv_check_params *p)
 {
 	struct xcv_tls_ctx *ctx[4] = {0};
 	struct xcv_probe *pr[4] = {0}, *run[4];
-	bool legacy = false, modern = false;
+	bool legacy = false;
 	size_t n = 0;
 	int rc = 0;
 
@@ -186,11 +220,9 @@ posture(struct xcv_check *c, const struct xcv_check_params *p)
 			continue;
 		if (xcv_probe_tls_done(x))
 			c->tls_versions[v] = 1;
-		else if (xcv_probe_failed(x) &&
-		    xcv_probe_fail_phase(x) == XCV_PHASE_TLS)
+		else if (refused_version(x))
 			c->tls_versions[v] = 0;
 		legacy |= v < 2 && c->tls_versions[v] == 1;
-		modern |= v >= 2 && c->tls_versions[v] == 1;
 	}
 	for (int v = 0; v < 4; v++) {
 		xcv_probe_free(pr[v]);
@@ -198,7 +230,7 @@ posture(struct xcv_check *c, const struct xcv_check_params *p)
 	}
 	if (rc < 0)
 		return rc;
-	return judge_versions(c, legacy, modern);
+	return judge_versions(c, legacy);
 }
 
 /* A candidate's probe left the loop: the race goes on or is over. */
@@ -441,6 +473,7 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		rc = judge_clear(c);
 	/* Also, and above all, when the check's own handshake failed: a
 	 * server that speaks only TLS 1.0 is why a client cannot connect. */
+	c->posture_asked = p.posture;
 	if (rc == 0 && p.posture && c->used != NULL && (c->disc.domain ||
 	    c->service == XCV_SERVICE_HTTPS))
 		rc = posture(c, &p);

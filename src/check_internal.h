@@ -29,11 +29,12 @@ struct xcv_check {
 	/* The stream before STARTTLS that settled the domain: what anyone on
 	 * the path is offered in the clear, and what that is worth. */
 	bool clear_seen;             /* its features were read */
-	bool starttls_required;
+	bool starttls_offered, starttls_required;
 	struct xcv_strv clear_mechanisms;
 	/* With posture: TLS 1.0 to 1.3, each 1 accepted, 0 refused, -1 not
 	 * known (the connection failed before the handshake). */
-	bool posture;
+	bool posture_asked, posture; /* asked for; run (a connection and a
+	                              * domain were there to ask with) */
 	int tls_versions[4];
 	/* Findings on the connection, not the certificate. */
 	struct xcv_check_finding {

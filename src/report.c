@@ -576,8 +576,9 @@ jclear(const struct xcv_check *c)
 {
 	if (!c->clear_seen)
 		return json_null();
-	return json_pack("{s:s,s:o,s:o*}", "starttls", c->starttls_required ?
-		"required" : "optional", "mechanisms_before_tls",
+	return json_pack("{s:s,s:o,s:o*}", "starttls", !c->starttls_offered ?
+		"none" : c->starttls_required ? "required" : "optional",
+		"mechanisms_before_tls",
 		jstrv(&c->clear_mechanisms), "findings", jcfindings(c, false));
 }
 
@@ -624,8 +625,10 @@ xcv_check_to_json(const struct xcv_check *c)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "stream", jclear(c));
-	if (c->posture)
-		json_object_set_new(o, "posture", jposture(c));
+	/* Asked for but not run (no connection, no domain): null. */
+	if (c->posture_asked)
+		json_object_set_new(o, "posture", c->posture ? jposture(c) :
+			json_null());
 	if (c->res) {
 		r = xcv_report_json(c->res);
 		if (r == NULL || json_object_update(o, r) < 0) {
@@ -699,6 +702,7 @@ context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
 		const struct xcv_strv *m = &c->clear_mechanisms;
 		char *list = m->n ? xcv_strv_join(m, ", ") : NULL;
 		xcv_strv_pushf(ctx, "  stream     STARTTLS %s; before TLS %s%s",
+			!c->starttls_offered ? "not offered" :
 			c->starttls_required ? "required" : "optional (not "
 			"required)", list ? "offered " : "no SASL mechanism",
 			list ? list : "");
@@ -706,6 +710,10 @@ context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
 			ctx->oom = true;
 		free(list);
 	}
+	if (c->posture_asked && !c->posture)
+		xcv_strv_pushf(ctx, "  versions   not asked: no connection was "
+			"made%s", c->service == XCV_SERVICE_HTTPS ? "" :
+			", or no domain settled");
 	if (c->posture) {
 		static const char *const v[] = { "1.0", "1.1", "1.2", "1.3" };
 		const int *t = c->tls_versions;

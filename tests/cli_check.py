@@ -367,10 +367,17 @@ class StreamPosture(unittest.TestCase):
                                 self.NET + "5:15222")
         self.assertIn("  versions   TLS 1.3 no, 1.2 no, 1.1 yes, 1.0 yes\n", out)
         self.assertIn("ERROR tls-legacy-only: the server accepts only TLS 1.0 and TLS 1.1", out)
+        # Monitoring: a certificate that verifies on a server that also
+        # takes TLS 1.0 and 1.1 is a warning.
         code, out, err, _ = run("check", *TRUST, "--domain", "corp.example", "--posture",
-                                "--format", "nagios", self.NET + "5:15222")
-        self.assertEqual(code, 2, out)
-        self.assertIn("\nERROR tls-legacy-only: ", out)
+                                "--format", "nagios", self.NET + "4:15222")
+        self.assertEqual(code, 1, out)
+        self.assertTrue(out.startswith("XMPPCV WARNING - "), out)
+        self.assertIn("\nWARNING tls-legacy-offered: ", out)
+        # Asked for, but no connection to ask with.
+        code, o, err, _ = check_json(*TRUST, "--domain", "corp.example", "--posture",
+                                     "127.0.22.99:15222")
+        self.assertEqual((code, o["posture"]), (3, None), err)
         code, o, err, _ = self.check("5")
         self.assertEqual((code, o["error"]["phase"]), (3, "tls"), err)
         self.assertNotIn("posture", o)
@@ -551,6 +558,14 @@ class Peers(unittest.TestCase):
 
     def test_no_starttls(self):
         self.fails("no-starttls", "starttls", "does not offer STARTTLS")
+        # What it offered instead is on the report: PLAIN in the clear.
+        target = self.peer("no-starttls")
+        code, o, err, _ = check_json(*TRUST, "--domain", "corp.example", "--timeout", "3",
+                                     target)
+        self.assertEqual(code, 3, err)
+        st = o["stream"]
+        self.assertEqual((st["starttls"], st["mechanisms_before_tls"]), ("none", ["PLAIN"]))
+        self.assertEqual([f["code"] for f in st["findings"]], ["plaintext-auth"])
 
     def test_starttls_failure(self):
         self.fails("failure", "starttls", "<failure/>")

@@ -27,6 +27,7 @@ FIXTURES = os.environ.get("FIXTURES", "fixtures")
 AT = "2026-06-01T00:00:00Z"
 TRUST = ["--no-system-ca", "--ca-file", cert("root-ca.crt")]
 PEER = "127.0.160.1"
+PLAIN_PEER = "127.0.160.2"     # features with PLAIN and no STARTTLS
 
 
 class Fault(unittest.TestCase):
@@ -35,10 +36,16 @@ class Fault(unittest.TestCase):
         cls.dir = tempfile.mkdtemp(prefix="xmppcv-fault-")
         cls.peer = Peer("announce", PEER, 15222, cert("domain-san.chain.pem"),
                         cert("domain-san.key"))
+        try:
+            cls.plain = Peer("no-starttls", PLAIN_PEER, 15222)
+        except Exception:
+            cls.peer.stop()
+            raise
 
     @classmethod
     def tearDownClass(cls):
         cls.peer.stop()
+        cls.plain.stop()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def harness(self, *args, options=()):
@@ -69,6 +76,17 @@ class Fault(unittest.TestCase):
         self.harness("check", *TRUST, "--at", AT, "--no-store", "--timeout", "10",
                      "--resolve", "cup1.corp.example:15222:" + PEER,
                      "cup1.corp.example:15222")
+
+    def test_check_posture(self):
+        # The stream's report, four more connections, the TLS versions'
+        # findings, and their JSON.
+        self.harness("check", *TRUST, "--at", AT, "--no-store", "--timeout", "10",
+                     "--posture", "--json", "--domain", "corp.example", PEER + ":15222")
+
+    def test_check_plain_before_tls(self):
+        # JSON, not the plugin output, whose time= differs between runs.
+        self.harness("check", *TRUST, "--at", AT, "--no-store", "--timeout", "10",
+                     "--json", "--domain", "corp.example", PLAIN_PEER + ":15222")
 
     def test_capture(self):
         out = os.path.join(self.dir, "case")
