@@ -435,12 +435,16 @@ class Peers(unittest.TestCase):
     def count(self, events, kind):
         return sorted(to for k, to in events if k == kind)
 
+    def discover(self, ip, port, *extra):
+        """check of cup1.corp.example (discovery), pinned to the peer."""
+        return check_json(*TRUST, *extra, "--resolve",
+                          "cup1.corp.example:%s:%s" % (port, ip), "cup1.corp.example:" + port)
+
     def test_announcing_node_is_handshaken_once(self):
         # Both candidates (the node name and its parent) get a stream and
         # the announced domain; only the first goes on to TLS.
         ip, port, p = self.counted_peer("announce")
-        code, o, err, _ = check_json(*TRUST, "--resolve", "cup1.corp.example:%s:%s" % (port, ip),
-                                     "cup1.corp.example:" + port)
+        code, o, err, _ = self.discover(ip, port)
         self.assertEqual(code, 0, err)
         self.assertEqual((o["domain"], o["discovery"]["source"]), ("corp.example", "announced"))
         self.assertEqual([(a["to"], a["outcome"]) for a in o["discovery"]["attempts"]],
@@ -455,8 +459,7 @@ class Peers(unittest.TestCase):
 
     def test_not_served_node_name_then_domain(self):
         ip, port, p = self.counted_peer("domain-only")
-        code, o, err, _ = check_json(*TRUST, "--resolve", "cup1.corp.example:%s:%s" % (port, ip),
-                                     "cup1.corp.example:" + port)
+        code, o, err, _ = self.discover(ip, port)
         self.assertEqual(code, 0, err)
         self.assertEqual((o["domain"], o["discovery"]["source"]), ("corp.example", "accepted"))
         # Every attempt judged is reported, in the order of preference.
@@ -468,8 +471,7 @@ class Peers(unittest.TestCase):
         # The server serves both names and answers the node name late:
         # the node name still wins, and is the only one handshaken.
         ip, port, p = self.counted_peer("every-domain")
-        code, o, err, _ = check_json(*TRUST, "--resolve", "cup1.corp.example:%s:%s" % (port, ip),
-                                     "cup1.corp.example:" + port)
+        code, o, err, _ = self.discover(ip, port)
         self.assertEqual((code, o["domain"]), (0, "cup1.corp.example"), err)
         self.assertEqual(o["discovery"]["source"], "accepted")
         self.assertEqual([a["to"] for a in o["discovery"]["attempts"]], ["cup1.corp.example"])
@@ -480,9 +482,7 @@ class Peers(unittest.TestCase):
 
     def test_max_attempts_bounds_the_race(self):
         ip, port, p = self.counted_peer("domain-only")
-        code, o, err, _ = check_json(*TRUST, "--max-attempts", "1", "--resolve",
-                                     "cup1.corp.example:%s:%s" % (port, ip),
-                                     "cup1.corp.example:" + port)
+        code, o, err, _ = self.discover(ip, port, "--max-attempts", "1")
         self.assertEqual(code, 3, err)
         self.assertEqual(o["error"]["phase"], "discovery")
         self.assertEqual([a["to"] for a in o["discovery"]["attempts"]], ["cup1.corp.example"])
