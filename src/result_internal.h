@@ -64,6 +64,15 @@ int xcv_clients_summary(char **out, const struct xcv_result *res);
 /* The certificate change that satisfies every profile judged, as one
  * piece of advice; nothing when every one connects. 0 or XCV_ENOMEM. */
 int xcv_clients_advise(const struct xcv_result *res, struct xcv_strv *advice);
+/* What the TLS versions the server accepts do to res's judgements
+ * (tls_versions[i] for TLS 1.i: 1 accepted, 0 refused, -1 not known):
+ * each profile whose minimum and every version above it the server
+ * refuses fails (reason "tls-version"), a required one fails the verdict
+ * (clients_failed, verdict, ok), and a described result gains the advice
+ * to enable them. Call it after xcv_verify; again is harmless. 0 or
+ * XCV_ENOMEM (the judgements stay consistent). */
+int xcv_clients_judge_versions(struct xcv_result *res,
+	const int tls_versions[4]);
 
 /* Fill res->advice from the rest of res (advice.c); cfg names inputs. */
 int xcv_advise(struct xcv_result *res, const struct xcv_config *cfg);

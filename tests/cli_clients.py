@@ -15,6 +15,9 @@ Usage: cli_clients.py CLASS       (XMPPCV, FIXTURES, the harness paths from
 - Modelled: the profiles with no library in Debian against cases taken
   from their source or documentation, each row naming its source.
 - Cli: --clients, --require-clients, the summary line, the table, JSON.
+- Versions: each real library connects to a default Prosody and to one
+  that accepts only old TLS versions, and each profile's minimum TLS
+  version must predict whether it does.
 Every server is started here and stopped by its PID; every wait is bounded.
 """
 import json
@@ -30,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "clients"))
 import corpus  # noqa: E402
-from servers import ProsodyHosts, spawn, stop_pid  # noqa: E402
+from servers import Prosody, ProsodyHosts, spawn, stop_pid  # noqa: E402
 
 XMPPCV = os.environ.get("XMPPCV", "build/src/xmppcv")
 IP = "127.0.95.1"
@@ -623,6 +626,238 @@ class Cli(unittest.TestCase):
         self.assertIn("WARNING client-incompatible", out)
 
 
+class LegacyHosts(Prosody):
+    """ProsodyHosts with more settings: the TLS versions it accepts. Its
+    OpenSSL runs at security level 0, so that TLS 1.0 and 1.1 can be
+    served at all."""
+
+    def __init__(self, ip, hosts, extra):
+        self.ip, self.c2s, self.s2s = ip, PORT, S2S_PORT
+        self.dir = tempfile.mkdtemp(prefix="xmppcv-prosody-versions-")
+        conf = os.path.join(self.dir, "openssl.cnf")
+        with open(conf, "w") as f:
+            f.write("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\n"
+                    "system_default = tls\n[tls]\nCipherString = DEFAULT@SECLEVEL=0\n")
+        self.start(f"""log = {{ error = "{self.dir}/prosody.log" }}
+modules_enabled = {{ "tls"; "saslauth"; "dialback"; "disco"; "posix" }}
+c2s_ports = {{ {PORT} }}
+s2s_ports = {{ {S2S_PORT} }}
+c2s_direct_tls_ports = {{ }}
+certificates = "{self.dir}"
+""" + extra, hosts, env=dict(os.environ, OPENSSL_CONF=conf))
+
+
+S2S_PORT = 15269
+# Any version LuaSec may offer, at security level 0, then some taken away
+# (as tests/cli_check.py StreamPosture configures Prosody).
+ANY_TLS = 'ciphers = "DEFAULT:@SECLEVEL=0"; protocol = "tlsv1+"; options = { "no_sslv3"'
+# name: (address, extra settings, the versions accepted: TLS 1.x, x = 0..3)
+VERSION_SERVERS = {
+    "default": ("127.0.171.1", "", (2, 3)),
+    "tls1.0-1.1": ("127.0.171.2", 'ssl = { %s; "no_tlsv1_2"; "no_tlsv1_3" } }\n' % ANY_TLS,
+                   (0, 1)),
+    "tls1.0": ("127.0.171.3", 'ssl = { %s; "no_tlsv1_1"; "no_tlsv1_2"; "no_tlsv1_3" } }\n'
+               % ANY_TLS, (0,)),
+}
+# An ECDSA and an RSA server key: TLS 1.0 and 1.1 sign the handshake
+# differently for each (SHA-1, MD5-SHA1).
+VERSION_SHAPES = ("dns-domain", "rsa-2048")
+# library: (the profiles it stands for, the harness's mode)
+VERSION_LIBRARIES = {
+    "libstrophe": ("libstrophe",),
+    "gio": ("gio",),
+    "nss": ("nss",),
+    "python-ssl": ("python-ssl",),
+    "go": ("go",),
+    "qca": ("qca",),
+    "prosody-s2s": ("prosody-s2s",),
+    "ejabberd-s2s": ("ejabberd-s2s",),
+    "jsse": ("smack", "openfire-s2s"),
+}
+
+
+def profile_minimums():
+    """{profile: (minimum TLS 1.x, note)} from the profiles themselves."""
+    p = subprocess.run([tool("TEST_VERSIONS"), "--minimums"], capture_output=True,
+                       text=True, timeout=60)
+    out = {}
+    for line in p.stdout.splitlines():
+        client, minimum, note = line.split("\t")
+        out[client] = (int(minimum), note)
+    return out
+
+
+def strophe_connected(out):
+    """strophe_decide's lines as connect decisions: a TLS session came up
+    ("ok" or certificate errors) or not."""
+    return {d: {"connected": not v.get("error"), "version": None,
+                "detail": (v.get("error") or v.get("detail")).replace("tls-failed: ", "")}
+            for d, v in strophe_parse(out).items()}
+
+
+def run_connect(library, ip, domains):
+    """The library's handshake with ip for each domain: {domain: {
+    "connected", "version" (or None), "detail"}}."""
+    live = [Corpus.ca, ip, str(PORT), *domains]
+    s2s = [Corpus.ca, ip, str(S2S_PORT), *domains]
+    parser = parse
+    if library == "libstrophe":
+        cmd, parser = [tool("STROPHE_DECIDE"), *live], strophe_connected
+    elif library in ("python-ssl", "gio"):
+        cmd = [DEBIAN_PYTHON, os.path.join(HERE, "clients", "py_decide.py"),
+               ("ssl" if library == "python-ssl" else "gio") + "-connect", *live]
+    elif library == "nss":
+        cmd = [tool("NSS_DECIDE"), "--connect", ip, str(PORT), *domains]
+    elif library == "qca":
+        cmd = [tool("QCA_DECIDE"), "--connect", *live]
+    elif library == "go":
+        cmd = [harness_go(), "-connect", *live]
+    elif library == "prosody-s2s":
+        cmd = ["lua5.4", os.path.join(HERE, "clients", "prosody_decide.lua"), "--connect",
+               *s2s]
+    elif library == "ejabberd-s2s":
+        cmd = ["env", "ERL_LIBS=/usr/lib/erlang/lib:/usr/lib/x86_64-linux-gnu", "escript",
+               os.path.join(HERE, "clients", "ejabberd_decide.erl"), "--connect", *s2s]
+    elif library == "jsse":
+        cmd = ["java", os.path.join(HERE, "clients", "jsse_decide.java"), "--connect", *live]
+    else:
+        raise AssertionError("no harness for %s" % library)
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+    proc = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        out, err = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        stop_pid(proc)
+        raise AssertionError("the %s harness did not finish in 300 s" % library)
+    got = parser(out.decode("utf-8", "replace"))
+    bad = [d for d in domains if d not in got or "error" in got[d]]
+    if bad or proc.returncode != 0:
+        raise AssertionError("the %s harness (exit %d) with %s: %r\n%s" % (
+            library, proc.returncode, ip, {d: got.get(d) for d in bad},
+            err.decode("utf-8", "replace")[-2000:]))
+    return got
+
+
+class Versions(unittest.TestCase):
+    """The TLS versions each real library negotiates, against each
+    profile's minimum: a default Prosody (TLS 1.2 and 1.3, the control),
+    one with TLS 1.0 and 1.1 only, one with TLS 1.0 only. A library
+    connects exactly when the server accepts a version at or above its
+    profile's minimum."""
+
+    measured = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.minimums = profile_minimums()
+        cls.servers = []
+        try:
+            Corpus.start(serve=False)
+            cls.domains = [next(s["domain"] for s in Corpus.shapes if s["name"] == n)
+                           for n in VERSION_SHAPES]
+            hosts = [(s["domain"], Corpus.path(s["chain"]), Corpus.path(s["key"]))
+                     for s in Corpus.shapes if s["name"] in VERSION_SHAPES]
+            for ip, extra, _ in VERSION_SERVERS.values():
+                cls.servers.append(LegacyHosts(ip, hosts, extra))
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in cls.servers:
+            s.stop()
+        Corpus.stop()
+
+    def test_every_profile_names_its_minimum(self):
+        self.assertEqual(set(self.minimums), {p for ps in VERSION_LIBRARIES.values()
+                                              for p in ps} |
+                         {"cisco-jabber", "conversations", "apple"})
+        for client, (minimum, note) in self.minimums.items():
+            self.assertIn(minimum, (0, 1, 2), client)
+            self.assertTrue(note, client)
+
+    def check(self, library):
+        bad, cells = [], {}
+        for server, (ip, _, accepted) in VERSION_SERVERS.items():
+            got = run_connect(library, ip, self.domains)
+            for profile in VERSION_LIBRARIES[library]:
+                minimum = self.minimums[profile][0]
+                predicted = max(accepted) >= minimum
+                for d in self.domains:
+                    r = got[d]
+                    if r["connected"] != predicted:
+                        bad.append("%s on %s (%s): connected %s; the profile %s (TLS 1.%d "
+                                   "or later) predicts %s: %s" % (
+                                       library, server, d, r["connected"], profile, minimum,
+                                       predicted, r["detail"]))
+                    # What it negotiated is the newest the server takes.
+                    if r["connected"] and r["version"] and \
+                            r["version"] != "TLS 1.%d" % max(accepted):
+                        bad.append("%s on %s (%s): negotiated %s" % (
+                            library, server, d, r["version"]))
+            first = got[self.domains[0]]
+            cells[server] = (first["version"] or "connects") if first["connected"] else \
+                "fails: " + first["detail"]
+        self.assertEqual(bad, [], "\n".join(bad))
+        Versions.measured[library] = cells
+
+    def test_libstrophe(self):
+        self.check("libstrophe")
+
+    def test_gio(self):
+        self.check("gio")
+
+    def test_nss(self):
+        self.check("nss")
+
+    def test_python_ssl(self):
+        self.check("python-ssl")
+
+    def test_go(self):
+        self.check("go")
+
+    def test_qca(self):
+        self.check("qca")
+
+    def test_prosody_s2s(self):
+        self.check("prosody-s2s")
+
+    def test_ejabberd_s2s(self):
+        self.check("ejabberd-s2s")
+
+    def test_jsse(self):
+        if shutil.which("java") is None:
+            self.skipTest("no java: Smack's and Openfire's JSSE is not measured")
+        self.check("jsse")
+
+    def test_zz_doc_clients_md_holds_this_table(self):
+        if set(Versions.measured) != set(VERSION_LIBRARIES) - (
+                set() if shutil.which("java") else {"jsse"}):
+            self.skipTest("a library failed above")
+        doc = read_doc()
+        begin, end = "<!-- versions: begin -->\n", "\n<!-- versions: end -->"
+        have = doc[doc.index(begin) + len(begin):doc.index(end)]
+        self.assertEqual(have, versions_table(Versions.measured, self.minimums),
+                         "doc/clients.md is not what the libraries negotiate now: run "
+                         "tests/cli_clients.py --versions-table and put its table there")
+
+
+def versions_table(measured, minimums):
+    """What each library did with each server, as a Markdown table."""
+    lines = ["| library (profiles) | minimum | " + " | ".join(
+        "%s server" % s for s in VERSION_SERVERS) + " |",
+             "|---|---|" + "---|" * len(VERSION_SERVERS)]
+    for library, profiles in VERSION_LIBRARIES.items():
+        if library not in measured:
+            continue
+        name = library if profiles == (library,) else "%s (%s)" % (library, ", ".join(profiles))
+        lines.append("| %s | TLS 1.%d | %s |" % (
+            name, minimums[profiles[0]][0],
+            " | ".join(measured[library][s].replace("|", "/") for s in VERSION_SERVERS)))
+    return "\n".join(lines)
+
+
 def read_doc():
     with open(os.path.join(os.path.dirname(HERE), "doc", "clients.md"), encoding="utf-8") as f:
         return f.read()
@@ -645,6 +880,11 @@ def table(measured):
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--versions-table"]:
+        suite = unittest.TestLoader().loadTestsFromTestCase(Versions)
+        unittest.TextTestRunner(verbosity=1).run(suite)
+        print(versions_table(Versions.measured, Versions.minimums))
+        sys.exit(0)
     if sys.argv[1:] == ["--table"]:
         Corpus.start()
         try:

@@ -45,4 +45,11 @@ const struct xcv_client_rules xcv_client_apple = {
 	 * connection; no prompt. */
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
 	.fail_note = "Monal reports a TLS error and reconnects",
+	/* MLStream.m connectWithSNIDomain (configure_tls_block):
+	 * sec_protocol_options_set_min_tls_protocol_version(options,
+	 * tls_protocol_version_TLSv12), and the ATS cipher suite group
+	 * (forward secrecy: ECDHE only). */
+	.min_tls_minor = 2,
+	.tls_note = "Monal sets TLS 1.2 as the minimum and ATS's cipher "
+		"suites (ECDHE: forward secrecy)",
 };

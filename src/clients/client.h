@@ -106,6 +106,10 @@ struct xcv_client_rules {
 	enum on_fail untrusted, mismatch;
 	const char *prompt_note;     /* what a prompt leads to, or NULL */
 	const char *fail_note;       /* what happens instead, or NULL */
+	/* Connection */
+	int min_tls_minor;           /* the lowest TLS 1.x it negotiates as
+				      * shipped: 0 TLS 1.0 ... 3 TLS 1.3 */
+	const char *tls_note;        /* why, and what else it needs, in words */
 };
 
 /* The profiles, in report order (clients.c). */
@@ -134,10 +138,15 @@ void xcv_client_judgement_clear(struct xcv_client_judgement *j);
 /* The words for several clients with this reason code ("ignore
  * xmppAddr"). */
 const char *xcv_client_reason_plural(const char *code);
-/* What certificate change satisfies a client with this reason: 0 a
- * dNSName for the domain, 1 none (the client compares Unicode), 2 leaving
- * xmppAddr out, 3 the chain (*remedy: what). */
-enum { XCV_FIX_DNSNAME = 0, XCV_FIX_NONE, XCV_FIX_NO_XMPPADDR, XCV_FIX_CHAIN };
+/* What change satisfies a client with this reason: 0 a dNSName for the
+ * domain, 1 none (the client compares Unicode), 2 leaving xmppAddr out, 3
+ * the chain (*remedy: what), 4 the server's TLS configuration (no
+ * certificate does). */
+enum { XCV_FIX_DNSNAME = 0, XCV_FIX_NONE, XCV_FIX_NO_XMPPADDR, XCV_FIX_CHAIN,
+	XCV_FIX_TLS };
+/* The reason code of a profile that needs a newer TLS version than the
+ * server accepts (xcv_clients_judge_versions). */
+#define XCV_CLIENT_REASON_TLS_VERSION "tls-version"
 int xcv_client_reason_fix(const char *code, const char **remedy);
 /* What to change for clients with this reason, in words ("add a dNSName
  * subjectAltName corp.example, in lower case"); NULL when out of memory.

@@ -306,13 +306,14 @@ add_fix(struct xcv_strv *fixes, const struct xcv_result *res,
 int
 xcv_clients_advise(const struct xcv_result *res, struct xcv_strv *advice)
 {
-	static const int fixes_in_order[] = { XCV_FIX_DNSNAME,
+	static const int fixes_in_order[] = { XCV_FIX_TLS, XCV_FIX_DNSNAME,
 		XCV_FIX_NO_XMPPADDR, XCV_FIX_CHAIN, XCV_FIX_NONE };
 	struct xcv_strv fixes = {0}, remedies = {0};
 	char *text = NULL;
 	int rc = 0;
 
-	for (size_t f = 0; rc == 0 && f < 4; f++) {
+	for (size_t f = 0; rc == 0 && f < sizeof(fixes_in_order) /
+	    sizeof(*fixes_in_order); f++) {
 		for (size_t i = 0; rc == 0 && i < res->n_clients; i++) {
 			const struct xcv_client_info *c = &res->clients[i].info;
 			const char *r = NULL;
@@ -344,5 +345,112 @@ xcv_clients_advise(const struct xcv_result *res, struct xcv_strv *advice)
 	free(text);
 	xcv_strv_clear(&fixes);
 	xcv_strv_clear(&remedies);
+	return rc;
+}
+
+/* The rules whose profile j judged for. */
+static const struct xcv_client_rules *
+rules_of(const struct xcv_client_judgement *j)
+{
+	for (size_t i = 0; i < xcv_client_rules_count; i++)
+		if (&xcv_client_rules_all[i]->profile == j->info.profile)
+			return xcv_client_rules_all[i];
+	return NULL;
+}
+
+/* "TLS 1.0", "TLS 1.0 and 1.1", "TLS 1.0, 1.1 and 1.3": the versions the
+ * server accepts (tls_versions[i] == 1), NULL when none is known. */
+static char *
+accepted_text(const int tls_versions[4])
+{
+	struct xcv_strv v = {0};
+	char *last = NULL, *head = NULL, *out = NULL;
+
+	for (int i = 0; i < 4; i++)
+		if (tls_versions[i] == 1)
+			xcv_strv_pushf(&v, "1.%d", i);
+	if (xcv_strv_ok(&v) < 0 || v.n == 0)
+		goto out;
+	last = v.v[--v.n];
+	head = v.n ? xcv_strv_join(&v, ", ") : NULL;
+	out = v.n ? (head ? xcv_asprintf("TLS %s and %s", head, last) : NULL) :
+		xcv_asprintf("TLS %s", last);
+	v.n++;
+out:
+	free(head);
+	xcv_strv_clear(&v);
+	return out;
+}
+
+int
+xcv_clients_judge_versions(struct xcv_result *res, const int tls_versions[4])
+{
+	bool failed = false, any = false;
+	char *offers = accepted_text(tls_versions), *ids = NULL;
+	int rc = 0;
+
+	for (int v = 0; v < 4; v++)
+		any |= tls_versions[v] == 1;
+	if (any && offers == NULL)
+		return xcv_oom();
+
+	for (size_t i = 0; rc == 0 && i < res->n_clients; i++) {
+		struct xcv_client_judgement *j = &res->clients[i];
+		const struct xcv_client_rules *c = rules_of(j);
+		const char *who;
+		char *why;
+		bool refused = c != NULL;
+
+		/* Only a minimum the server is known to refuse, every version
+		 * from it up: an unknown version may be the one it takes. */
+		for (int v = c ? c->min_tls_minor : 4; refused && v < 4; v++)
+			refused = tls_versions[v] == 0;
+		if (!refused || (j->info.reason &&
+		    strcmp(j->info.reason, XCV_CLIENT_REASON_TLS_VERSION) == 0))
+			continue;
+		who = c->profile.stands_for && c->profile.stands_for[0] ?
+			c->profile.stands_for[0] : c->profile.id;
+		why = xcv_asprintf("%s%s; %s needs TLS 1.%d or later%s%s",
+			offers ? "the server offers only " : "the server accepts "
+			"no TLS version", offers ? offers : "", who,
+			c->min_tls_minor,
+			j->info.verdict != XCV_CLIENT_CONNECTS ?
+			"; and the certificate: " : "",
+			j->info.verdict != XCV_CLIENT_CONNECTS ? j->why : "");
+		if (why == NULL) {
+			rc = xcv_oom();
+			break;
+		}
+		free(j->why);
+		j->why = why;
+		j->info.why = why;
+		j->info.verdict = XCV_CLIENT_FAILS;
+		j->info.reason = XCV_CLIENT_REASON_TLS_VERSION;
+		failed = true;
+		if (j->info.required)
+			res->clients_failed = true;
+	}
+	/* As xcv_verify ends: a required profile that would not connect
+	 * fails a verdict that is otherwise verified; the advice names the
+	 * fix, the server's TLS settings. */
+	if (rc == 0 && res->clients_failed &&
+	    res->verdict == XCV_VERDICT_VERIFIED)
+		res->verdict = XCV_VERDICT_NOT_VERIFIED;
+	res->ok = res->verdict == XCV_VERDICT_VERIFIED;
+	if (rc == 0 && failed && res->described) {
+		char *fix = xcv_client_fix_text(XCV_CLIENT_REASON_TLS_VERSION,
+			res->id.reference);
+
+		rc = group_ids(&ids, res, XCV_CLIENT_REASON_TLS_VERSION, 0,
+			NULL);
+		if (rc == 0 && (fix == NULL || ids == NULL))
+			rc = xcv_oom();
+		if (rc == 0)
+			rc = xcv_strv_pushf(&res->advice, "So that every client "
+				"can connect: %s (for %s).", fix, ids);
+		free(fix);
+	}
+	free(ids);
+	free(offers);
 	return rc;
 }

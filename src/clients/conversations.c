@@ -49,4 +49,13 @@ const struct xcv_client_rules xcv_client_conversations = {
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_HARD,
 	.prompt_note = "Conversations asks to trust it once or always",
 	.fail_note = "a wrong name is never asked about (TLS_ERROR_DOMAIN)",
+	/* utils/SSLSockets.java setSecurity(): every protocol the socket
+	 * supports but SSLv3; the bundled Conscrypt 2.5.2 (build.gradle)
+	 * supports TLSv1 to TLSv1.3 (NativeCrypto.SUPPORTED_PROTOCOLS); the
+	 * cipher suites are Config.ENABLED_CIPHERS first, then the platform's,
+	 * less Config.WEAK_CIPHER_PATTERNS (CryptoHelper
+	 * getOrderedCipherSuites()). */
+	.min_tls_minor = 0,
+	.tls_note = "SSLSockets.setSecurity() enables every protocol "
+		"Conscrypt supports but SSLv3, TLS 1.0 included",
 };

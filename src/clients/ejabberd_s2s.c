@@ -44,4 +44,12 @@ const struct xcv_client_rules xcv_client_ejabberd_s2s = {
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
 	.fail_note = "ejabberd refuses SASL EXTERNAL ('Certificate host name "
 		"mismatch'); dialback where enabled",
+	/* ejabberd_s2s:tls_options/3 passes s2s_protocol_options (default
+	 * no_sslv2, no_sslv3, cipher_server_preference, no_compression:
+	 * ejabberd_options.erl); fast_tls (c_src/fast_tls.c) sets no security
+	 * level: OpenSSL 3 at Debian's level 2 refuses TLS 1.0 and 1.1's
+	 * handshake signatures (measured: "legacy sigalg disallowed"). */
+	.min_tls_minor = 2,
+	.tls_note = "fast_tls on OpenSSL 3 at security level 2 refuses the "
+		"handshake signatures of TLS 1.0 and 1.1",
 };

@@ -54,4 +54,12 @@ const struct xcv_client_rules xcv_client_gio = {
 	.prompt_note = "Gajim asks to add it to the trusted certificates; "
 		"Dino refuses it",
 	.fail_note = "Gajim offers no way to connect; Dino refuses it",
+	/* glib-networking 2.74 tls/gnutls/gtlsconnection-gnutls.c
+	 * initialize_gnutls_priority(): GnuTLS's default priority with
+	 * "%COMPAT" appended (G_TLS_GNUTLS_PRIORITY overrides it); Debian's
+	 * GnuTLS 3.7.9 has no system policy (/etc/gnutls/config) and its
+	 * NORMAL priority keeps TLS 1.0 and 1.1 (lib/priority.c
+	 * _protocol_priority_normal): measured, GIO connects over TLS 1.0. */
+	.min_tls_minor = 0,
+	.tls_note = "GnuTLS's default priority, which keeps TLS 1.0 and 1.1",
 };

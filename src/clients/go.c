@@ -37,4 +37,10 @@ const struct xcv_client_rules xcv_client_go = {
 	.checks_eku = true, .refuses_sha1 = true,
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
 	.fail_note = "the handshake fails",
+	/* crypto/tls/common.go (*Config).supportedVersions(): a client with
+	 * no MinVersion (mellium sets none) offers TLS 1.2 and 1.3 only, since
+	 * Go 1.18. */
+	.min_tls_minor = 2,
+	.tls_note = "crypto/tls clients offer TLS 1.2 and 1.3 by default "
+		"(Go 1.18)",
 };

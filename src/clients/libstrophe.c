@@ -51,4 +51,12 @@ const struct xcv_client_rules xcv_client_libstrophe = {
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_PROMPT,
 	.prompt_note = "profanity asks; 'always' saves the certificate, which "
 		"is then trusted without further checks",
+	/* tls_openssl.c tls_new(): SSL_OP_NO_SSLv2, SSLv3 and TLSv1, no
+	 * security level of its own: Debian's OpenSSL 3 default, level 2,
+	 * where the MD5-SHA1 and SHA-1 handshake signatures TLS 1.0 and 1.1
+	 * need are too weak (OpenSSL commit aba03ae, ssl/t1_lib.c
+	 * tls12_sigalg_allowed()): TLS 1.2 (measured: no TLS session). */
+	.min_tls_minor = 2,
+	.tls_note = "libstrophe turns TLS 1.0 off; OpenSSL 3 at security "
+		"level 2 refuses TLS 1.1's handshake signatures",
 };

@@ -95,12 +95,18 @@ REASON(R_SHA1, "weak-signature", "refuses SHA-1 and MD5 signatures",
 REASON(R_RSA, "rsa-size", "refuses RSA keys under 2048 bits",
 	"refuse RSA keys under 2048 bits", XCV_FIX_CHAIN,
 	"RSA keys of 2048 bits or more (or ECDSA P-256)");
+/* The connection: no certificate helps (xcv_clients_judge_versions). */
+REASON(R_TLS_VERSION, XCV_CLIENT_REASON_TLS_VERSION,
+	"needs a newer TLS version than the server accepts",
+	"need a newer TLS version than the server accepts", XCV_FIX_TLS,
+	NULL);
 
 static const struct reason *const reasons[] = {
 	&R_MISMATCH, &R_IGNORES_X, &R_IGNORES_S, &R_SRV_SERVICE, &R_CN_NEVER,
 	&R_CN_BLOCKED, &R_CN_SEVERAL, &R_CN_PICK, &R_CN_EKU, &R_CN_UNCERTAIN,
 	&R_WILDCARD, &R_IDN_U, &R_IDN_A, &R_CASE, &R_DOT, &R_X_FAILS,
 	&R_UNTRUSTED, &R_EKU, &R_NO_EKU, &R_KU, &R_CA_LEAF, &R_SHA1, &R_RSA,
+	&R_TLS_VERSION,
 };
 
 static const struct reason *
@@ -144,6 +150,9 @@ xcv_client_fix_text(const char *code, const char *domain)
 			"write the domain in A-labels");
 	case XCV_FIX_NO_XMPPADDR:
 		return xcv_strdup("leave xmppAddr out, or upgrade the server");
+	case XCV_FIX_TLS:
+		return xcv_strdup("enable TLS 1.2 and 1.3 in the server's TLS "
+			"settings (no certificate change helps)");
 	default:
 		return remedy ? xcv_asprintf("issue it with %s", remedy) :
 			xcv_strdup("mend the chain");

@@ -52,4 +52,11 @@ const struct xcv_client_rules xcv_client_nss = {
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_PROMPT,
 	.prompt_note = "Pidgin asks; once accepted, the same certificate "
 		"skips every check",
+	/* libpurple/plugins/ssl/ssl-nss.c ssl_nss_init_nss() only logs
+	 * NSS's default version range (SSL_VersionRangeGetDefault), and
+	 * ssl_nss_connect() keeps it; NSS lib/ssl/sslsock.c
+	 * versions_defaults_stream is TLS 1.2 to 1.3 (measured with NSS
+	 * 3.87: SSL_ERROR_PROTOCOL_VERSION_ALERT from a TLS 1.0 server). */
+	.min_tls_minor = 2,
+	.tls_note = "NSS's default version range, TLS 1.2 to 1.3",
 };

@@ -39,4 +39,13 @@ const struct xcv_client_rules xcv_client_openfire_s2s = {
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
 	.fail_note = "Openfire closes the connection (strict validation), or "
 		"uses dialback when that is turned off",
+	/* spi/EncryptionArtifactFactory.java createClientModeSSLEngine():
+	 * the engine's enabled protocols less SSLv2Hello; ConnectionListener
+	 * getEncryptionProtocols() defaults to the JRE's
+	 * (getDefaultProtocols()), where jdk.tls.disabledAlgorithms has
+	 * disabled TLSv1 and TLSv1.1 since JDK 11.0.11 (JDK-8202343); Openfire
+	 * 5 needs Java 17. */
+	.min_tls_minor = 2,
+	.tls_note = "the JRE's default protocols: jdk.tls.disabledAlgorithms "
+		"disables TLS 1.0 and 1.1",
 };

@@ -48,4 +48,11 @@ const struct xcv_client_rules xcv_client_prosody_s2s = {
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
 	.fail_note = "Prosody does not authenticate the peer by certificate "
 		"and falls back to dialback where it is enabled",
+	/* core/certmanager.lua: tls_profile defaults to "intermediate"
+	 * (mozilla_ssl_configs.intermediate): protocol "tlsv1_2+", ECDHE and
+	 * DHE AEAD cipher suites only (forward secrecy), outgoing s2s too. */
+	.min_tls_minor = 2,
+	.tls_note = "Prosody's default tls_profile \"intermediate\": TLS 1.2 "
+		"or later, ECDHE or DHE with AES-GCM or ChaCha20 (forward "
+		"secrecy)",
 };

@@ -39,4 +39,12 @@ const struct xcv_client_rules xcv_client_python_ssl = {
 	 * aioxmpp security_layer.py: an error. */
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
 	.fail_note = "slixmpp disconnects (ssl_invalid_chain), aioxmpp raises",
+	/* ssl.create_default_context() (Lib/ssl.py) sets no minimum version
+	 * on Debian's Python 3.11 (minimum_version is MINIMUM_SUPPORTED);
+	 * OpenSSL 3 at Debian's default security level 2 refuses the
+	 * handshake signatures of TLS 1.0 and 1.1 (ssl/t1_lib.c): TLS 1.2
+	 * (measured: "legacy sigalg disallowed or unsupported"). */
+	.min_tls_minor = 2,
+	.tls_note = "OpenSSL 3 at security level 2 refuses the handshake "
+		"signatures of TLS 1.0 and 1.1",
 };

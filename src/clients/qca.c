@@ -49,4 +49,12 @@ const struct xcv_client_rules xcv_client_qca = {
 	.untrusted = FAIL_PROMPT, .mismatch = FAIL_PROMPT,
 	.prompt_note = "Psi asks; it can pin the certificate or trust its CN "
 		"as the domain",
+	/* qca-ossl plugins/qca-ossl/qca-ossl.cpp MyTLSContext
+	 * priv_startClient() and init(): SSL_CTX_new(SSLv23_client_method()),
+	 * no version or security level of its own: OpenSSL 3 at Debian's
+	 * default level 2 refuses TLS 1.0 and 1.1's handshake signatures
+	 * (ssl/t1_lib.c): TLS 1.2. */
+	.min_tls_minor = 2,
+	.tls_note = "OpenSSL 3 (qca-ossl) at security level 2 refuses the "
+		"handshake signatures of TLS 1.0 and 1.1",
 };

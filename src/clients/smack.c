@@ -41,4 +41,13 @@ const struct xcv_client_rules xcv_client_smack = {
 	.checks_eku = true, .checks_ku = true, .min_rsa_bits = 1024,
 	.untrusted = FAIL_HARD, .mismatch = FAIL_HARD,
 	.fail_note = "Smack throws a CertificateException",
+	/* XMPPTCPConnection.proceedTLSReceived(): SSLContext "TLS"
+	 * (ConnectionConfiguration), protocols only when the application
+	 * sets them (TLSUtils.setEnabledProtocolsAndCiphers()): the JRE's
+	 * defaults, and jdk.tls.disabledAlgorithms in conf/security/
+	 * java.security has disabled TLSv1 and TLSv1.1 since JDK 11.0.11,
+	 * 8u291 and 16 (JDK-8202343). */
+	.min_tls_minor = 2,
+	.tls_note = "the JRE's jdk.tls.disabledAlgorithms disables TLS 1.0 "
+		"and 1.1 (JDK 11.0.11, 8u291)",
 };

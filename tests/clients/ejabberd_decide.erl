@@ -12,9 +12,17 @@
 %%   escript ejabberd_decide.erl CAFILE HOST PORT DOMAIN...
 %%
 %% One line per domain: DOMAIN, a tab, and {"name", "trusted", "detail"}.
+%%
+%%   escript ejabberd_decide.erl --connect CAFILE HOST PORT DOMAIN...
+%%
+%% Whether the same STARTTLS completes a handshake, and the TLS version
+%% ejabberd's outgoing s2s negotiates: {"connected", "version", "detail"}.
 -module(ejabberd_decide).
 -export([main/1]).
 
+main(["--connect" | Args]) ->
+    put(connect, true),
+    main(Args);
 main([CaFile, Host, Port | Domains]) ->
     ok = io:setopts([{encoding, unicode}]),
     {ok, _} = application:ensure_all_started(fast_tls),
@@ -46,6 +54,38 @@ judge(CaFile, Host, Port, Domain) ->
     {ok, Raw} = fast_tls:tcp_to_tls(S, [connect, {sni, SNI},
                                         {alpn, [<<"xmpp-server">>]},
                                         {cafile, list_to_binary(CaFile)}]),
+    case get(connect) of
+        true -> connected(Raw, Domain);
+        _ -> authenticate(Raw, Domain)
+    end.
+
+%% The handshake runs with the first send and recv.
+connected(Raw, Domain) ->
+    Result = case fast_tls:send(Raw, header(Domain)) of
+                 ok -> fast_tls:recv(Raw, 0, 5000);
+                 Error -> Error
+             end,
+    Cipher = case fast_tls:get_negotiated_cipher(Raw) of
+                 {ok, C} -> C;
+                 _ -> <<"?">>
+             end,
+    fast_tls:close(Raw),
+    case Result of
+        {ok, _} ->
+            %% "TLSv1.3 TLS_AES_256_GCM_SHA384": the version first.
+            [Version | _] = binary:split(Cipher, <<" ">>),
+            io_lib:format("{\"connected\": true, \"version\": ~s, \"detail\": ~s}",
+                          [json(binary:replace(Version, <<"TLSv">>, <<"TLS ">>)),
+                           json(Cipher)]);
+        {error, Why} when is_binary(Why) ->
+            io_lib:format("{\"connected\": false, \"version\": null, \"detail\": ~s}",
+                          [json(Why)]);
+        {error, Why} ->
+            io_lib:format("{\"connected\": false, \"version\": null, \"detail\": ~s}",
+                          [json(io_lib:format("~p", [Why]))])
+    end.
+
+authenticate(Raw, Domain) ->
     ok = fast_tls:send(Raw, header(Domain)),
     {ok, _} = fast_tls:recv(Raw, 0, 5000),
     TLS = xmpp_socket:new(fast_tls, Raw, []),

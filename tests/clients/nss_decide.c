@@ -10,10 +10,24 @@
  *   nss_decide CAFILE DOMAIN=CHAIN.pem...
  *
  * One line per domain: DOMAIN, a tab, and {"name", "trusted", "detail"}.
+ *
+ *   nss_decide --connect HOST PORT DOMAIN...
+ *
+ * The TLS versions NSS negotiates as libpurple's ssl-nss sets it up
+ * (ssl_nss_connect(): SSL_ImportFD on the connected socket, the default
+ * version range, SSL_SetURL, and an auth hook that defers the certificate
+ * to libpurple's verifier, which runs after the handshake): STARTTLS with
+ * HOST:PORT as DOMAIN, then the handshake. One line per domain: DOMAIN, a
+ * tab, and {"connected", "version", "detail"}.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <cert.h>
 #include <certdb.h>
@@ -21,6 +35,11 @@
 #include <nssb64.h>
 #include <prerror.h>
 #include <secerr.h>
+#include <ssl.h>
+#include <sslproto.h>
+
+/* NSPR's private/pprio.h, declared here as libpurple's ssl-nss.c does. */
+NSPR_API(PRFileDesc *) PR_ImportTCPSocket(PRInt32 osfd);
 
 #define MAX_CERTS 8
 
@@ -76,6 +95,127 @@ temp(CERTCertDBHandle *db, SECItem *der)
 	return CERT_NewTempCertificate(db, der, NULL, PR_FALSE, PR_TRUE);
 }
 
+/* Read from fd until marker has been seen (5 s a read); 0 or -1. */
+static int
+read_until(int fd, const char *marker)
+{
+	char buf[8192];
+	size_t n = 0;
+
+	for (;;) {
+		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+
+		if (r <= 0)
+			return -1;
+		n += (size_t)r;
+		buf[n] = '\0';
+		if (strstr(buf, marker))
+			return 0;
+		if (n == sizeof(buf) - 1)
+			return -1;
+	}
+}
+
+/* A TCP connection to host:port on which the server has answered
+ * <proceed/> for domain, or -1. */
+static int
+starttls(const char *host, int port, const char *domain)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+		.sin_port = htons((unsigned short)port) };
+	struct timeval tv = { .tv_sec = 5 };
+	char hdr[1024];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		goto fail;
+	snprintf(hdr, sizeof(hdr), "<?xml version='1.0'?><stream:stream "
+		"to='%s' version='1.0' xmlns='jabber:client' xmlns:stream="
+		"'http://etherx.jabber.org/streams'>", domain);
+	if (write(fd, hdr, strlen(hdr)) < 0 ||
+	    read_until(fd, "</stream:features>") != 0)
+		goto fail;
+	strcpy(hdr, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+	if (write(fd, hdr, strlen(hdr)) < 0 || read_until(fd, "proceed") != 0)
+		goto fail;
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* libpurple's ssl_auth_cert(): the certificate is judged after the
+ * handshake, by libpurple's verifier. */
+static SECStatus
+defer_cert(void *arg, PRFileDesc *fd, PRBool checksig, PRBool is_server)
+{
+	(void)arg;
+	(void)fd;
+	(void)checksig;
+	(void)is_server;
+	return SECSuccess;
+}
+
+static int
+connect_mode(int argc, char **argv)
+{
+	if (argc < 5) {
+		fprintf(stderr, "usage: nss_decide --connect HOST PORT DOMAIN...\n");
+		return 2;
+	}
+	if (NSS_NoDB_Init(NULL) != SECSuccess)
+		return 2;
+	for (int a = 4; a < argc; a++) {
+		const char *domain = argv[a];
+		int fd = starttls(argv[2], atoi(argv[3]), domain);
+		PRFileDesc *tcp, *tls = NULL;
+		SSLChannelInfo info;
+		char buf[32];
+
+		if (fd < 0) {
+			printf("%s\t{\"error\": \"no STARTTLS\"}\n", domain);
+			continue;
+		}
+		tcp = PR_ImportTCPSocket(fd);
+		if (tcp)
+			tls = SSL_ImportFD(NULL, tcp);
+		if (tls == NULL) {
+			printf("%s\t{\"error\": \"SSL_ImportFD\"}\n", domain);
+			if (tcp)
+				PR_Close(tcp);
+			else
+				close(fd);
+			continue;
+		}
+		SSL_OptionSet(tls, SSL_SECURITY, PR_TRUE);
+		SSL_OptionSet(tls, SSL_HANDSHAKE_AS_CLIENT, PR_TRUE);
+		SSL_AuthCertificateHook(tls, defer_cert, NULL);
+		SSL_SetURL(tls, domain);
+		SSL_ResetHandshake(tls, PR_FALSE);
+		if (SSL_ForceHandshake(tls) != SECSuccess) {
+			printf("%s\t{\"connected\": false, \"version\": null, "
+				"\"detail\": \"%s\"}\n", domain, error_name(buf));
+		} else if (SSL_GetChannelInfo(tls, &info, sizeof(info)) ==
+		    SECSuccess) {
+			printf("%s\t{\"connected\": true, \"version\": \"TLS "
+				"1.%d\", \"detail\": \"ok\"}\n", domain,
+				(info.protocolVersion & 0xff) - 1);
+		} else {
+			printf("%s\t{\"error\": \"SSL_GetChannelInfo\"}\n",
+				domain);
+		}
+		fflush(stdout);
+		PR_Close(tls);
+	}
+	NSS_Shutdown();
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -83,6 +223,8 @@ main(int argc, char **argv)
 	SECItem roots[MAX_CERTS];
 	int nroots;
 
+	if (argc > 1 && strcmp(argv[1], "--connect") == 0)
+		return connect_mode(argc, argv);
 	if (argc < 3) {
 		fprintf(stderr, "usage: nss_decide CAFILE DOMAIN=CHAIN.pem...\n");
 		return 2;

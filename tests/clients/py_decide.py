@@ -3,6 +3,7 @@
 
   py_decide.py ssl CAFILE HOST PORT DOMAIN...   Python's ssl (slixmpp, aioxmpp)
   py_decide.py gio CAFILE HOST PORT DOMAIN...   GIO + glib-networking (Gajim, Dino)
+  py_decide.py ssl-connect|gio-connect CAFILE HOST PORT DOMAIN...
 
 Run by Debian's /usr/bin/python3, the interpreter those clients run on.
 One line per domain: DOMAIN, a tab, and a JSON object {"name": true|false,
@@ -17,6 +18,10 @@ whether the chain did, and what the library said.
 - gio: Gio.TlsClientConnection with server identity NetworkAddress(domain)
   and a TlsFileDatabase of the CA file, as nbxmpp sets them up; the
   accept-certificate signal carries every problem at once.
+- ssl-connect, gio-connect: the TLS version each negotiates, set up as
+  above (slixmpp's context; nbxmpp's connection with GIO's default
+  priority): {"connected": true|false, "version": "TLS 1.2"|null,
+  "detail": "..."}.
 """
 import json
 import socket
@@ -133,9 +138,50 @@ def decide_gio(cafile, host, port, domain):
         s.detach()
 
 
+def connect_ssl(cafile, host, port, domain):
+    import ssl
+    ctx = ssl.create_default_context(cafile=cafile)
+    s = starttls_socket(host, port, domain)
+    try:
+        t = ctx.wrap_socket(s, server_hostname=domain)
+        version = t.version().replace("TLSv", "TLS ")
+        t.close()
+        return {"connected": True, "version": version, "detail": "ok"}
+    except ssl.SSLError as e:
+        return {"connected": False, "version": None, "detail": str(e)}
+    finally:
+        s.close()
+
+
+def connect_gio(cafile, host, port, domain):
+    import gi
+    gi.require_version("Gio", "2.0")
+    from gi.repository import Gio, GLib
+    s = starttls_socket(host, port, domain)
+    try:
+        gsock = Gio.Socket.new_from_fd(s.fileno())
+        conn = gsock.connection_factory_create_connection()
+        tls = Gio.TlsClientConnection.new(conn, Gio.NetworkAddress.new(domain, port))
+        tls.set_database(Gio.TlsFileDatabase.new(cafile))
+        try:
+            tls.handshake(None)
+        except GLib.Error as e:
+            return {"connected": False, "version": None, "detail": e.message}
+        v = tls.get_protocol_version()
+        names = {Gio.TlsProtocolVersion.TLS_1_0: "TLS 1.0",
+                 Gio.TlsProtocolVersion.TLS_1_1: "TLS 1.1",
+                 Gio.TlsProtocolVersion.TLS_1_2: "TLS 1.2",
+                 Gio.TlsProtocolVersion.TLS_1_3: "TLS 1.3"}
+        return {"connected": True, "version": names.get(v, str(v)),
+                "detail": tls.get_ciphersuite_name() or "ok"}
+    finally:
+        s.detach()
+
+
 def main():
     mode, cafile, host, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    decide = {"ssl": decide_ssl, "gio": decide_gio}[mode]
+    decide = {"ssl": decide_ssl, "gio": decide_gio, "ssl-connect": connect_ssl,
+              "gio-connect": connect_gio}[mode]
     for domain in sys.argv[5:]:
         try:
             out = decide(cafile, host, port, domain)
