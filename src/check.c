@@ -50,57 +50,6 @@ take_clear(struct xcv_check *c, struct xcv_probe *pr)
 	return xcv_strv_ok(&c->clear_mechanisms);
 }
 
-/* Findings on the TLS versions the server accepts (RFC 8996: TLS 1.0 and
- * 1.1 are deprecated), each fix in the terms of the service's server. */
-static int
-judge_versions(struct xcv_check *c, bool legacy)
-{
-	const char *fix = c->service == XCV_SERVICE_HTTPS ? "allow TLS 1.2 "
-		"and 1.3 only in the HTTPS server's TLS settings" :
-		c->service == XCV_SERVICE_S2S ? "accept TLS 1.2 and 1.3 only: "
-		"Prosody ssl = { protocol = \"tlsv1_2+\" } (its default); "
-		"ejabberd: add no_tlsv1 and no_tlsv1_1 to s2s_protocol_options" :
-		"accept TLS 1.2 and 1.3 only: Prosody ssl = { protocol = "
-		"\"tlsv1_2+\" } (its default); ejabberd: add no_tlsv1 and "
-		"no_tlsv1_1 to the listener's protocol_options";
-	const int *t = c->tls_versions;
-	struct xcv_check_finding *f = NULL;
-	char *old = xcv_asprintf("%s%s%s", t[0] == 1 ? "TLS 1.0" : "",
-		t[0] == 1 && t[1] == 1 ? " and " : "", t[1] == 1 ? "TLS 1.1" : "");
-
-	if (old == NULL)
-		return xcv_oom();
-	/* Only is only when 1.2 and 1.3 were both turned down. */
-	if (legacy && t[2] == 0 && t[3] == 0) {
-		f = &c->findings[c->n_findings++];
-		*f = (struct xcv_check_finding){ "tls-legacy-only", "error",
-			xcv_asprintf("the server accepts only %s, which RFC 8996 "
-			"deprecates: clients that require TLS 1.2, as most do "
-			"today, cannot connect", old), fix, true };
-	} else if (legacy) {
-		f = &c->findings[c->n_findings++];
-		*f = (struct xcv_check_finding){ "tls-legacy-offered", "warning",
-			xcv_asprintf("the server still accepts %s, which RFC 8996 "
-			"deprecates", old), fix, true };
-	}
-	free(old);
-	if (f != NULL && f->message == NULL)
-		return xcv_oom();
-	if (t[2] == 1 && t[3] == 0) {
-		f = &c->findings[c->n_findings++];
-		*f = (struct xcv_check_finding){ "no-tls13", "warning",
-			xcv_strdup("the server does not accept TLS 1.3 (RFC 8446)"),
-			c->service == XCV_SERVICE_HTTPS ? "enable TLS 1.3 in the "
-			"HTTPS server's TLS settings" : "enable TLS 1.3: Prosody "
-			"needs LuaSec 0.8 or later, no \"no_tlsv1_3\" in "
-			"ssl.options and no protocol pinned below it; ejabberd: no "
-			"no_tlsv1_3 in its protocol options", true };
-		if (f->message == NULL)
-			return xcv_oom();
-	}
-	return 0;
-}
-
 /* Findings on the clear stream: a downgrade, a password in the clear. */
 static int
 judge_clear(struct xcv_check *c)
@@ -151,86 +100,6 @@ judge_clear(struct xcv_check *c)
 			return xcv_oom();
 	}
 	return 0;
-}
-
-/* Did the server turn the version down in answer to the ClientHello: an
- * alert, the connection closed or reset, or a ServerHello of another
- * version (OpenSSL: "unsupported protocol", "wrong version number")? A
- * timeout, or a failure of our own before the ClientHello left, says
- * nothing about it. */
-static bool
-refused_version(const struct xcv_probe *x)
-{
-	static const char *const answers[] = { "closed", "reset",
-		"unsupported protocol", "wrong version number" };
-	const char *m = xcv_probe_fail_message(x);
-
-	if (!xcv_probe_failed(x) || xcv_probe_fail_phase(x) != XCV_PHASE_TLS ||
-	    xcv_probe_timed_out(x))
-		return false;
-	if (xcv_probe_tls_alert(x) > 0)
-		return true;
-	for (size_t i = 0; i < sizeof(answers) / sizeof(*answers); i++)
-		if (strstr(m, answers[i]) != NULL)
-			return true;
-	return false;
-}
-
-/*
- * Which TLS versions the server accepts: one connection for each of TLS
- * 1.0 to 1.3, all at once, on the address and for the domain the check
- * used, each offering that version alone (at security level 0: the
- * question is the server's, whatever this OpenSSL would refuse). The
- * check's own connection never lowers its security.
- */
-static int
-posture(struct xcv_check *c, const struct xcv_check_params *p)
-{
-	struct xcv_tls_ctx *ctx[4] = {0};
-	struct xcv_probe *pr[4] = {0}, *run[4];
-	bool legacy = false;
-	size_t n = 0;
-	int rc = 0;
-
-	c->posture = true;
-	for (int v = 0; rc == 0 && v < 4; v++) {
-		struct xcv_probe_params pp = {
-			.ep = c->used, .to = c->service == XCV_SERVICE_HTTPS ?
-			c->target.host : c->disc.domain, .from = p->from,
-			.service = c->service, .direct_tls = c->direct_tls,
-			.timeout_ms = p->timeout_ms, .deadline = c->deadline,
-		};
-		c->tls_versions[v] = -1;
-		/* An OpenSSL built without the version: not known. */
-		if (xcv_tls_ctx_new_version(&ctx[v], v) == XCV_ENOMEM)
-			rc = XCV_ENOMEM;
-		if (rc == 0 && ctx[v] != NULL) {
-			pp.tls = ctx[v];
-			rc = xcv_probe_new(&pr[v], &pp);
-		}
-	}
-	for (int v = 0; rc == 0 && v < 4; v++)
-		if (pr[v] != NULL)
-			run[n++] = pr[v];
-	if (rc == 0)
-		rc = xcv_probes_run(run, n);
-	for (int v = 0; rc == 0 && v < 4; v++) {
-		const struct xcv_probe *x = pr[v];
-		if (x == NULL)
-			continue;
-		if (xcv_probe_tls_done(x))
-			c->tls_versions[v] = 1;
-		else if (refused_version(x))
-			c->tls_versions[v] = 0;
-		legacy |= v < 2 && c->tls_versions[v] == 1;
-	}
-	for (int v = 0; v < 4; v++) {
-		xcv_probe_free(pr[v]);
-		xcv_tls_ctx_free(ctx[v]);
-	}
-	if (rc < 0)
-		return rc;
-	return judge_versions(c, legacy);
 }
 
 /* A candidate's probe left the loop: the race goes on or is over. */
@@ -476,7 +345,7 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 	c->posture_asked = p.posture;
 	if (rc == 0 && p.posture && c->used != NULL && (c->disc.domain ||
 	    c->service == XCV_SERVICE_HTTPS))
-		rc = posture(c, &p);
+		rc = xcv_posture_run(c, &p);
 	if (rc < 0 || c->res != NULL)
 		goto out;
 	if (c->failure.phase == XCV_PHASE_NONE && c->chain != NULL)
@@ -527,6 +396,7 @@ xcv_check_free(struct xcv_check *c)
 	xcv_strv_clear(&c->advice);
 	xcv_login_clear(&c->login);
 	xcv_strv_clear(&c->clear_mechanisms);
+	xcv_posture_clear(c);
 	for (size_t i = 0; i < c->n_findings; i++)
 		free(c->findings[i].message);
 	free(c);

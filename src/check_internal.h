@@ -31,19 +31,49 @@ struct xcv_check {
 	bool clear_seen;             /* its features were read */
 	bool starttls_offered, starttls_required;
 	struct xcv_strv clear_mechanisms;
-	/* With posture: TLS 1.0 to 1.3, each 1 accepted, 0 refused, -1 not
-	 * known (the connection failed before the handshake). */
+	/* With posture (posture.c): TLS 1.0 to 1.3, each 1 accepted, 0
+	 * refused, -1 not known (the connection failed before the
+	 * handshake). */
 	bool posture_asked, posture; /* asked for; run (a connection and a
 	                              * domain were there to ask with) */
 	int tls_versions[4];
+	/* For each version accepted, the ciphers the server accepts, in the
+	 * order it chose them, and whether it imposes its own order. */
+	struct xcv_posture_suites {
+		struct xcv_posture_cipher {
+			char *name, *kx;        /* kx: its ephemeral key, or NULL */
+			int bits, kx_bits;
+			bool fs;                /* forward secrecy */
+			const char *weak;       /* why it is weak (static), or NULL */
+		} *v;
+		size_t n;
+		bool complete;          /* ended by the server's refusal */
+		int server_order;       /* 1 its own, 0 the client's, -1 not
+		                         * known (fewer than two ciphers) */
+	} suites[4];
+	struct xcv_strv groups;      /* key exchange groups, as chosen */
+	int groups_minor;            /* the version they were asked with, or -1 */
+	bool groups_complete;
+	/* The stream over TLS (XMPP): what a client is offered after STARTTLS,
+	 * or over direct TLS. */
+	bool tls_stream_seen;
+	int tls_stream_minor;        /* the TLS version it was read over */
+	struct xcv_strv tls_mechanisms, channel_bindings, compression;
+	bool dialback;
 	/* Findings on the connection, not the certificate. */
 	struct xcv_check_finding {
-		const char *code, *severity;   /* static */
+		const char *code, *severity;   /* static: error, warning, note */
 		char *message;
 		const char *fix;               /* static */
-		bool tls;                      /* on TLS versions, else the stream */
-	} findings[6];
+		bool tls;                      /* on TLS, else the clear stream */
+	} findings[12];
 	size_t n_findings;
 };
+
+/* The posture probes on the endpoint and domain the check used: TLS
+ * versions, ciphers, groups, the stream over TLS, and the findings on
+ * them (posture.c). 0 or XCV_ENOMEM. */
+int xcv_posture_run(struct xcv_check *c, const struct xcv_check_params *p);
+void xcv_posture_clear(struct xcv_check *c);
 
 #endif

@@ -453,6 +453,9 @@ finding_status(const struct mon_finding *f)
 {
 	if (strcmp(f->code, "node-unreachable") == 0)
 		return XCV_MONITOR_UNKNOWN;
+	/* A note says what could be better; nothing is wrong. */
+	if (strcmp(f->severity, "note") == 0)
+		return XCV_MONITOR_OK;
 	return strcmp(f->severity, "error") == 0 ? XCV_MONITOR_CRITICAL :
 		XCV_MONITOR_WARNING;
 }
@@ -729,6 +732,7 @@ xcv_monitor_to_nagios(const struct xcv_monitor *m)
 	for (size_t i = 0; i < m->n_findings; i++) {
 		const struct mon_finding *f = &m->findings[i];
 		put(&t, "%s %s: ", strcmp(f->severity, "error") == 0 ? "ERROR" :
+			strcmp(f->severity, "note") == 0 ? "NOTE" :
 			"WARNING", f->code);
 		put_plain(&t, f->message);
 		put(&t, "\n");

@@ -40,6 +40,11 @@ struct xcv_probe {
 	struct xcv_chain *chain;
 	bool tls_done;
 	char version[32], cipher[96], alpn[64];
+	char kx[64];                 /* the server's ephemeral key, or "" */
+	char group[32];              /* the group negotiated, or "" */
+	int kx_bits;
+	unsigned char *staple;       /* the stapled OCSP response (DER) */
+	size_t staple_len;
 	char http[256];              /* HTTPS: the status line */
 	size_t httplen;
 	int alert;
@@ -204,6 +209,7 @@ xcv_probe_free(struct xcv_probe *pr)
 	free(pr->from);
 	free(pr->sni);
 	free(pr->fail_message);
+	free(pr->staple);
 	free(pr);
 }
 
@@ -337,6 +343,26 @@ start_tls(struct xcv_probe *pr)
 	handshake(pr);
 }
 
+/* A copy of the stapled OCSP response: the TLS state goes with the
+ * connection. false when the probe failed for want of memory. */
+static bool
+take_staple(struct xcv_probe *pr)
+{
+	const unsigned char *der;
+	size_t n = xcv_tls_staple(pr->tls, &der);
+
+	if (n == 0)
+		return true;
+	if ((pr->staple = malloc(n)) == NULL) {
+		xcv_oom();
+		fail(pr, "out of memory");
+		return false;
+	}
+	memcpy(pr->staple, der, n);
+	pr->staple_len = n;
+	return true;
+}
+
 static void
 handshake(struct xcv_probe *pr)
 {
@@ -357,6 +383,11 @@ handshake(struct xcv_probe *pr)
 	snprintf(pr->cipher, sizeof(pr->cipher), "%s", xcv_tls_cipher(pr->tls));
 	if (xcv_tls_alpn(pr->tls, pr->alpn) == NULL)
 		pr->alpn[0] = '\0';
+	xcv_tls_kx(pr->tls, pr->kx, sizeof(pr->kx), &pr->kx_bits);
+	snprintf(pr->group, sizeof(pr->group), "%s", xcv_tls_group(pr->tls) ?
+		xcv_tls_group(pr->tls) : "");
+	if (!take_staple(pr))
+		return;
 	if (xcv_tls_chain(pr->tls, &pr->chain) < 0) {
 		fail(pr, "%s", xcv_error_last());
 		return;
@@ -371,13 +402,14 @@ handshake(struct xcv_probe *pr)
 		enter(pr, ST_HTTP);
 		return;
 	}
-	if (!pr->p.direct_tls) {
+	if (!pr->p.direct_tls && !pr->p.after_tls) {
 		enter(pr, ST_DONE);
 		return;
 	}
 	/* Direct TLS: a certificate alone proves nothing; an HTTPS server
 	 * would have one too. Open a stream over TLS and wait for its
-	 * features (XEP-0368). */
+	 * features (XEP-0368). After STARTTLS, where asked: the features a
+	 * client is offered over TLS (RFC 6120 §5.4.3.3). */
 	if (xcv_stream_restart(pr->stream) < 0) {
 		fail(pr, "out of memory");
 		return;
@@ -874,4 +906,24 @@ int
 xcv_probe_tls_alert(const struct xcv_probe *pr)
 {
 	return pr->alert;
+}
+
+const char *
+xcv_probe_tls_kx(const struct xcv_probe *pr, int *bits)
+{
+	*bits = pr->kx_bits;
+	return pr->kx[0] ? pr->kx : NULL;
+}
+
+const char *
+xcv_probe_tls_group(const struct xcv_probe *pr)
+{
+	return pr->group[0] ? pr->group : NULL;
+}
+
+size_t
+xcv_probe_staple(const struct xcv_probe *pr, const unsigned char **der)
+{
+	*der = pr->staple;
+	return pr->staple_len;
 }

@@ -21,6 +21,7 @@ struct xcv_probe_params {
 	int64_t deadline;            /* the whole run's (xcv_now_ms()), or 0 */
 	struct xcv_tls_ctx *tls;     /* the run's TLS context, or NULL */
 	bool hold;                   /* stop before STARTTLS (discovery's race) */
+	bool after_tls;              /* STARTTLS: read the features over TLS */
 };
 
 struct xcv_probe;
@@ -59,7 +60,8 @@ void xcv_probe_go_on(struct xcv_probe *pr);
 void xcv_probe_cancel(struct xcv_probe *pr);
 bool xcv_probe_cancelled(const struct xcv_probe *pr);
 
-/* The reply stream (before TLS for STARTTLS, over TLS for direct TLS). */
+/* The reply stream (before TLS for STARTTLS, over TLS for direct TLS and
+ * with after_tls). */
 const struct xcv_stream_state *xcv_probe_stream(const struct xcv_probe *pr);
 bool xcv_probe_failed(const struct xcv_probe *pr);
 /* XCV_PHASE_CONNECT, _STREAM, _STARTTLS or _TLS; and the message. */
@@ -76,5 +78,12 @@ const char *xcv_probe_tls_cipher(const struct xcv_probe *pr);
 const char *xcv_probe_tls_alpn(const struct xcv_probe *pr);
 const char *xcv_probe_sni(const struct xcv_probe *pr);
 int xcv_probe_tls_alert(const struct xcv_probe *pr);
+/* The server's ephemeral key ("X25519", "DH 1024") and its bits, or NULL
+ * (none, or no handshake). */
+const char *xcv_probe_tls_kx(const struct xcv_probe *pr, int *bits);
+/* The key exchange group negotiated ("x25519"), or NULL. */
+const char *xcv_probe_tls_group(const struct xcv_probe *pr);
+/* The stapled OCSP response and its length (0: none); the probe owns it. */
+size_t xcv_probe_staple(const struct xcv_probe *pr, const unsigned char **der);
 
 #endif

@@ -582,18 +582,51 @@ jclear(const struct xcv_check *c)
 		jstrv(&c->clear_mechanisms), "findings", jcfindings(c, false));
 }
 
-/* Each TLS version: accepted (true), refused (false), not known (null). */
+/* The ciphers accepted with one TLS version. */
+static json_t *
+jsuites(const struct xcv_posture_suites *s)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < s->n; i++) {
+		const struct xcv_posture_cipher *x = &s->v[i];
+		json_array_append_new(a, json_pack("{s:s,s:i,s:o,s:o,s:b,s:o}",
+			"name", x->name, "bits", x->bits, "kx", jstr(x->kx),
+			"kx_bits", x->kx_bits ? json_integer(x->kx_bits) :
+			json_null(), "forward_secrecy", x->fs, "weak",
+			jstr(x->weak)));
+	}
+	return json_pack("{s:o*,s:b,s:o*}", "accepted", a, "complete",
+		s->complete, "server_order", s->server_order < 0 ? json_null() :
+		json_boolean(s->server_order));
+}
+
+static const char *const tls_names[] = { "1.0", "1.1", "1.2", "1.3" };
+
+/* Each TLS version: accepted (true), refused (false), not known (null);
+ * what each accepted version offers; the stream over TLS. */
 static json_t *
 jposture(const struct xcv_check *c)
 {
-	static const char *const names[] = { "1.0", "1.1", "1.2", "1.3" };
-	json_t *v = json_object();
+	json_t *v = json_object(), *ciphers = json_object(), *groups, *st;
 
 	for (int i = 0; v && i < 4; i++)
-		json_object_set_new(v, names[i], c->tls_versions[i] < 0 ?
+		json_object_set_new(v, tls_names[i], c->tls_versions[i] < 0 ?
 			json_null() : json_boolean(c->tls_versions[i]));
-	return json_pack("{s:o*,s:o*}", "tls_versions", v, "findings",
-		jcfindings(c, true));
+	for (int i = 0; ciphers && i < 4; i++)
+		if (c->tls_versions[i] == 1)
+			json_object_set_new(ciphers, tls_names[i],
+				jsuites(&c->suites[i]));
+	groups = c->groups_minor < 0 ? json_null() : json_pack("{s:s,s:o,s:b}",
+		"tls_version", tls_names[c->groups_minor], "accepted",
+		jstrv(&c->groups), "complete", c->groups_complete);
+	st = !c->tls_stream_seen ? json_null() : json_pack("{s:o,s:o,s:o,s:b}",
+		"mechanisms", jstrv(&c->tls_mechanisms), "channel_binding",
+		jstrv(&c->channel_bindings), "compression", jstrv(&c->compression),
+		"dialback", c->dialback);
+	return json_pack("{s:o*,s:o*,s:o*,s:o*,s:o*}", "tls_versions", v,
+		"ciphers", ciphers, "groups", groups, "tls_stream", st,
+		"findings", jcfindings(c, true));
 }
 
 char *
@@ -659,6 +692,59 @@ xcv_check_to_json(const struct xcv_check *c)
 }
 
 /* The lines that say how the certificate was obtained. */
+
+/* Ciphers per version, groups and the stream over TLS, a line each. */
+static void
+posture_text(struct xcv_strv *ctx, const struct xcv_check *c)
+{
+	for (int v = 3; v >= 0; v--) {
+		const struct xcv_posture_suites *s = &c->suites[v];
+		char *list = NULL, *more;
+		for (size_t i = 0; i < s->n; i++) {
+			const struct xcv_posture_cipher *x = &s->v[i];
+			more = xcv_asprintf("%s%s%s%s%s%s", list ? list : "",
+				list ? ", " : "", x->name, x->kx ? " (" : "",
+				x->kx ? x->kx : "", x->kx ? ")" : "");
+			free(list);
+			if ((list = more) == NULL) {
+				ctx->oom = true;
+				return;
+			}
+		}
+		if (c->tls_versions[v] == 1)
+			xcv_strv_pushf(ctx, "  TLS 1.%d    %s%s%s", v, list ? list :
+				"no cipher known", s->server_order > 0 ? "; the "
+				"server's order" : s->server_order == 0 ? "; the "
+				"client's order" : "", s->complete ? "" :
+				"; the list may be incomplete");
+		free(list);
+	}
+	if (c->groups_minor >= 0) {
+		char *g = xcv_strv_join(&c->groups, ", ");
+		xcv_strv_pushf(ctx, "  groups     %s (TLS 1.%d)%s", g && *g ? g :
+			"none known", c->groups_minor, c->groups_complete ? "" :
+			"; the list may be incomplete");
+		if (g == NULL)
+			ctx->oom = true;
+		free(g);
+	}
+	if (c->tls_stream_seen) {
+		char *m = xcv_strv_join(&c->tls_mechanisms, ", ");
+		char *cb = xcv_strv_join(&c->channel_bindings, ", ");
+		char *z = xcv_strv_join(&c->compression, ", ");
+		xcv_strv_pushf(ctx, "  over TLS   SASL %s; channel binding %s; "
+			"stream compression %s%s", m && *m ? m : "none",
+			cb && *cb ? cb : "none announced", z && *z ? z : "none",
+			c->service == XCV_SERVICE_S2S ? c->dialback ?
+			"; dialback offered" : "; no dialback" : "");
+		if (!m || !cb || !z)
+			ctx->oom = true;
+		free(m);
+		free(cb);
+		free(z);
+	}
+}
+
 static void
 context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
 {
@@ -715,19 +801,20 @@ context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
 			"made%s", c->service == XCV_SERVICE_HTTPS ? "" :
 			", or no domain settled");
 	if (c->posture) {
-		static const char *const v[] = { "1.0", "1.1", "1.2", "1.3" };
 		const int *t = c->tls_versions;
-		xcv_strv_pushf(ctx, "  versions   TLS %s %s, %s %s, %s %s, %s %s",
-			v[3], t[3] > 0 ? "yes" : t[3] ? "?" : "no",
-			v[2], t[2] > 0 ? "yes" : t[2] ? "?" : "no",
-			v[1], t[1] > 0 ? "yes" : t[1] ? "?" : "no",
-			v[0], t[0] > 0 ? "yes" : t[0] ? "?" : "no");
+		xcv_strv_pushf(ctx, "  versions   TLS 1.3 %s, 1.2 %s, 1.1 %s, 1.0 %s",
+			t[3] > 0 ? "yes" : t[3] ? "?" : "no",
+			t[2] > 0 ? "yes" : t[2] ? "?" : "no",
+			t[1] > 0 ? "yes" : t[1] ? "?" : "no",
+			t[0] > 0 ? "yes" : t[0] ? "?" : "no");
+		posture_text(ctx, c);
 	}
 	for (size_t i = 0; i < c->n_findings; i++) {
 		const struct xcv_check_finding *f = &c->findings[i];
 		xcv_strv_pushf(ctx, "  %-10s %s %s: %s; fix: %s",
-			i ? "" : "findings", strcmp(f->severity, "error") ?
-			"WARNING" : "ERROR", f->code, f->message, f->fix);
+			i ? "" : "findings", strcmp(f->severity, "error") == 0 ?
+			"ERROR" : strcmp(f->severity, "note") == 0 ? "NOTE" :
+			"WARNING", f->code, f->message, f->fix);
 	}
 }
 

@@ -19,7 +19,8 @@ struct xcv_stream {
 	bool oom;                /* a copy failed: the state is incomplete */
 	char *why;               /* set by handlers that stop the parser */
 	/* Where character data goes: a mechanism name or error text. */
-	enum { CAPTURE_NONE, CAPTURE_MECH, CAPTURE_TEXT, CAPTURE_SOH } capture;
+	enum { CAPTURE_NONE, CAPTURE_MECH, CAPTURE_TEXT, CAPTURE_SOH,
+		CAPTURE_METHOD } capture;
 	char buf[TEXT_MAX + 1];
 	size_t buflen;
 	/* Where we are inside a top-level element. */
@@ -138,6 +139,19 @@ on_start(void *ud, const char *name, const char **attr)
 	} else if (s->top == TOP_FEATURES && is(name, XCV_NS_SASL, "mechanism")) {
 		s->capture = CAPTURE_MECH;
 		s->buflen = 0;
+	} else if (s->top == TOP_FEATURES && is(name, XCV_NS_COMPRESS,
+	    "method")) {
+		s->capture = CAPTURE_METHOD;
+		s->buflen = 0;
+	} else if (s->top == TOP_FEATURES && s->depth == 3 &&
+	    is(name, XCV_NS_DIALBACK, "dialback")) {
+		s->st.dialback = true;
+	} else if (s->top == TOP_FEATURES && is(name, XCV_NS_SASL_CB,
+	    "channel-binding")) {
+		for (size_t i = 0; attr[i] != NULL; i += 2)
+			if (strcmp(attr[i], "type") == 0 && xcv_strv_push(
+			    &s->st.channel_bindings, attr[i + 1]) < 0)
+				s->oom = true;
 	} else if (s->top == TOP_ERROR && s->depth == 3) {
 		if (is(name, XCV_NS_STREAMS_ERR, "text")) {
 			s->capture = CAPTURE_TEXT;
@@ -163,6 +177,9 @@ on_end(void *ud, const char *name)
 		s->buf[s->buflen] = '\0';
 		if (s->capture == CAPTURE_MECH &&
 		    xcv_strv_push(&s->st.mechanisms, s->buf) < 0)
+			s->oom = true;
+		else if (s->capture == CAPTURE_METHOD &&
+		    xcv_strv_push(&s->st.compression, s->buf) < 0)
 			s->oom = true;
 		else if (s->capture == CAPTURE_TEXT)
 			set(s, &s->st.error_text, s->buf);
@@ -254,6 +271,8 @@ clear_state(struct xcv_stream_state *st)
 	free(st->error_text);
 	free(st->see_other_host);
 	xcv_strv_clear(&st->mechanisms);
+	xcv_strv_clear(&st->channel_bindings);
+	xcv_strv_clear(&st->compression);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -13,6 +13,9 @@
 #define XCV_NS_TLS "urn:ietf:params:xml:ns:xmpp-tls"
 #define XCV_NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
 #define XCV_NS_STREAMS_ERR "urn:ietf:params:xml:ns:xmpp-streams"
+#define XCV_NS_SASL_CB "urn:xmpp:sasl-cb:0"                 /* XEP-0440 */
+#define XCV_NS_COMPRESS "http://jabber.org/features/compress" /* XEP-0138 */
+#define XCV_NS_DIALBACK "urn:xmpp:features:dialback"         /* XEP-0220 */
 
 struct xcv_stream;
 
@@ -23,6 +26,9 @@ struct xcv_stream_state {
 	bool features;           /* </stream:features> read */
 	bool starttls, starttls_required;
 	struct xcv_strv mechanisms;
+	struct xcv_strv channel_bindings;  /* XEP-0440 types offered */
+	struct xcv_strv compression;       /* XEP-0138 methods offered */
+	bool dialback;                     /* XEP-0220 offered */
 	bool proceed, failure;   /* urn:ietf:params:xml:ns:xmpp-tls */
 	bool error;              /* </stream:error> read */
 	char *error_condition;   /* e.g. "host-unknown" */

@@ -187,30 +187,132 @@ xcv_tls_ctx_new(struct xcv_tls_ctx **out)
 	return 0;
 }
 
+/* Every TLS 1.3 suite OpenSSL has: its default list leaves out the CCM
+ * ones, which a server may still accept (RFC 8446 §B.4). */
+#define TLS13_ALL "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
+	"TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_CCM_SHA256:" \
+	"TLS_AES_128_CCM_8_SHA256"
+
 int
-xcv_tls_ctx_new_version(struct xcv_tls_ctx **out, int minor)
+xcv_tls_ctx_new_offer(struct xcv_tls_ctx **out, int minor,
+	const char *ciphers, const char *groups)
 {
 	static const int versions[] = { TLS1_VERSION, TLS1_1_VERSION,
 		TLS1_2_VERSION, TLS1_3_VERSION };
 	int version = versions[minor & 3];
 	int rc = xcv_tls_ctx_new(out);
+	char *list = NULL, *g = NULL;   /* OpenSSL's macros take char * */
 
 	if (rc < 0)
 		return rc;
 	/* Security level 0 and every cipher: this context asks the server
 	 * what it accepts, whatever OpenSSL's defaults would refuse to
 	 * offer. It never judges a certificate. */
+	if ((version < TLS1_3_VERSION && (list = xcv_asprintf("%s:@SECLEVEL=0",
+	    ciphers ? ciphers : "ALL:COMPLEMENTOFALL")) == NULL) ||
+	    (groups != NULL && (g = xcv_strdup(groups)) == NULL)) {
+		free(list);
+		xcv_tls_ctx_free(*out);
+		*out = NULL;
+		return xcv_oom();
+	}
 	SSL_CTX_set_security_level((*out)->ctx, 0);
 	if (!SSL_CTX_set_min_proto_version((*out)->ctx, version) ||
 	    !SSL_CTX_set_max_proto_version((*out)->ctx, version) ||
-	    (version < TLS1_3_VERSION && !SSL_CTX_set_cipher_list((*out)->ctx,
-	    "ALL:@SECLEVEL=0"))) {
+	    (list != NULL && !SSL_CTX_set_cipher_list((*out)->ctx, list)) ||
+	    (version == TLS1_3_VERSION && !SSL_CTX_set_ciphersuites(
+	    (*out)->ctx, ciphers ? ciphers : TLS13_ALL)) ||
+	    (g != NULL && !SSL_CTX_set1_groups_list((*out)->ctx, g))) {
+		free(list);
+		free(g);
 		xcv_tls_ctx_free(*out);
 		*out = NULL;
 		ERR_clear_error();
 		return xcv_set_error(XCV_ERROR, "this OpenSSL cannot offer "
-			"only TLS 1.%d", minor & 3);
+			"TLS 1.%d with %s%s%s", minor & 3, ciphers ? ciphers :
+			"every cipher", groups ? " and groups " : "",
+			groups ? groups : "");
 	}
+	free(list);
+	free(g);
+	return 0;
+}
+
+int
+xcv_tls_ctx_new_version(struct xcv_tls_ctx **out, int minor)
+{
+	return xcv_tls_ctx_new_offer(out, minor, NULL, NULL);
+}
+
+int
+xcv_tls_ctx_ciphers(const struct xcv_tls_ctx *c, struct xcv_strv *out)
+{
+	SSL *ssl = SSL_new(c->ctx);
+	STACK_OF(SSL_CIPHER) *sk = ssl ? SSL_get1_supported_ciphers(ssl) : NULL;
+
+	for (int i = 0; sk != NULL && i < sk_SSL_CIPHER_num(sk); i++)
+		xcv_strv_push(out, SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk,
+			i)));
+	sk_SSL_CIPHER_free(sk);
+	SSL_free(ssl);
+	ERR_clear_error();
+	return sk == NULL ? xcv_oom() : xcv_strv_ok(out);
+}
+
+int
+xcv_tls_cipher_strength(const char *name, int *bits, bool *fs,
+	const char **weak)
+{
+	static const struct { int nid; const char *why; } broken[] = {
+		{ NID_rc4, "RC4 (RFC 7465)" },
+		{ NID_des_ede3_cbc, "3DES (64-bit blocks: Sweet32)" },
+		{ NID_des_cbc, "single DES" },
+		{ NID_undef, NULL },
+	};
+	const SSL_CIPHER *c = NULL;
+	STACK_OF(SSL_CIPHER) *all;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = NULL;
+	int kx, cnid, alg;
+
+	*weak = NULL;
+	if (ctx != NULL)
+		SSL_CTX_set_security_level(ctx, 0);
+	if (ctx == NULL || !SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL:"
+	    "@SECLEVEL=0") || (ssl = SSL_new(ctx)) == NULL) {
+		SSL_CTX_free(ctx);
+		ERR_clear_error();
+		return xcv_oom();
+	}
+	all = SSL_get_ciphers(ssl);
+	for (int i = 0; all != NULL && i < sk_SSL_CIPHER_num(all); i++)
+		if (strcmp(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(all, i)),
+		    name) == 0)
+			c = sk_SSL_CIPHER_value(all, i);
+	if (c == NULL) {
+		SSL_free(ssl);
+		SSL_CTX_free(ctx);
+		return XCV_EINPUT;
+	}
+	*bits = SSL_CIPHER_get_bits(c, NULL);
+	kx = SSL_CIPHER_get_kx_nid(c);
+	alg = SSL_CIPHER_get_auth_nid(c);
+	cnid = SSL_CIPHER_get_cipher_nid(c);
+	*fs = kx == NID_kx_ecdhe || kx == NID_kx_dhe || kx == NID_kx_any ||
+		kx == NID_kx_ecdhe_psk || kx == NID_kx_dhe_psk;
+	if (cnid == NID_undef)
+		*weak = "no encryption (NULL cipher)";
+	else if (alg == NID_auth_null)
+		*weak = "no server authentication (anonymous)";
+	for (size_t i = 0; *weak == NULL && broken[i].why; i++)
+		if (cnid == broken[i].nid)
+			*weak = broken[i].why;
+	if (*weak == NULL && SSL_CIPHER_get_digest_nid(c) == NID_md5)
+		*weak = "MD5 MAC";
+	if (*weak == NULL && *bits < 128)
+		*weak = "fewer than 128 bits of key";
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
 	return 0;
 }
 
@@ -249,6 +351,10 @@ xcv_tls_new(struct xcv_tls **out, struct xcv_tls_ctx *shared, int fd,
 	SSL_set_info_callback(t->ssl, info_cb);
 	SSL_set_connect_state(t->ssl);
 	rc = XCV_ERROR;
+	/* Ask for a stapled OCSP answer (RFC 6066 §8): revocation reads it,
+	 * and a must-staple certificate without one is an error. */
+	if (!SSL_set_tlsext_status_type(t->ssl, TLSEXT_STATUSTYPE_ocsp))
+		goto out;
 	if (sni != NULL) {
 		if (strlen(sni) >= sizeof(t->sni))
 			goto out;
@@ -397,6 +503,54 @@ xcv_tls_alpn(struct xcv_tls *t, char buf[64])
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	return buf;
+}
+
+const char *
+xcv_tls_kx(const struct xcv_tls *t, char *buf, size_t size, int *bits)
+{
+	EVP_PKEY *pk = NULL;
+	char group[64];
+	size_t n = 0;
+
+	*bits = 0;
+	buf[0] = '\0';
+	if (!SSL_get_peer_tmp_key(t->ssl, &pk)) {
+		ERR_clear_error();
+		return NULL;
+	}
+	*bits = EVP_PKEY_get_bits(pk);
+	if (EVP_PKEY_is_a(pk, "DH"))
+		snprintf(buf, size, "DH %d", *bits);
+	else if (EVP_PKEY_is_a(pk, "EC") && EVP_PKEY_get_utf8_string_param(pk,
+	    "group", group, sizeof(group), &n))
+		snprintf(buf, size, "ECDH %s", group);
+	else
+		snprintf(buf, size, "%s", EVP_PKEY_get0_type_name(pk));
+	EVP_PKEY_free(pk);
+	ERR_clear_error();
+	return buf;
+}
+
+const char *
+xcv_tls_group(const struct xcv_tls *t)
+{
+	int nid = SSL_get_negotiated_group(t->ssl);
+	const char *name = nid > 0 ? SSL_group_to_name(t->ssl, nid) : NULL;
+
+	ERR_clear_error();
+	return name;
+}
+
+size_t
+xcv_tls_staple(const struct xcv_tls *t, const unsigned char **der)
+{
+	long n = SSL_get_tlsext_status_ocsp_resp(t->ssl, der);
+
+	if (n <= 0 || *der == NULL) {
+		*der = NULL;
+		return 0;
+	}
+	return (size_t)n;
 }
 
 const char *

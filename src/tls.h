@@ -16,6 +16,18 @@ int xcv_tls_ctx_new(struct xcv_tls_ctx **out);
 /* A context for the posture probes: TLS 1.minor only (0 to 3), at
  * security level 0, every cipher offered. */
 int xcv_tls_ctx_new_version(struct xcv_tls_ctx **out, int minor);
+/* The same with these ciphers (a list of OpenSSL names, in the order of
+ * preference: a cipher list for 1.0 to 1.2, TLS 1.3 suites for 1.3; NULL:
+ * every one) and groups (NULL: OpenSSL's default). XCV_ERROR when this
+ * OpenSSL cannot offer them. */
+int xcv_tls_ctx_new_offer(struct xcv_tls_ctx **out, int minor,
+	const char *ciphers, const char *groups);
+/* The ciphers a context offers, in its order, appended to out. */
+int xcv_tls_ctx_ciphers(const struct xcv_tls_ctx *c, struct xcv_strv *out);
+/* What a cipher (OpenSSL's name) is worth: its key bits, forward secrecy,
+ * and why it is weak (NULL: it is not). XCV_EINPUT for an unknown name. */
+int xcv_tls_cipher_strength(const char *name, int *bits, bool *fs,
+	const char **weak);
 void xcv_tls_ctx_free(struct xcv_tls_ctx *ctx);
 
 enum { XCV_TLS_DONE = 0, XCV_TLS_WANT_READ = 1, XCV_TLS_WANT_WRITE = 2,
@@ -45,6 +57,16 @@ int xcv_tls_chain(struct xcv_tls *t, struct xcv_chain **out);
 const char *xcv_tls_version(const struct xcv_tls *t);
 const char *xcv_tls_cipher(const struct xcv_tls *t);
 const char *xcv_tls_alpn(struct xcv_tls *t, char buf[64]);
+/* After the handshake: the server's ephemeral key ("X25519", "ECDH
+ * prime256v1", "DH 2048") into buf, and its bits; NULL when there was
+ * none (RSA key exchange). */
+const char *xcv_tls_kx(const struct xcv_tls *t, char *buf, size_t size,
+	int *bits);
+/* The key exchange group negotiated ("x25519", "secp256r1",
+ * "ffdhe2048"), or NULL (none: TLS 1.2 with RSA or DHE). */
+const char *xcv_tls_group(const struct xcv_tls *t);
+/* The stapled OCSP response (DER) and its length; 0 when none came. */
+size_t xcv_tls_staple(const struct xcv_tls *t, const unsigned char **der);
 /* The alert the server sent, e.g. "unrecognized name", or NULL. */
 const char *xcv_tls_alert(const struct xcv_tls *t);
 int xcv_tls_alert_code(const struct xcv_tls *t);

@@ -4,6 +4,7 @@
 Usage: cli_check.py CLASS   (XMPPCV and FIXTURES come from the environment)
 Every server is started here and stopped by its PID; every wait is bounded.
 """
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -14,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import Peer, Prosody, cert, closed_port, stop_pid  # noqa: E402
+from servers import Nginx, Peer, Prosody, cert, closed_port, stop_pid  # noqa: E402
 
 XMPPCV = os.environ.get("XMPPCV", "build/src/xmppcv")
 AT = "2026-06-01T00:00:00Z"
@@ -243,6 +244,130 @@ class ProsodyLive(unittest.TestCase):
                          "corp.example: 1 of 2 endpoints verified, 1 finding")
 
 
+def s_client_ciphers(addr, version, *args):
+    """The ciphers openssl s_client gets a handshake with, one cipher per
+    connection (each alone in its ClientHello), for TLS 1.version."""
+    flag = {"0": "-tls1", "1": "-tls1_1", "2": "-tls1_2", "3": "-tls1_3"}[version[-1]]
+    if version == "1.3":
+        names = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                 "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_CCM_SHA256",
+                 "TLS_AES_128_CCM_8_SHA256"]
+    else:
+        names = subprocess.run(["openssl", "ciphers", "-s", flag,
+                                "ALL:COMPLEMENTOFALL:@SECLEVEL=0"],
+                               capture_output=True, text=True, check=True).stdout.strip().split(":")
+
+    def one(name):
+        pick = ["-ciphersuites", name] if version == "1.3" else \
+            ["-cipher", name + ":@SECLEVEL=0"]
+        p = subprocess.run(["openssl", "s_client", "-connect", addr, flag, *pick, *args],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        return name if p.returncode == 0 else None
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        return {n for n in pool.map(one, names) if n}
+
+
+class Ciphers(unittest.TestCase):
+    """Cipher suites, server order and DH groups, against real nginx: TLS
+    1.2 with one cipher suite; and TLS 1.2 with DHE only, a 1024-bit DH
+    group and the server's order. Each compared with openssl s_client
+    asking the same server one cipher at a time."""
+
+    NET = "127.0.27."
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="xmppcv-ciphers-")
+        dh = os.path.join(cls.dir, "dh1024.pem")
+        subprocess.run(["openssl", "dhparam", "-out", dh, "1024"], check=True,
+                       capture_output=True, timeout=120)
+        os.chmod(dh, 0o644)
+        # nginx applies @SECLEVEL=0 before it loads the group, so Debian's
+        # OpenSSL (level 2 by default) lets it serve a 1024-bit group.
+        cls.nginx = Nginx([
+            (cls.NET + "1", 15443, "rsa-domain",
+             "ssl_protocols TLSv1.2; ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256;"),
+            (cls.NET + "2", 15443, "rsa-domain",
+             "ssl_protocols TLSv1.2; ssl_prefer_server_ciphers on; "
+             "ssl_ciphers DHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:"
+             "DHE-RSA-AES128-SHA:@SECLEVEL=0; ssl_dhparam %s;" % dh),
+            (cls.NET + "3", 15443, "rsa-domain",
+             "ssl_protocols TLSv1.2; ssl_ciphers AES128-GCM-SHA256:NULL-SHA256:@SECLEVEL=0;"),
+        ])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.nginx.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def check(self, n):
+        return check_json(*TRUST, "--service", "https", "--posture", "--resolve",
+                          "cup2.corp.example:15443:%s%s" % (self.NET, n),
+                          "cup2.corp.example:15443")
+
+    def test_one_suite_on_tls12(self):
+        code, o, err, _ = self.check("1")
+        self.assertEqual(code, 0, err)
+        p = o["posture"]
+        self.assertEqual(p["tls_versions"], {"1.0": False, "1.1": False, "1.2": True,
+                                             "1.3": False})
+        got = p["ciphers"]["1.2"]
+        self.assertEqual([c["name"] for c in got["accepted"]], ["ECDHE-RSA-AES128-GCM-SHA256"])
+        self.assertTrue(got["complete"])
+        self.assertIsNone(got["server_order"])   # one cipher: no order to see
+        self.assertEqual(set(p["ciphers"]), {"1.2"})
+        self.assertEqual({c["name"] for c in got["accepted"]},
+                         s_client_ciphers(self.NET + "1:15443", "1.2"))
+        self.assertEqual([f["code"] for f in p["findings"]], ["no-tls13"])
+        self.assertIsNone(p["tls_stream"])
+
+    def test_weak_dh_and_server_order(self):
+        code, o, err, _ = self.check("2")
+        # The check's own handshake keeps OpenSSL's security level: the
+        # group is too small for it (exit 3), and the posture says why.
+        self.assertEqual(code, 3, err)
+        self.assertIn("dh key too small", err)
+        got = o["posture"]["ciphers"]["1.2"]
+        # The server's order, as configured.
+        self.assertEqual([c["name"] for c in got["accepted"]],
+                         ["DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-AES128-GCM-SHA256",
+                          "DHE-RSA-AES128-SHA"])
+        self.assertIs(got["server_order"], True)
+        self.assertEqual({c["kx"] for c in got["accepted"]}, {"DH 1024"})
+        self.assertEqual({c["name"] for c in got["accepted"]},
+                         s_client_ciphers(self.NET + "2:15443", "1.2"))
+        # s_client reads the same group size.
+        p = subprocess.run(["openssl", "s_client", "-connect", self.NET + "2:15443", "-tls1_2",
+                            "-cipher", "ALL:@SECLEVEL=0"], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=30)
+        self.assertIn("Server Temp Key: DH, 1024 bits", p.stdout)
+        f = {x["code"]: x for x in o["posture"]["findings"]}
+        self.assertEqual(f["weak-dh"]["severity"], "warning")
+        self.assertIn("1024-bit", f["weak-dh"]["message"])
+        self.assertIn("ssl_dhparam", f["weak-dh"]["fix"])
+        self.assertNotIn("weak-cipher", f)
+        code, out, err, _ = run("check", *TRUST, "--service", "https", "--posture", "--resolve",
+                                "cup2.corp.example:15443:%s2" % self.NET,
+                                "cup2.corp.example:15443")
+        self.assertIn("  TLS 1.2    DHE-RSA-AES256-GCM-SHA384 (DH 1024), "
+                      "DHE-RSA-AES128-GCM-SHA256 (DH 1024), DHE-RSA-AES128-SHA (DH 1024); "
+                      "the server's order\n", out)
+        self.assertIn("WARNING weak-dh: ", out)
+
+    def test_weak_ciphers(self):
+        code, o, err, _ = self.check("3")
+        got = o["posture"]["ciphers"]["1.2"]["accepted"]
+        self.assertEqual({c["name"] for c in got}, {"AES128-GCM-SHA256", "NULL-SHA256"})
+        self.assertEqual({c["name"] for c in got},
+                         s_client_ciphers(self.NET + "3:15443", "1.2"))
+        self.assertEqual({c["name"]: (c["forward_secrecy"], c["kx"]) for c in got},
+                         {"AES128-GCM-SHA256": (False, None), "NULL-SHA256": (False, None)})
+        f = {x["code"]: x for x in o["posture"]["findings"]}
+        self.assertEqual(f["weak-cipher"]["severity"], "error")
+        self.assertIn("NULL-SHA256 (TLS 1.2: no encryption (NULL cipher))", f["weak-cipher"]["message"])
+
+
 class StreamPosture(unittest.TestCase):
     """What real Prosody offers before STARTTLS, three ways configured:
     the default (TLS required, nothing to authenticate with before it),
@@ -331,6 +456,21 @@ class StreamPosture(unittest.TestCase):
         self.assertIn("\nprobe_success 1\n", out)
         self.assertNotIn("plaintext-auth", out)
 
+    def test_ciphers_against_s_client(self):
+        """Every version with every cipher LuaSec was given: the ciphers
+        each version accepts, the same as s_client finds one by one."""
+        code, o, err, _ = self.check("4", "--posture")
+        self.assertEqual(code, 0, err)
+        for v in ("1.0", "1.1", "1.2", "1.3"):
+            got = o["posture"]["ciphers"][v]
+            self.assertTrue(got["complete"], v)
+            self.assertEqual({c["name"] for c in got["accepted"]},
+                             s_client_ciphers(self.NET + "4:15222", v, "-starttls", "xmpp",
+                                              "-xmpphost", "corp.example"), v)
+            self.assertTrue(all(c["forward_secrecy"] for c in got["accepted"]), v)
+        self.assertEqual(o["posture"]["groups"]["tls_version"], "1.3")
+        self.assertIn("x25519", o["posture"]["groups"]["accepted"])
+
     def s_client_versions(self, n):
         """What openssl s_client finds, one version at a time."""
         got = {}
@@ -344,9 +484,12 @@ class StreamPosture(unittest.TestCase):
         return got
 
     def test_tls_versions_against_s_client(self):
-        want = {"1": ({"1.0": False, "1.1": False, "1.2": True, "1.3": True}, []),
+        # Prosody 0.12 binds logins to the channel with tls-unique only,
+        # which TLS 1.3 does not define: over 1.3 it offers no -PLUS.
+        cb = ("no-channel-binding", "note")
+        want = {"1": ({"1.0": False, "1.1": False, "1.2": True, "1.3": True}, [cb]),
                 "4": ({"1.0": True, "1.1": True, "1.2": True, "1.3": True},
-                      [("tls-legacy-offered", "warning")]),
+                      [("tls-legacy-offered", "warning"), cb]),
                 "5": ({"1.0": True, "1.1": True, "1.2": False, "1.3": False},
                       [("tls-legacy-only", "error")]),
                 "6": ({"1.0": False, "1.1": False, "1.2": True, "1.3": False},
@@ -363,6 +506,9 @@ class StreamPosture(unittest.TestCase):
             self.assertEqual(got, self.s_client_versions(n), n)
             self.assertEqual([(f["code"], f["severity"]) for f in o["posture"]["findings"]],
                              findings, n)
+            self.assertEqual(o["posture"]["tls_stream"]["channel_binding"], [], n)
+            plus = [m for m in o["posture"]["tls_stream"]["mechanisms"] if m.endswith("-PLUS")]
+            self.assertEqual(plus, [] if cb in findings else ["SCRAM-SHA-1-PLUS"], n)
         code, out, err, _ = run("check", *TRUST, "--domain", "corp.example", "--posture",
                                 self.NET + "5:15222")
         self.assertIn("  versions   TLS 1.3 no, 1.2 no, 1.1 yes, 1.0 yes\n", out)

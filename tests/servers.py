@@ -383,14 +383,14 @@ class Tmux:
 
 class Nginx:
     """nginx from Debian on loopback, the HTTPS (Tomcat) port of nodes:
-    one server block per (address, port, fixture certificate). Stopped by
-    its master's PID."""
+    one server block per (address, port, fixture certificate[, directives
+    of its own]). Stopped by its master's PID."""
 
     def __init__(self, sites, workers=1):
         self.dir = tempfile.mkdtemp(prefix="xmppcv-nginx-")
         os.chmod(self.dir, 0o755)  # workers run as an unprivileged user
         blocks = []
-        for i, (ip, port, certname) in enumerate(sites):
+        for i, (ip, port, certname, *own) in enumerate(sites):
             chain = os.path.join(self.dir, "%d.crt" % i)
             key = os.path.join(self.dir, "%d.key" % i)
             shutil.copy(cert(certname + ".chain.pem"), chain)
@@ -402,8 +402,9 @@ class Nginx:
         listen %s:%d ssl;
         ssl_certificate %s;
         ssl_certificate_key %s;
+        %s
         location / { return 200 "xmppcv test\\n"; }
-    }""" % (host, port, chain, key))
+    }""" % (host, port, chain, key, "".join(own)))
         temp = os.path.join(self.dir, "temp")
         os.makedirs(temp)
         os.chmod(temp, 0o777)
@@ -428,7 +429,7 @@ http {
 """ % (workers, self.dir, self.dir, temp, temp, temp, temp, temp, "".join(blocks)))
         self.proc = spawn(["nginx", "-c", self.config, "-p", self.dir],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ip, port, _ = sites[0]
+        ip, port = sites[0][:2]
         if not wait_listening(ip, port, self.proc):
             log = self.log()
             self.stop()

@@ -1,0 +1,544 @@
+/*
+ * The connection's posture, beyond the certificate: which TLS versions,
+ * ciphers and groups the server accepts, what its stream offers over TLS,
+ * and what that is worth. Every question is a connection of its own to
+ * the endpoint and domain the check used, offering only what is asked
+ * about, at security level 0: the question is what the server accepts,
+ * whatever this OpenSSL would refuse. The check's own connection never
+ * lowers its security.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "check_internal.h"
+
+/* The groups asked about, in the order offered: those of RFC 8446 §4.2.7
+ * that OpenSSL 3 speaks. TLS 1.2 negotiates only the elliptic ones. */
+static const char *const all_groups[] = { "x25519", "secp256r1", "x448",
+	"secp384r1", "secp521r1", "ffdhe2048", "ffdhe3072", "ffdhe4096",
+	"ffdhe6144", "ffdhe8192" };
+enum { EC_GROUPS = 5, ROUNDS_MAX = 256 };
+
+/* Did the server turn the offer down in answer to the ClientHello: an
+ * alert, the connection closed or reset, or a ServerHello of another
+ * version (OpenSSL: "unsupported protocol", "wrong version number")? A
+ * timeout, or a failure of our own before the ClientHello left, says
+ * nothing about it. */
+static bool
+refused(const struct xcv_probe *x)
+{
+	static const char *const answers[] = { "closed", "reset",
+		"unsupported protocol", "wrong version number",
+		"no shared cipher", "handshake failure" };
+	const char *m = xcv_probe_fail_message(x);
+
+	if (!xcv_probe_failed(x) || xcv_probe_fail_phase(x) != XCV_PHASE_TLS ||
+	    xcv_probe_timed_out(x))
+		return false;
+	if (xcv_probe_tls_alert(x) > 0)
+		return true;
+	for (size_t i = 0; i < sizeof(answers) / sizeof(*answers); i++)
+		if (strstr(m, answers[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* A posture probe offering ctx, as the check's own connection went. */
+static int
+probe_new(struct xcv_probe **pr, struct xcv_check *c,
+	const struct xcv_check_params *p, struct xcv_tls_ctx *ctx)
+{
+	struct xcv_probe_params pp = {
+		.ep = c->used, .to = c->service == XCV_SERVICE_HTTPS ?
+		c->target.host : c->disc.domain, .from = p->from,
+		.service = c->service, .direct_tls = c->direct_tls,
+		.timeout_ms = p->timeout_ms, .deadline = c->deadline,
+		.tls = ctx, .after_tls = c->service != XCV_SERVICE_HTTPS,
+	};
+	return xcv_probe_new(pr, &pp);
+}
+
+static int
+add_finding(struct xcv_check *c, const char *code, const char *severity,
+	char *message, const char *fix, bool tls)
+{
+	if (message == NULL)
+		return xcv_oom();
+	if (c->n_findings == sizeof(c->findings) / sizeof(*c->findings)) {
+		free(message);
+		return 0;
+	}
+	c->findings[c->n_findings++] = (struct xcv_check_finding){ code,
+		severity, message, fix, tls };
+	return 0;
+}
+
+/* "a, b and c" of the names picked by keep, or NULL when none is. */
+static char *
+list_of(const struct xcv_check *c, bool (*keep)(const struct
+	xcv_posture_cipher *), bool *oom)
+{
+	char *s = NULL, *more;
+	size_t n = 0, total = 0;
+
+	for (int v = 0; v < 4; v++)
+		for (size_t i = 0; i < c->suites[v].n; i++)
+			total += keep(&c->suites[v].v[i]);
+	for (int v = 0; v < 4; v++)
+		for (size_t i = 0; i < c->suites[v].n; i++) {
+			const struct xcv_posture_cipher *x = &c->suites[v].v[i];
+			if (!keep(x))
+				continue;
+			n++;
+			more = xcv_asprintf("%s%s%s (TLS 1.%d%s%s)", s ? s : "",
+				!s ? "" : n == total ? " and " : ", ", x->name, v,
+				x->weak ? ": " : "", x->weak ? x->weak : "");
+			free(s);
+			if ((s = more) == NULL) {
+				*oom = true;
+				return NULL;
+			}
+		}
+	return s;
+}
+
+static bool
+is_weak(const struct xcv_posture_cipher *x)
+{
+	return x->weak != NULL;
+}
+
+static bool
+no_fs(const struct xcv_posture_cipher *x)
+{
+	return !x->fs && x->weak == NULL;
+}
+
+/* Findings on TLS versions (RFC 8996: TLS 1.0 and 1.1 are deprecated),
+ * each fix in the terms of the service's server. */
+static int
+judge_versions(struct xcv_check *c)
+{
+	const char *fix = c->service == XCV_SERVICE_HTTPS ? "allow TLS 1.2 "
+		"and 1.3 only in the HTTPS server's TLS settings (nginx: "
+		"ssl_protocols TLSv1.2 TLSv1.3)" :
+		c->service == XCV_SERVICE_S2S ? "accept TLS 1.2 and 1.3 only: "
+		"Prosody ssl = { protocol = \"tlsv1_2+\" } (its default); "
+		"ejabberd: add no_tlsv1 and no_tlsv1_1 to s2s_protocol_options" :
+		"accept TLS 1.2 and 1.3 only: Prosody ssl = { protocol = "
+		"\"tlsv1_2+\" } (its default); ejabberd: add no_tlsv1 and "
+		"no_tlsv1_1 to the listener's protocol_options";
+	const int *t = c->tls_versions;
+	bool legacy = t[0] == 1 || t[1] == 1;
+	char *old = xcv_asprintf("%s%s%s", t[0] == 1 ? "TLS 1.0" : "",
+		t[0] == 1 && t[1] == 1 ? " and " : "", t[1] == 1 ? "TLS 1.1" : "");
+	int rc = 0;
+
+	if (old == NULL)
+		return xcv_oom();
+	/* Only is only when 1.2 and 1.3 were both turned down. */
+	if (legacy && t[2] == 0 && t[3] == 0)
+		rc = add_finding(c, "tls-legacy-only", "error", xcv_asprintf(
+			"the server accepts only %s, which RFC 8996 deprecates: "
+			"clients that require TLS 1.2, as most do today, cannot "
+			"connect", old), fix, true);
+	else if (legacy)
+		rc = add_finding(c, "tls-legacy-offered", "warning",
+			xcv_asprintf("the server still accepts %s, which RFC "
+			"8996 deprecates", old), fix, true);
+	free(old);
+	if (rc == 0 && t[2] == 1 && t[3] == 0)
+		rc = add_finding(c, "no-tls13", "warning", xcv_strdup("the "
+			"server does not accept TLS 1.3 (RFC 8446)"),
+			c->service == XCV_SERVICE_HTTPS ? "enable TLS 1.3 in the "
+			"HTTPS server's TLS settings" : "enable TLS 1.3: Prosody "
+			"needs LuaSec 0.8 or later, no \"no_tlsv1_3\" in "
+			"ssl.options and no protocol pinned below it; ejabberd: no "
+			"no_tlsv1_3 in its protocol options", true);
+	return rc;
+}
+
+/* Findings on ciphers and on finite-field DH (RFC 7525 §4; Logjam). */
+static int
+judge_ciphers(struct xcv_check *c)
+{
+	bool https = c->service == XCV_SERVICE_HTTPS, oom = false;
+	char *weak = list_of(c, is_weak, &oom), *plain = NULL;
+	int dh = 0, rc = 0;
+
+	if (weak == NULL && !oom)
+		plain = list_of(c, no_fs, &oom);
+	if (oom)
+		return xcv_oom();
+	if (weak != NULL || plain != NULL)
+		rc = add_finding(c, "weak-cipher", weak ? "error" : "warning",
+			xcv_asprintf("the server accepts %s%s", weak ? weak : plain,
+			weak ? "" : ": static RSA key exchange, without forward "
+			"secrecy"), https ? "offer only ECDHE or DHE with AEAD "
+			"ciphers (nginx: ssl_ciphers, e.g. Mozilla's intermediate "
+			"list)" : "offer only ECDHE or DHE with AEAD ciphers: "
+			"Prosody ssl = { ciphers = \"HIGH+kEECDH:HIGH+kEDH:!aNULL:"
+			"!3DES\" } (its default); ejabberd: c2s_ciphers and "
+			"s2s_ciphers", true);
+	free(weak);
+	free(plain);
+	for (int v = 0; rc == 0 && v < 3; v++)
+		for (size_t i = 0; i < c->suites[v].n; i++) {
+			const struct xcv_posture_cipher *x = &c->suites[v].v[i];
+			if (x->kx && strncmp(x->kx, "DH ", 3) == 0 &&
+			    (dh == 0 || x->kx_bits < dh))
+				dh = x->kx_bits;
+		}
+	if (rc == 0 && dh > 0 && dh < 2048)
+		rc = add_finding(c, "weak-dh", dh < 1024 ? "error" : "warning",
+			xcv_asprintf("the server's DHE ciphers use a %d-bit "
+			"finite-field group: %s (RFC 7919 starts at 2048)", dh,
+			dh < 1024 ? "broken by precomputation (Logjam)" : "within "
+			"reach of precomputation by a state (Logjam)"), https ?
+			"use a group of 2048 bits or more (nginx: ssl_dhparam with "
+			"openssl dhparam 2048, or the ffdhe2048 group of RFC 7919), "
+			"or drop the DHE ciphers" : "use a group of 2048 bits or "
+			"more: Prosody ssl = { dhparam = \"/etc/prosody/certs/"
+			"dh-2048.pem\" }; ejabberd: dhfile; or drop the DHE "
+			"ciphers", true);
+	return rc;
+}
+
+/* Channel binding (RFC 5929, RFC 9266, XEP-0440): a client that binds its
+ * login to the TLS channel notices a man in the middle that holds a
+ * trusted certificate. */
+static int
+judge_stream(struct xcv_check *c)
+{
+	const struct xcv_strv *m = &c->tls_mechanisms;
+	bool plus = false, password = false;
+
+	if (!c->tls_stream_seen || c->service != XCV_SERVICE_C2S)
+		return 0;
+	for (size_t i = 0; i < m->n; i++) {
+		size_t n = strlen(m->v[i]);
+		plus |= n > 5 && strcmp(m->v[i] + n - 5, "-PLUS") == 0;
+		password |= strncmp(m->v[i], "SCRAM-", 6) == 0 ||
+			strcmp(m->v[i], "PLAIN") == 0;
+	}
+	if (plus || !password)
+		return 0;
+	return add_finding(c, "no-channel-binding", "note", xcv_asprintf(
+		"over TLS 1.%d the server offers no -PLUS SASL mechanism: logins "
+		"are not bound to the TLS channel (RFC 5929, RFC 9266), so a man "
+		"in the middle who holds a certificate the client trusts goes "
+		"unnoticed", c->tls_stream_minor), "offer SCRAM with channel "
+		"binding for every TLS version: Prosody 0.12 binds with "
+		"tls-unique only, which TLS 1.3 does not define "
+		"(util/sasl/scram.lua), so it needs a release with tls-exporter "
+		"(RFC 9266); ejabberd: a release that offers SCRAM-SHA-*-PLUS",
+		true);
+}
+
+/* Keep what the probe of the highest version accepted saw over TLS. */
+static int
+take_tls_stream(struct xcv_check *c, const struct xcv_probe *x, int minor)
+{
+	const struct xcv_stream_state *st = xcv_probe_stream(x);
+
+	if (c->service == XCV_SERVICE_HTTPS || !st->features)
+		return 0;
+	xcv_strv_clear(&c->tls_mechanisms);
+	xcv_strv_clear(&c->channel_bindings);
+	xcv_strv_clear(&c->compression);
+	c->tls_stream_seen = true;
+	c->tls_stream_minor = minor;
+	c->dialback = st->dialback;
+	for (size_t i = 0; i < st->mechanisms.n; i++)
+		xcv_strv_push(&c->tls_mechanisms, st->mechanisms.v[i]);
+	for (size_t i = 0; i < st->channel_bindings.n; i++)
+		xcv_strv_push(&c->channel_bindings, st->channel_bindings.v[i]);
+	for (size_t i = 0; i < st->compression.n; i++)
+		xcv_strv_push(&c->compression, st->compression.v[i]);
+	if (xcv_strv_ok(&c->tls_mechanisms) < 0 ||
+	    xcv_strv_ok(&c->channel_bindings) < 0)
+		return XCV_ENOMEM;
+	return xcv_strv_ok(&c->compression);
+}
+
+/* Run probes made from ctx[i] (NULL: nothing to ask) at once. */
+static int
+run_all(struct xcv_probe **pr, size_t n)
+{
+	struct xcv_probe *run[16];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < sizeof(run) / sizeof(*run); i++)
+		if (pr[i] != NULL)
+			run[k++] = pr[i];
+	return k ? xcv_probes_run(run, k) : 0;
+}
+
+/* TLS 1.0 to 1.3: one connection each, all at once, each offering that
+ * version alone. */
+static int
+versions(struct xcv_check *c, const struct xcv_check_params *p)
+{
+	struct xcv_tls_ctx *ctx[4] = {0};
+	struct xcv_probe *pr[4] = {0};
+	int rc = 0;
+
+	for (int v = 0; rc == 0 && v < 4; v++) {
+		c->tls_versions[v] = -1;
+		/* An OpenSSL built without the version: not known. */
+		if (xcv_tls_ctx_new_version(&ctx[v], v) == XCV_ENOMEM)
+			rc = XCV_ENOMEM;
+		if (rc == 0 && ctx[v] != NULL)
+			rc = probe_new(&pr[v], c, p, ctx[v]);
+	}
+	if (rc == 0)
+		rc = run_all(pr, 4);
+	for (int v = 0; rc == 0 && v < 4; v++) {
+		const struct xcv_probe *x = pr[v];
+		if (x == NULL)
+			continue;
+		if (xcv_probe_tls_done(x))
+			c->tls_versions[v] = 1;
+		else if (refused(x))
+			c->tls_versions[v] = 0;
+		if (c->tls_versions[v] == 1)
+			rc = take_tls_stream(c, x, v);
+	}
+	for (int v = 0; v < 4; v++) {
+		xcv_probe_free(pr[v]);
+		xcv_tls_ctx_free(ctx[v]);
+	}
+	return rc;
+}
+
+/*
+ * One question asked again and again: offer what is left, and take away
+ * what the server chose, until it refuses what is left (then the list is
+ * complete) or nothing is left. A task per version for ciphers, one for
+ * groups, all at once, round by round.
+ */
+struct task {
+	int minor;
+	bool groups;                 /* else ciphers */
+	struct xcv_strv left;        /* still to offer, in order */
+	struct xcv_strv got;         /* what the server chose, in order */
+	bool done, complete;
+	struct xcv_tls_ctx *ctx;
+	struct xcv_probe *pr;
+};
+
+static int
+task_offer(struct task *t, struct xcv_check *c,
+	const struct xcv_check_params *p)
+{
+	char *list = xcv_strv_join(&t->left, ":");
+	int rc;
+
+	if (list == NULL)
+		return xcv_oom();
+	rc = xcv_tls_ctx_new_offer(&t->ctx, t->minor, t->groups ? NULL : list,
+		t->groups ? list : NULL);
+	free(list);
+	if (rc == XCV_ERROR) {
+		/* What is left cannot be offered: nothing more to learn. */
+		t->done = t->complete = true;
+		return 0;
+	}
+	return rc < 0 ? rc : probe_new(&t->pr, c, p, t->ctx);
+}
+
+/* The probe's answer: what the server chose goes from left to got. */
+static int
+task_take(struct task *t, struct xcv_check *c, size_t v)
+{
+	const struct xcv_probe *x = t->pr;
+	const char *chose;
+	size_t i;
+
+	if (!xcv_probe_tls_done(x)) {
+		t->done = true;
+		t->complete = refused(x);
+		return 0;
+	}
+	chose = t->groups ? xcv_probe_tls_group(x) : xcv_probe_tls_cipher(x);
+	for (i = 0; chose != NULL && i < t->left.n; i++)
+		if (strcasecmp(t->left.v[i], chose) == 0)
+			break;
+	/* Not what was offered (a group the client cannot name): stop. */
+	if (chose == NULL || i == t->left.n) {
+		t->done = true;
+		return 0;
+	}
+	if (!t->groups) {
+		struct xcv_posture_suites *s = &c->suites[v];
+		struct xcv_posture_cipher *more = realloc(s->v, (s->n + 1) *
+			sizeof(*s->v)), *n;
+		int kx_bits;
+		const char *kx = xcv_probe_tls_kx(x, &kx_bits);
+		if (more == NULL)
+			return xcv_oom();
+		s->v = more;
+		n = &s->v[s->n];
+		*n = (struct xcv_posture_cipher){ .name = xcv_strdup(chose),
+			.kx = kx ? xcv_strdup(kx) : NULL, .kx_bits = kx_bits };
+		if (n->name == NULL || (kx && n->kx == NULL)) {
+			free(n->name);
+			free(n->kx);
+			return xcv_oom();
+		}
+		s->n++;
+		if (xcv_tls_cipher_strength(chose, &n->bits, &n->fs,
+		    &n->weak) == XCV_ENOMEM)
+			return XCV_ENOMEM;
+		/* TLS 1.3 suites all have forward secrecy (RFC 8446 §2). */
+		n->fs |= v == 3;
+	}
+	if (xcv_strv_push(&t->got, t->left.v[i]) < 0)
+		return XCV_ENOMEM;
+	free(t->left.v[i]);
+	memmove(&t->left.v[i], &t->left.v[i + 1], (t->left.n - i - 1) *
+		sizeof(*t->left.v));
+	t->left.n--;
+	if (t->left.n == 0)
+		t->done = t->complete = true;
+	return 0;
+}
+
+/* Does the server impose its order? Offer what it accepted in reverse:
+ * it chooses its first again (its own order) or our first (ours). */
+static int
+server_order(struct xcv_check *c, const struct xcv_check_params *p)
+{
+	struct task t[4] = {0};
+	int rc = 0;
+
+	for (int v = 0; v < 4; v++) {
+		t[v].minor = v;
+		c->suites[v].server_order = -1;
+		for (size_t i = c->suites[v].n; rc == 0 && c->suites[v].n > 1 &&
+		    i-- > 0;)
+			rc = xcv_strv_push(&t[v].left, c->suites[v].v[i].name);
+		if (rc == 0 && c->suites[v].n > 1)
+			rc = task_offer(&t[v], c, p);
+	}
+	{
+		struct xcv_probe *pr[4] = { t[0].pr, t[1].pr, t[2].pr, t[3].pr };
+		if (rc == 0)
+			rc = run_all(pr, 4);
+	}
+	for (int v = 0; rc == 0 && v < 4; v++) {
+		const char *chose = t[v].pr && xcv_probe_tls_done(t[v].pr) ?
+			xcv_probe_tls_cipher(t[v].pr) : NULL;
+		if (chose == NULL)
+			continue;
+		if (strcmp(chose, c->suites[v].v[0].name) == 0)
+			c->suites[v].server_order = 1;
+		else if (strcmp(chose, t[v].left.v[0]) == 0)
+			c->suites[v].server_order = 0;
+	}
+	for (int v = 0; v < 4; v++) {
+		xcv_probe_free(t[v].pr);
+		xcv_tls_ctx_free(t[v].ctx);
+		xcv_strv_clear(&t[v].left);
+	}
+	return rc;
+}
+
+static int
+enumerate(struct xcv_check *c, const struct xcv_check_params *p)
+{
+	struct task t[5] = {0};
+	int rc = 0, top = c->tls_versions[3] == 1 ? 3 :
+		c->tls_versions[2] == 1 ? 2 : -1;
+
+	c->groups_minor = top;
+	for (int v = 0; v < 5; v++) {
+		t[v].minor = v < 4 ? v : top;
+		t[v].groups = v == 4;
+		t[v].done = v < 4 ? c->tls_versions[v] != 1 : top < 0;
+	}
+	for (int v = 0; rc == 0 && v < 4; v++) {
+		struct xcv_tls_ctx *all = NULL;
+		if (t[v].done)
+			continue;
+		rc = xcv_tls_ctx_new_version(&all, v);
+		if (rc == 0)
+			rc = xcv_tls_ctx_ciphers(all, &t[v].left);
+		xcv_tls_ctx_free(all);
+		if (rc == XCV_ERROR)
+			rc = 0, t[v].done = true;
+	}
+	for (size_t i = 0; rc == 0 && top >= 0 && i < (top == 3 ? sizeof(
+	    all_groups) / sizeof(*all_groups) : EC_GROUPS); i++)
+		rc = xcv_strv_push(&t[4].left, all_groups[i]);
+	for (int round = 0; rc == 0 && round < ROUNDS_MAX; round++) {
+		struct xcv_probe *pr[5] = {0};
+		bool any = false;
+		for (int v = 0; rc == 0 && v < 5; v++)
+			if (!t[v].done)
+				rc = task_offer(&t[v], c, p);
+		for (int v = 0; v < 5; v++)
+			any |= (pr[v] = t[v].pr) != NULL;
+		if (rc == 0 && !any)
+			break;
+		if (rc == 0)
+			rc = run_all(pr, 5);
+		for (int v = 0; rc == 0 && v < 5; v++)
+			if (t[v].pr != NULL)
+				rc = task_take(&t[v], c, (size_t)v);
+		for (int v = 0; v < 5; v++) {
+			xcv_probe_free(t[v].pr);
+			xcv_tls_ctx_free(t[v].ctx);
+			t[v].pr = NULL;
+			t[v].ctx = NULL;
+		}
+	}
+	for (int v = 0; v < 4; v++)
+		c->suites[v].complete = t[v].complete;
+	c->groups_complete = t[4].complete;
+	for (size_t i = 0; rc == 0 && i < t[4].got.n; i++)
+		rc = xcv_strv_push(&c->groups, t[4].got.v[i]);
+	for (int v = 0; v < 5; v++) {
+		xcv_strv_clear(&t[v].left);
+		xcv_strv_clear(&t[v].got);
+	}
+	return rc;
+}
+
+int
+xcv_posture_run(struct xcv_check *c, const struct xcv_check_params *p)
+{
+	int rc;
+
+	c->posture = true;
+	c->groups_minor = -1;
+	rc = versions(c, p);
+	if (rc == 0)
+		rc = enumerate(c, p);
+	if (rc == 0)
+		rc = server_order(c, p);
+	if (rc == 0)
+		rc = judge_versions(c);
+	if (rc == 0)
+		rc = judge_ciphers(c);
+	if (rc == 0)
+		rc = judge_stream(c);
+	return rc;
+}
+
+void
+xcv_posture_clear(struct xcv_check *c)
+{
+	for (int v = 0; v < 4; v++) {
+		for (size_t i = 0; i < c->suites[v].n; i++) {
+			free(c->suites[v].v[i].name);
+			free(c->suites[v].v[i].kx);
+		}
+		free(c->suites[v].v);
+	}
+	xcv_strv_clear(&c->groups);
+	xcv_strv_clear(&c->tls_mechanisms);
+	xcv_strv_clear(&c->channel_bindings);
+	xcv_strv_clear(&c->compression);
+}
