@@ -21,6 +21,15 @@ take_tls(struct xcv_check *c, struct xcv_probe *pr)
 	c->sni = xcv_strdup(xcv_probe_sni(pr));
 	c->alpn = xcv_strdup(xcv_probe_tls_alpn(pr));
 	c->chain = xcv_probe_take_chain(pr);
+	{
+		const unsigned char *der;
+		size_t n = xcv_probe_staple(pr, &der);
+		if (n > 0 && (c->staple = malloc(n)) == NULL)
+			return xcv_oom();
+		if (n > 0)
+			memcpy(c->staple, der, n);
+		c->staple_len = n;
+	}
 	/* Each copy, or none where there was nothing to copy. */
 	return c->version && c->cipher &&
 		(c->sni || !xcv_probe_sni(pr)) &&
@@ -100,6 +109,27 @@ judge_clear(struct xcv_check *c)
 			return xcv_oom();
 	}
 	return 0;
+}
+
+/* Verify the chain the check obtained, with its stapled OCSP answer; with
+ * the posture, the client profiles learn which TLS versions the server
+ * accepts (a client whose minimum it refuses cannot connect at all). */
+static int
+verify_live(struct xcv_result **out, const struct xcv_check *c,
+	struct xcv_config *cfg)
+{
+	struct xcv_live live = { .staple = c->staple, .staple_len =
+		c->staple_len, .staple_asked = true, .timeout_ms = c->timeout_ms };
+	int rc = xcv_verify_live(out, cfg, c->chain, c->disc.domain, c->service,
+		&live);
+
+	if (rc == 0 && c->posture)
+		rc = xcv_clients_judge_versions(*out, c->tls_versions);
+	if (rc < 0) {
+		xcv_result_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* A candidate's probe left the loop: the race goes on or is over. */
@@ -249,8 +279,7 @@ check_https(struct xcv_check *c, struct xcv_config *cfg,
 	}
 	if (rc == 0 && c->chain != NULL) {
 		c->disc.domain = xcv_strdup(name);
-		rc = c->disc.domain ? xcv_verify_as(&c->res, cfg, c->chain, name,
-			XCV_SERVICE_HTTPS) : xcv_oom();
+		rc = c->disc.domain ? verify_live(&c->res, c, cfg) : xcv_oom();
 	}
 	return rc;
 }
@@ -290,6 +319,7 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		goto out;
 	}
 	c->deadline = xcv_deadline_after(p.total_timeout_ms);
+	c->timeout_ms = p.timeout_ms;
 	c->service = cfg->service;
 	c->direct_tls = p.direct_tls;
 	c->target_text = xcv_strdup(p.target);
@@ -349,7 +379,7 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 	if (rc < 0 || c->res != NULL)
 		goto out;
 	if (c->failure.phase == XCV_PHASE_NONE && c->chain != NULL)
-		rc = xcv_verify(&c->res, cfg, c->chain, c->disc.domain);
+		rc = verify_live(&c->res, c, cfg);
 	else if (c->failure.phase == XCV_PHASE_NONE)
 		rc = xcv_failure_set(&c->failure, XCV_PHASE_STREAM, "no "
 			"certificate was obtained");
@@ -391,6 +421,7 @@ xcv_check_free(struct xcv_check *c)
 	free(c->alpn);
 	free(c->http_status);
 	xcv_chain_free(c->chain);
+	free(c->staple);
 	xcv_result_free(c->res);
 	xcv_failure_clear(&c->failure);
 	xcv_strv_clear(&c->advice);
@@ -410,7 +441,7 @@ xcv_check_reverify(struct xcv_check *c, struct xcv_config *cfg)
 
 	if (c->chain == NULL || c->disc.domain == NULL || c->res == NULL)
 		return xcv_set_error(XCV_ENOTFOUND, "no certificate was obtained");
-	rc = xcv_verify(&res, cfg, c->chain, c->disc.domain);
+	rc = verify_live(&res, c, cfg);
 	if (rc < 0)
 		return rc;
 	xcv_result_free(c->res);

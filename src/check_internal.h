@@ -22,6 +22,9 @@ struct xcv_check {
 	char *version, *cipher, *sni, *alpn;
 	char *http_status;           /* HTTPS: the answer to HEAD / */
 	struct xcv_chain *chain;
+	unsigned char *staple;       /* the stapled OCSP response, or NULL */
+	size_t staple_len;
+	int timeout_ms;              /* each phase's, and each fetch's */
 	struct xcv_result *res;
 	struct xcv_failure failure;  /* no certificate: where it stopped */
 	struct xcv_strv advice;      /* for a failure */

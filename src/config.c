@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config_internal.h"
 
@@ -40,6 +41,7 @@ xcv_config_free(struct xcv_config *cfg)
 	X509_STORE_free(cfg->empty);
 	xcv_config_forget_verified(cfg);
 	xcv_strv_clear(&cfg->notes);
+	xcv_strv_clear(&cfg->crl_files);
 	for (size_t i = 0; i < XCV_INPUT_COUNT; i++)
 		xcv_free_const(cfg->input_name[i]);
 	/* Last: the certificates above may live in these contexts. */
@@ -142,6 +144,23 @@ void
 xcv_config_set_strict(struct xcv_config *cfg, bool strict)
 {
 	cfg->strict = strict;
+}
+
+void
+xcv_config_set_revocation(struct xcv_config *cfg, unsigned flags)
+{
+	cfg->revocation = flags;
+}
+
+int
+xcv_config_add_crl(struct xcv_config *cfg, const char *path)
+{
+	/* Read when used; a file that cannot be read is refused now. */
+	if (access(path, R_OK) != 0)
+		return xcv_set_error(XCV_EINPUT, "%s: %s", path, strerror(errno));
+	if (xcv_strv_push(&cfg->crl_files, path) < 0)
+		return XCV_ENOMEM;
+	return 0;
 }
 
 void

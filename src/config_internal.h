@@ -34,6 +34,8 @@ struct xcv_config {
 	X509_STORE *empty;           /* no anchors: for partial chains */
 	struct xcv_refs libs;        /* contexts of anchors and remembered paths */
 	const char *input_name[XCV_INPUT_COUNT];   /* owned; NULL: in words */
+	unsigned revocation;         /* XCV_REVOCATION_* */
+	struct xcv_strv crl_files;
 };
 
 /* Forget the verified intermediates (when the anchors change). */

@@ -25,6 +25,8 @@ struct mon_ep {
 	char *matched_value;
 	bool have_cert;
 	int64_t leaf_not_after, earliest_not_after;
+	const char *revocation;      /* "good", "revoked", "unknown" or NULL */
+	int64_t crl_next_update;     /* 0: no CRL judged */
 	char *why;                   /* not verified, closed or no
 					certificate: why, after the verdict */
 	size_t warnings;             /* profile defects, as warnings */
@@ -219,6 +221,8 @@ take_result(struct xcv_monitor *m, struct mon_ep *e,
 		e->matched_value = dup_or_null(m, xcv_result_identity_value(res));
 	}
 	e->have_cert = n > 0;
+	e->revocation = xcv_result_revocation(res, NULL);
+	e->crl_next_update = res->rev_checked ? res->rev.crl_next_update : 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct xcv_cert_info *c = xcv_result_cert(res, i);
 		if (i == 0)
@@ -904,6 +908,29 @@ xcv_monitor_to_prometheus(const struct xcv_monitor *m)
 		put_ep_sample(&t, "xmppcv_cert_not_after_seconds", &m->eps[i],
 			NULL, NULL);
 		put(&t, " %lld\n", (long long)m->eps[i].leaf_not_after);
+	}
+	put_family(&t, "xmppcv_revocation", "gauge", "The revocation state of "
+		"the endpoint's certificates: 1 for the one they have (good, "
+		"revoked, unknown), 0 for the others.");
+	for (size_t i = 0; i < m->n_eps; i++)
+		for (size_t s = 0; m->eps[i].revocation && s < 3; s++) {
+			static const char *const states[] = { "good", "revoked",
+				"unknown" };
+			put_ep_sample(&t, "xmppcv_revocation", &m->eps[i], "state",
+				states[s]);
+			put(&t, " %d\n", strcmp(m->eps[i].revocation,
+				states[s]) == 0);
+		}
+	put_family(&t, "xmppcv_crl_next_update_seconds", "gauge", "The "
+		"earliest nextUpdate of the CRLs that judged the endpoint's "
+		"certificates, in unix seconds: a CRL that is not renewed by "
+		"then leaves revocation unknown.");
+	for (size_t i = 0; i < m->n_eps; i++) {
+		if (m->eps[i].crl_next_update == 0)
+			continue;
+		put_ep_sample(&t, "xmppcv_crl_next_update_seconds", &m->eps[i],
+			NULL, NULL);
+		put(&t, " %lld\n", (long long)m->eps[i].crl_next_update);
 	}
 	put_family(&t, "xmppcv_client_connects", "gauge", "Whether a client "
 		"profile would connect to the endpoint without asking: 1 yes, 0 "

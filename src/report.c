@@ -165,6 +165,32 @@ jclients(const struct xcv_result *res)
 	return a;
 }
 
+/* Revocation as judged, or null. */
+static json_t *
+jrevocation(const struct xcv_result *res)
+{
+	const struct xcv_revocation *r = &res->rev;
+	char when[32], next[32];
+
+	if (!res->rev_checked)
+		return json_null();
+	if (r->revoked_at)
+		xcv_time_format(r->revoked_at, when);
+	if (r->crl_next_update)
+		xcv_time_format(r->crl_next_update, next);
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:b,s:o}",
+		"state", xcv_revocation_state_name(r->state),
+		"source", jstr(r->source), "why", jstr(r->why),
+		"reason", jstr(r->reason),
+		"revoked_at", r->revoked_at ? json_string(when) : json_null(),
+		"depth", r->state == XCV_REV_REVOKED ? json_integer(r->depth) :
+		json_null(),
+		"crl_next_update", r->crl_next_update ? json_string(next) :
+		json_null(),
+		"must_staple", r->must_staple, "staple", jstr(r->staple),
+		"fails", res->rev_fails, "notes", jstrv(&r->notes));
+}
+
 json_t *
 xcv_report_json(const struct xcv_result *res)
 {
@@ -176,7 +202,7 @@ xcv_report_json(const struct xcv_result *res)
 	unsigned bits = xcv_result_problems(res);
 	char at[32];
 
-	for (unsigned b = 1; problems && b <= XCV_PROBLEM_CLIENTS; b <<= 1)
+	for (unsigned b = 1; problems && b <= XCV_PROBLEM_REVOKED; b <<= 1)
 		if (bits & b)
 			json_array_append_new(problems,
 				json_string(xcv_problem_name(b)));
@@ -201,7 +227,7 @@ xcv_report_json(const struct xcv_result *res)
 			jstr(f->name), "text", jstr(f->text), "anchor", f->anchor));
 	}
 	return json_pack("{s:o,s:s,s:s,s:b,s:o,s:s,s:{s:b,s:o,s:o,s:s,s:o},"
-		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:b,s:o,s:o,s:o}",
+		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:b,s:o,s:o,s:o,s:o}",
 		"domain", jstr(res->id.reference),
 		"service", xcv_service_name(res->service),
 		"verdict", xcv_verdict_name(res->verdict),
@@ -227,7 +253,8 @@ xcv_report_json(const struct xcv_result *res)
 		"strict", res->strict,
 		"warnings", jstrv(&res->warnings),
 		"advice", jstrv(&res->advice),
-		"clients", jclients(res));
+		"clients", jclients(res),
+		"revocation", jrevocation(res));
 }
 
 char *
@@ -434,6 +461,15 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 			"that)" : "");
 	for (size_t i = 1; i < res->n_errors; i++)
 		put(t, "             also: %s\n", res->errors[i].text);
+	if (res->rev_checked)
+		put(t, "  revocation %s%s%s%s: %s%s\n", res->rev.state ==
+			XCV_REV_REVOKED ? "REVOKED" : xcv_revocation_state_name(
+			res->rev.state), res->rev.source ? " (" : "",
+			res->rev.source ? res->rev.source : "",
+			res->rev.source ? ")" : "", res->rev.why ? res->rev.why :
+			"no reason given", res->rev_fails &&
+			res->rev.state == XCV_REV_UNKNOWN ? " (this fails the "
+			"verdict)" : "");
 	put_clients(t, res);
 	for (size_t i = 0; context && i < context->n; i++)
 		put(t, "%s\n", context->v[i]);

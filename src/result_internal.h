@@ -5,6 +5,7 @@
 #include "config_internal.h"
 #include "identity.h"
 #include "profile.h"
+#include "revocation.h"
 
 struct xcv_client_judgement;
 
@@ -46,11 +47,29 @@ struct xcv_result {
 	size_t n_clients;
 	bool clients_failed;     /* a required profile would not connect */
 	bool clients_shown;      /* text: a table, not one summary line */
+	/* Revocation (revocation.c), when the configuration asks for it and
+	 * the path is trusted; rev_fails: it fails the verdict. */
+	bool rev_checked, rev_fails;
+	struct xcv_revocation rev;
 	/* What the public getters show, built at the end of xcv_verify. */
 	struct xcv_presented_id *id_view;
 	struct xcv_cert_info *cert_view;
 	struct xcv_finding_info *finding_view;
 };
+
+/* What a live connection adds to a verification: the stapled OCSP
+ * response (and whether one was asked for), and how long one fetch of a
+ * CRL or an OCSP answer may take (0: the default). */
+struct xcv_live {
+	const unsigned char *staple;
+	size_t staple_len;
+	bool staple_asked;
+	int timeout_ms;
+};
+/* xcv_verify_as() with what the connection gave. */
+int xcv_verify_live(struct xcv_result **out, struct xcv_config *cfg,
+	const struct xcv_chain *chain, const char *domain,
+	enum xcv_service service, const struct xcv_live *live);
 
 /* Judge res with the client profiles cfg selects (all: those chosen for
  * reports too; else only the required ones). 0 or XCV_ENOMEM. */

@@ -607,10 +607,67 @@ build_views(struct xcv_result *res)
  * it, only what the verdict rests on, which is what comparing verdicts
  * needs (profile findings only under strict, where they count).
  */
+/* Where fetched CRLs are kept: $XDG_CACHE_HOME/xmppcv/crl, else
+ * ~/.cache/xmppcv/crl; NULL (no cache) without either. */
+static char *
+crl_cache(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return xcv_asprintf("%s/xmppcv/crl", xdg);
+	if (home != NULL && home[0] == '/')
+		return xcv_asprintf("%s/.cache/xmppcv/crl", home);
+	return NULL;
+}
+
+/* Revocation of the trusted path; whether it fails the verdict: revoked,
+ * a must-staple leaf without its staple, or unknown where required. */
+static int
+check_revocation(struct xcv_result *res, struct xcv_config *cfg,
+	const struct xcv_live *live)
+{
+	X509_STORE *store = NULL;
+	char *cache = NULL;
+	int rc = xcv_config_store(cfg, &store);
+	struct xcv_revocation *r = &res->rev;
+
+	if (rc < 0)
+		return rc;
+	if ((cfg->revocation & XCV_REVOCATION_FETCH) && (cache = crl_cache()) ==
+	    NULL && (getenv("XDG_CACHE_HOME") || getenv("HOME")))
+		return XCV_ENOMEM;
+	{
+		struct xcv_revocation_params p = {
+			.path = res->path, .store = store, .at = res->at,
+			.crl_files = (const char *const *)cfg->crl_files.v,
+			.n_crl_files = cfg->crl_files.n,
+			.fetch = cfg->revocation & XCV_REVOCATION_FETCH,
+			.ocsp = cfg->revocation & XCV_REVOCATION_OCSP,
+			.staple = live ? live->staple : NULL,
+			.staple_len = live ? live->staple_len : 0,
+			.staple_asked = live && live->staple_asked,
+			.cache_dir = cache,
+			.timeout_ms = live ? live->timeout_ms : 0,
+		};
+		rc = xcv_revocation_check(r, &p);
+	}
+	free(cache);
+	if (rc < 0)
+		return rc;
+	res->rev_checked = true;
+	res->rev_fails = r->state == XCV_REV_REVOKED ||
+		(r->state == XCV_REV_UNKNOWN && ((cfg->revocation &
+		XCV_REVOCATION_REQUIRE) || (r->why != NULL &&
+		strcmp(r->why, XCV_REV_MUST_STAPLE_WHY) == 0)));
+	return 0;
+}
+
 static int
 verify(struct xcv_result **out, struct xcv_config *cfg,
 	const struct xcv_chain *chain, const char *domain,
-	enum xcv_service service, bool describe_all)
+	enum xcv_service service, bool describe_all,
+	const struct xcv_live *live)
 {
 	struct xcv_result *res = NULL;
 	unsigned long failures = xcv_alloc_failures();
@@ -652,6 +709,9 @@ verify(struct xcv_result **out, struct xcv_config *cfg,
 		for (size_t i = 0; i < res->id.warnings.n; i++)
 			xcv_strv_push(&res->warnings, res->id.warnings.v[i]);
 	}
+	if (res->trusted && (cfg->revocation & XCV_REVOCATION_CHECK) &&
+	    (rc = check_revocation(res, cfg, live)) < 0)
+		goto out;
 	if (!res->trusted || !res->id.matched)
 		check_accepted(res, cfg, chain);
 	if (describe_all) {
@@ -670,7 +730,8 @@ verify(struct xcv_result **out, struct xcv_config *cfg,
 	 * silently fails a verdict that is otherwise verified. */
 	if ((rc = xcv_clients_judge_result(res, cfg, describe_all)) < 0)
 		goto out;
-	if (res->clients_failed && res->verdict == XCV_VERDICT_VERIFIED)
+	if ((res->clients_failed || res->rev_fails) &&
+	    res->verdict == XCV_VERDICT_VERIFIED)
 		res->verdict = XCV_VERDICT_NOT_VERIFIED;
 	res->ok = res->verdict == XCV_VERDICT_VERIFIED;
 	if ((describe_all && (rc = xcv_advise(res, cfg)) < 0) ||
@@ -696,7 +757,15 @@ int
 xcv_verify(struct xcv_result **out, struct xcv_config *cfg,
 	const struct xcv_chain *chain, const char *domain)
 {
-	return verify(out, cfg, chain, domain, cfg->service, true);
+	return verify(out, cfg, chain, domain, cfg->service, true, NULL);
+}
+
+int
+xcv_verify_live(struct xcv_result **out, struct xcv_config *cfg,
+	const struct xcv_chain *chain, const char *domain,
+	enum xcv_service service, const struct xcv_live *live)
+{
+	return verify(out, cfg, chain, domain, service, true, live);
 }
 
 int
@@ -704,14 +773,14 @@ xcv_verify_as(struct xcv_result **out, struct xcv_config *cfg,
 	const struct xcv_chain *chain, const char *domain,
 	enum xcv_service service)
 {
-	return verify(out, cfg, chain, domain, service, true);
+	return verify(out, cfg, chain, domain, service, true, NULL);
 }
 
 int
 xcv_verify_verdict(struct xcv_result **out, struct xcv_config *cfg,
 	const struct xcv_chain *chain, const char *domain)
 {
-	return verify(out, cfg, chain, domain, cfg->service, false);
+	return verify(out, cfg, chain, domain, cfg->service, false, NULL);
 }
 
 void
@@ -740,6 +809,7 @@ xcv_result_free(struct xcv_result *res)
 	xcv_findings_clear(&res->findings);
 	free(res->finding_view);
 	xcv_clients_clear(res);
+	xcv_revocation_clear(&res->rev);
 	xcv_refs_clear(&res->libs);
 	free(res);
 }
@@ -871,6 +941,15 @@ xcv_result_finding(const struct xcv_result *res, size_t i)
 	return i < res->findings.n ? &res->finding_view[i] : NULL;
 }
 
+const char *
+xcv_result_revocation(const struct xcv_result *res, const char **why)
+{
+	if (why != NULL)
+		*why = res->rev_checked ? res->rev.why : NULL;
+	return res->rev_checked ? xcv_revocation_state_name(res->rev.state) :
+		NULL;
+}
+
 unsigned
 xcv_result_problems(const struct xcv_result *res)
 {
@@ -882,6 +961,8 @@ xcv_result_problems(const struct xcv_result *res)
 		p |= XCV_PROBLEM_PROFILE;
 	if (res->clients_failed)
 		p |= XCV_PROBLEM_CLIENTS;
+	if (res->rev_fails)
+		p |= XCV_PROBLEM_REVOKED;
 	if (res->trusted || res->accepted_trusted)
 		return p;
 	for (size_t i = 0; i < res->n_errors; i++) {

@@ -8,7 +8,8 @@ accepts and never answers, a redirect loop).
 
 Usage: cli_revocation.py REVCHECK CLASS
 
-Classes: Crl, Ocsp, Hostile, Cache. Each builds its own PKI whose URLs
+Classes: Crl, Ocsp, Hostile, Cache, Live (xmppcv check against
+openssl s_server). Each builds its own PKI whose URLs
 name its own addresses, so that the classes may run at once.
 """
 import hashlib
@@ -618,9 +619,149 @@ class Cache(Base):
         self.assertIn(os.path.join(blocker, "crl"), notes[0])
 
 
+class SServer:
+    """openssl s_server on ip:port presenting a leaf of the PKI and its
+    intermediate, with a stapled OCSP response from a file, or none."""
+
+    def __init__(self, ip, port, leaf, staple=None):
+        argv = ["openssl", "s_server", "-quiet", "-www", "-accept", "%s:%d" % (ip, port),
+                "-cert", leaf["cert"], "-key", leaf["key"], "-cert_chain", leaf["chain"]]
+        if staple:
+            argv += ["-status_file", staple]
+        self.proc = servers.spawn(argv, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not servers.wait_listening(ip, port, self.proc):
+            self.stop()
+            raise RuntimeError("s_server did not start on %s:%d" % (ip, port))
+
+    def stop(self):
+        servers.stop_pid(self.proc)
+
+
+class Live(Base):
+    """xmppcv check against openssl s_server, each presenting a leaf of the
+    PKI: the CRL fetched from nginx at the URL in the certificate, a
+    stapled answer (good, revoked, stale), a must-staple leaf without one;
+    the verdict, the exit status, the text, JSON and monitoring outputs;
+    and verify --crl."""
+    CRL_IP = "127.0.170.41"
+    OCSP_IP = "127.0.170.42"    # nothing listens
+    NET = "127.0.170."
+    # (address, leaf, staple)
+    SITES = {"good": ("43", "good", "good"), "revoked": ("44", "revoked", None),
+             "revoked-staple": ("45", "revoked", "revoked"),
+             "muststaple": ("46", "muststaple", None), "nodp": ("48", "nodp", None)}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            cls.servers.append(NginxFiles(cls.CRL_IP, PORT, cls.www))
+            s = os.path.join(cls.top, "staples")
+            os.makedirs(s)
+            staple = {
+                "good": cls.pki.ocsp_response("good", os.path.join(s, "good.der")),
+                "revoked": cls.pki.ocsp_response("revoked", os.path.join(s, "revoked.der")),
+            }
+            for n, leaf, st in cls.SITES.values():
+                cls.servers.append(SServer(cls.NET + n, 8443, cls.pki.leaves[leaf],
+                                           staple.get(st)))
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    def run_check(self, site, *options):
+        n, leaf, _ = self.SITES[site]
+        # s_server -www answers GET only: the HEAD / that follows the
+        # handshake waits out --timeout, and the report says so.
+        p = subprocess.run([os.environ["XMPPCV"], "check", "--service", "https",
+                            "--timeout", "1",
+                            "--no-system-ca", "--ca-file", self.pki.root, "--no-store",
+                            "--resolve", "%s.revocation.test:8443:%s%s" % (leaf, self.NET, n),
+                            *options, "%s.revocation.test:8443" % leaf],
+                           capture_output=True, text=True, timeout=60)
+        return p
+
+    def json_check(self, site, *options):
+        p = self.run_check(site, "--json", *options)
+        return p.returncode, json.loads(p.stdout), p.stderr
+
+    def test_good_from_the_crl_and_the_staple(self):
+        code, o, err = self.json_check("good")
+        r = o["revocation"]
+        self.assertEqual((code, o["verdict"], r["state"], r["staple"]),
+                         (0, "verified", "good", "good"), err)
+        self.assertIsNotNone(r["crl_next_update"])
+        self.assertTrue(any("fetched" in n for n in r["notes"]), r["notes"])
+
+    def test_revoked_by_the_crl_fails_the_verdict(self):
+        code, o, err = self.json_check("revoked")
+        r = o["revocation"]
+        self.assertEqual((code, o["verdict"], r["state"], r["source"], r["reason"]),
+                         (1, "not-verified", "revoked", "crl", "keyCompromise"), err)
+        self.assertIn("revoked", o["problems"])
+        self.assertIn("revocation revoked: ", err)
+        p = self.run_check("revoked")
+        self.assertIn("  revocation REVOKED (crl): ", p.stdout)
+
+    def test_revoked_by_the_staple_without_fetching(self):
+        code, o, err = self.json_check("revoked-staple", "--no-fetch")
+        r = o["revocation"]
+        self.assertEqual((code, r["state"], r["source"], r["staple"]),
+                         (1, "revoked", "ocsp-staple", "revoked"), err)
+
+    def test_stale_staple(self):
+        # The staple is good for a day (-ndays 1): two days on, stale.
+        at = "@%d" % (int(time.time()) + 2 * DAY)
+        code, o, err = self.json_check("good", "--no-fetch", "--at", at)
+        r = o["revocation"]
+        # Unknown is a note: the verdict stands, unless it is required.
+        self.assertEqual((code, o["verdict"], r["state"], r["staple"]),
+                         (0, "verified", "unknown", "stale"), err)
+        code, o, err = self.json_check("good", "--no-fetch", "--at", at,
+                                       "--require-revocation")
+        self.assertEqual((code, o["verdict"], o["revocation"]["fails"]),
+                         (1, "not-verified", True), err)
+
+    def test_must_staple_without_a_staple(self):
+        code, o, err = self.json_check("muststaple")
+        r = o["revocation"]
+        self.assertEqual((code, o["verdict"], r["must_staple"], r["staple"]),
+                         (1, "not-verified", True, "absent"), err)
+        self.assertIn("must-staple", r["why"])
+
+    def test_no_distribution_point(self):
+        code, o, err = self.json_check("nodp")
+        self.assertEqual((code, o["revocation"]["state"]), (0, "unknown"), err)
+
+    def test_monitoring(self):
+        p = self.run_check("revoked", "--format", "prometheus")
+        self.assertRegex(p.stdout, r'xmppcv_revocation\{[^}]*state="revoked"\} 1\n')
+        self.assertRegex(p.stdout, r'xmppcv_revocation\{[^}]*state="good"\} 0\n')
+        self.assertRegex(p.stdout, r"xmppcv_crl_next_update_seconds\{[^}]*\} [0-9]+\n")
+        p = self.run_check("revoked", "--format", "nagios")
+        self.assertEqual(p.returncode, 2, p.stdout)
+        self.assertIn("revoked", p.stdout)
+
+    def test_verify_with_a_crl_file(self):
+        chain = self.pki.leaves["revoked"]["chain"]
+        argv = [os.environ["XMPPCV"], "verify", "--json", "--no-system-ca", "--ca-file",
+                self.pki.root, "--service", "https", "--domain", "revoked.revocation.test"]
+        o = json.loads(subprocess.run(argv + [chain], capture_output=True, text=True,
+                                      timeout=60).stdout)
+        # Without a CRL, verify judges no revocation.
+        self.assertEqual((o["verdict"], o["revocation"]), ("verified", None))
+        p = subprocess.run(argv + ["--crl", self.pki.crls["int"], "--crl",
+                                   self.pki.crls["root"], chain],
+                           capture_output=True, text=True, timeout=60)
+        o = json.loads(p.stdout)
+        self.assertEqual((p.returncode, o["verdict"], o["revocation"]["state"]),
+                         (1, "not-verified", "revoked"), p.stderr)
+
+
 if __name__ == "__main__":
     REVCHECK = os.path.abspath(sys.argv[1])
-    names = sys.argv[2:] or ["Crl", "Ocsp", "Hostile", "Cache"]
+    names = sys.argv[2:] or ["Crl", "Ocsp", "Hostile", "Cache", "Live"]
     suite = unittest.TestSuite(unittest.TestLoader().loadTestsFromTestCase(
         globals()[n]) for n in names)
     result = unittest.TextTestRunner(verbosity=2).run(suite)

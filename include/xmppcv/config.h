@@ -52,6 +52,25 @@ void xcv_config_set_time(struct xcv_config *cfg, int64_t at);
  * which are otherwise warnings (default: no). */
 void xcv_config_set_strict(struct xcv_config *cfg, bool strict);
 
+/*
+ * Revocation, as XCV_REVOCATION_* bits (default: none, xcv_verify judges
+ * no revocation). CHECK: judge it for a trusted path, from CRLs (the
+ * files added, the cache) and a stapled OCSP response; FETCH: fetch the
+ * CRLs named in the certificates over HTTP, and cache them; OCSP: also
+ * ask the leaf's OCSP responder (with FETCH); REQUIRE: a revocation that
+ * stays unknown fails the verdict. A revoked certificate always does.
+ */
+enum {
+	XCV_REVOCATION_CHECK = 1u << 0,
+	XCV_REVOCATION_FETCH = 1u << 1,
+	XCV_REVOCATION_OCSP = 1u << 2,
+	XCV_REVOCATION_REQUIRE = 1u << 3,
+};
+void xcv_config_set_revocation(struct xcv_config *cfg, unsigned flags);
+/* A CRL file (PEM or DER) to judge revocation with; XCV_EINPUT when it
+ * cannot be read. */
+int xcv_config_add_crl(struct xcv_config *cfg, const char *path);
+
 /* Warn when a certificate expires within this many days (default 30). */
 void xcv_config_set_warn_days(struct xcv_config *cfg, int days);
 

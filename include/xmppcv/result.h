@@ -60,12 +60,23 @@ enum xcv_problem {
 	XCV_PROBLEM_CLIENTS = 1u << 5,   /* a client profile the
 					  * configuration requires would not
 					  * connect silently */
+	XCV_PROBLEM_REVOKED = 1u << 6,   /* a certificate is revoked, a
+					  * must-staple one came without a
+					  * staple, or revocation is unknown
+					  * where it is required */
 };
 /* The problems of res; 0 when verified. An acceptance covers
  * XCV_PROBLEM_UNTRUSTED, nothing else. */
 unsigned xcv_result_problems(const struct xcv_result *res);
-/* "mismatch", "untrusted", "expired", "invalid", "profile", "clients". */
+/* "mismatch", "untrusted", "expired", "invalid", "profile", "clients",
+ * "revoked". */
 const char *xcv_problem_name(enum xcv_problem problem);
+
+/* Revocation, where it was judged (xcv_config_set_revocation): "good",
+ * "revoked" or "unknown", and in *why (may be NULL) what said so or why
+ * it is not known; NULL when it was not judged. Owned by res. */
+const char *xcv_result_revocation(const struct xcv_result *res,
+	const char **why);
 
 /* Trusted through the anchors, or because the user accepted the leaf
  * (which then verifies as its own anchor: in its validity period, fit for

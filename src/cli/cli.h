@@ -32,7 +32,8 @@ enum opt_id {
 	OPT_KIND, OPT_NODES, OPT_MIN_RSA_BITS, OPT_MAX_RSA_BITS, OPT_FORBID,
 	OPT_FORMAT, OPT_CRIT_DAYS, OPT_CONFIG, OPT_LISTEN, OPT_MAX_PROBES,
 	OPT_JOBS, OPT_CLIENTS, OPT_REQUIRE_CLIENTS, OPT_TRUST_PLAN, OPT_FORCE,
-	OPT_SYSTEM_STORE, OPT_POSTURE,
+	OPT_SYSTEM_STORE, OPT_POSTURE, OPT_CRL, OPT_NO_FETCH, OPT_OCSP,
+	OPT_REQUIRE_REVOCATION,
 };
 
 /* What --format asks for (--json is --format json). */
@@ -69,6 +70,8 @@ struct opts {
 	bool json;                /* format is FORMAT_JSON */
 	bool direct_tls;
 	bool posture;
+	struct list crls;         /* --crl */
+	bool no_fetch, ocsp, require_revocation;
 	int timeout_s;
 	int max_attempts;
 	const char *from;
@@ -107,6 +110,9 @@ struct opts {
 
 /* Add s (not copied) to l; -1 when out of memory. */
 int cli_list_add(struct list *l, const char *s);
+
+/* The XCV_REVOCATION_* bits the options ask for. */
+unsigned cli_revocation(const struct opts *o);
 
 /* Was option id given on the command line? */
 bool cli_given(const struct opts *o, enum opt_id id);

@@ -16,7 +16,9 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_SERVICE, .help = "client (c2s, port 5222), federation (s2s, "
 	  "port 5269), or a node's HTTPS (https, port 443: TLS, then HEAD /, "
 	  "checked for the host name); default c2s" },
-	{ .id = OPT_DIRECT_TLS }, { .id = OPT_POSTURE }, { .id = OPT_RESOLVE },
+	{ .id = OPT_DIRECT_TLS }, { .id = OPT_POSTURE }, { .id = OPT_CRL },
+	{ .id = OPT_NO_FETCH }, { .id = OPT_OCSP },
+	{ .id = OPT_REQUIRE_REVOCATION }, { .id = OPT_RESOLVE },
 	{ .id = OPT_DNS_SERVER },
 	{ .id = OPT_TIMEOUT }, { .id = OPT_MAX_ATTEMPTS }, { .id = OPT_FROM },
 	{ .id = OPT_POLICY }, { .id = OPT_CA_FILE }, { .id = OPT_CA_PATH },
@@ -111,6 +113,11 @@ hint(const struct run *r, const struct xcv_check *check, const char *target,
 		fprintf(stderr, "xmppcv: %s: a client named in --require-clients "
 			"would not connect without asking (see 'clients' and 'what "
 			"to do').\n", target);
+	if (p & XCV_PROBLEM_REVOKED) {
+		const char *why, *state = xcv_result_revocation(res, &why);
+		fprintf(stderr, "xmppcv: %s: revocation %s: %s.\n", target,
+			state ? state : "?", why ? why : "no reason given");
+	}
 	if (!(p & XCV_PROBLEM_UNTRUSTED))
 		return;
 	fprintf(stderr, "xmppcv: %s: the certificate is not trusted for %s. To "

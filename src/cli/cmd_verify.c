@@ -11,7 +11,11 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_CA_PATH }, { .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT },
 	{ .id = OPT_WARN_DAYS },
 	{ .id = OPT_STRICT }, { .id = OPT_CLIENTS },
-	{ .id = OPT_REQUIRE_CLIENTS },
+	{ .id = OPT_REQUIRE_CLIENTS }, { .id = OPT_CRL, .help = "judge "
+	  "revocation with this CRL (PEM or DER); repeatable. verify fetches "
+	  "no CRL itself" }, { .id = OPT_OCSP, .help = "judge revocation, "
+	  "asking the OCSP responder the certificate names" },
+	{ .id = OPT_REQUIRE_REVOCATION },
 	{ .id = OPT_JSON, .help = "one JSON object per file, one per line" },
 	{ .id = OPT_JOBS },
 	{ .id = OPT_END },

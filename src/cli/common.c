@@ -54,8 +54,17 @@ static const struct opt_def {
 	  "more wait their turn (default 4, or the configuration's)" },
 	{ OPT_DIRECT_TLS, "direct-tls", NULL, "TLS first (XEP-0368: port "
 	  "5223, _xmpps-client), not STARTTLS" },
-	{ OPT_POSTURE, "posture", NULL, "also ask which TLS versions the "
-	  "server accepts (1.0 to 1.3, one connection each)" },
+	{ OPT_POSTURE, "posture", NULL, "also ask which TLS versions, "
+	  "ciphers and groups the server accepts, and what its stream offers "
+	  "over TLS (a connection for each question)" },
+	{ OPT_CRL, "crl", "FILE", "judge revocation with this CRL too (PEM or "
+	  "DER); repeatable" },
+	{ OPT_NO_FETCH, "no-fetch", NULL, "fetch no CRL or OCSP answer over "
+	  "the network: only --crl files, the cache and a stapled answer" },
+	{ OPT_OCSP, "ocsp", NULL, "also ask the OCSP responder the server's "
+	  "certificate names" },
+	{ OPT_REQUIRE_REVOCATION, "require-revocation", NULL, "fail the "
+	  "verdict (not-verified, exit 1) when revocation cannot be judged" },
 	{ OPT_RESOLVE, "resolve", "HOST:PORT:ADDRESS", "use ADDRESS for "
 	  "HOST:PORT, without DNS; repeatable" },
 	{ OPT_TIMEOUT, "timeout", "SECONDS", "deadline for each phase: "
@@ -359,6 +368,7 @@ cli_opts_clear(struct opts *o)
 	free(o->ca_files.v);
 	free(o->ca_paths.v);
 	free(o->resolve.v);
+	free(o->crls.v);
 	free(o->nodes.v);
 	memset(&o->nodes, 0, sizeof(o->nodes));
 	memset(&o->ca_files, 0, sizeof(o->ca_files));
@@ -545,6 +555,13 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 		break;
 	case OPT_DIRECT_TLS: o->direct_tls = true; break;
 	case OPT_POSTURE: o->posture = true; break;
+	case OPT_CRL:
+		if (cli_list_add(&o->crls, arg) < 0)
+			return cli_oom();
+		break;
+	case OPT_NO_FETCH: o->no_fetch = true; break;
+	case OPT_OCSP: o->ocsp = true; break;
+	case OPT_REQUIRE_REVOCATION: o->require_revocation = true; break;
 	case OPT_FROM: o->from = arg; break;
 	case OPT_DNS_SERVER: o->dns_server = arg; break;
 	case OPT_STORE: o->store = arg; break;
@@ -664,6 +681,29 @@ cli_given(const struct opts *o, enum opt_id id)
 	return id >= OPT_DOMAIN && (o->given & (1ull << (id - OPT_DOMAIN)));
 }
 
+/*
+ * What revocation the options ask for. A live check judges it always and
+ * fetches CRLs (unless --no-fetch); other commands judge files, perhaps at
+ * a pinned time, and judge revocation only when an option asks for it,
+ * from --crl files and the cache (and the network for --ocsp).
+ */
+unsigned
+cli_revocation(const struct opts *o)
+{
+	bool live = o->cmd != NULL && strcmp(o->cmd->name, "check") == 0;
+	unsigned r = 0;
+
+	if (live || o->crls.n || o->ocsp || o->require_revocation)
+		r |= XCV_REVOCATION_CHECK;
+	if ((live || o->ocsp) && !o->no_fetch)
+		r |= XCV_REVOCATION_FETCH;
+	if (o->ocsp)
+		r |= XCV_REVOCATION_OCSP;
+	if (o->require_revocation)
+		r |= XCV_REVOCATION_REQUIRE;
+	return r;
+}
+
 struct xcv_config *
 cli_config(const struct opts *o, int *status)
 {
@@ -712,6 +752,10 @@ cli_config_to(const struct opts *o, int *status, struct sink *out)
 	for (size_t i = 0; rc == 0 && i < o->ca_paths.n; i++)
 		if ((rc = xcv_config_add_ca_path(cfg, o->ca_paths.v[i])) < 0)
 			*status = sink_fail(out, rc, "--ca-path ");
+	for (size_t i = 0; rc == 0 && i < o->crls.n; i++)
+		if ((rc = xcv_config_add_crl(cfg, o->crls.v[i])) < 0)
+			*status = sink_fail(out, rc, "--crl ");
+	xcv_config_set_revocation(cfg, cli_revocation(o));
 	if (rc < 0) {
 		xcv_config_free(cfg);
 		return NULL;
