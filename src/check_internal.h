@@ -55,6 +55,8 @@ struct xcv_check {
 		                         * known (fewer than two ciphers) */
 	} suites[4];
 	struct xcv_strv groups;      /* key exchange groups, as chosen */
+	/* Client profiles that no accepted version lets connect, and why. */
+	struct xcv_strv version_clients, version_whys;
 	int groups_minor;            /* the version they were asked with, or -1 */
 	bool groups_complete;
 	/* The stream over TLS (XMPP): what a client is offered after STARTTLS,

@@ -519,6 +519,9 @@ xcv_posture_run(struct xcv_check *c, const struct xcv_check_params *p)
 	if (rc == 0)
 		rc = server_order(c, p);
 	if (rc == 0)
+		rc = xcv_clients_version_failures(&c->version_clients,
+			&c->version_whys, c->service, c->tls_versions);
+	if (rc == 0)
 		rc = judge_versions(c);
 	if (rc == 0)
 		rc = judge_ciphers(c);
@@ -538,6 +541,8 @@ xcv_posture_clear(struct xcv_check *c)
 		free(c->suites[v].v);
 	}
 	xcv_strv_clear(&c->groups);
+	xcv_strv_clear(&c->version_clients);
+	xcv_strv_clear(&c->version_whys);
 	xcv_strv_clear(&c->tls_mechanisms);
 	xcv_strv_clear(&c->channel_bindings);
 	xcv_strv_clear(&c->compression);

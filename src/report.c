@@ -645,6 +645,7 @@ static json_t *
 jposture(const struct xcv_check *c)
 {
 	json_t *v = json_object(), *ciphers = json_object(), *groups, *st;
+	json_t *clients = json_array();
 
 	for (int i = 0; v && i < 4; i++)
 		json_object_set_new(v, tls_names[i], c->tls_versions[i] < 0 ?
@@ -660,9 +661,12 @@ jposture(const struct xcv_check *c)
 		"mechanisms", jstrv(&c->tls_mechanisms), "channel_binding",
 		jstrv(&c->channel_bindings), "compression", jstrv(&c->compression),
 		"dialback", c->dialback);
-	return json_pack("{s:o*,s:o*,s:o*,s:o*,s:o*}", "tls_versions", v,
+	for (size_t i = 0; clients && i < c->version_clients.n; i++)
+		json_array_append_new(clients, json_pack("{s:s,s:s}", "client",
+			c->version_clients.v[i], "why", c->version_whys.v[i]));
+	return json_pack("{s:o*,s:o*,s:o*,s:o*,s:o*,s:o*}", "tls_versions", v,
 		"ciphers", ciphers, "groups", groups, "tls_stream", st,
-		"findings", jcfindings(c, true));
+		"clients_refused", clients, "findings", jcfindings(c, true));
 }
 
 char *
@@ -764,6 +768,9 @@ posture_text(struct xcv_strv *ctx, const struct xcv_check *c)
 			ctx->oom = true;
 		free(g);
 	}
+	for (size_t i = 0; i < c->version_clients.n; i++)
+		xcv_strv_pushf(ctx, "  %-10s %s fails: %s", i ? "" : "clients",
+			c->version_clients.v[i], c->version_whys.v[i]);
 	if (c->tls_stream_seen) {
 		char *m = xcv_strv_join(&c->tls_mechanisms, ", ");
 		char *cb = xcv_strv_join(&c->channel_bindings, ", ");

@@ -92,6 +92,12 @@ int xcv_clients_advise(const struct xcv_result *res, struct xcv_strv *advice);
  * XCV_ENOMEM (the judgements stay consistent). */
 int xcv_clients_judge_versions(struct xcv_result *res,
 	const int tls_versions[4]);
+/* The client profiles of service that no version the server accepts
+ * (tls_versions, as above) lets connect: their ids and, in words, why
+ * ("the server offers only TLS 1.0; libstrophe needs TLS 1.2 or later").
+ * Whatever the certificate: the posture's own answer. 0 or XCV_ENOMEM. */
+int xcv_clients_version_failures(struct xcv_strv *ids, struct xcv_strv *whys,
+	enum xcv_service service, const int tls_versions[4]);
 
 /* Fill res->advice from the rest of res (advice.c); cfg names inputs. */
 int xcv_advise(struct xcv_result *res, const struct xcv_config *cfg);

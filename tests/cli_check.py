@@ -509,6 +509,12 @@ class StreamPosture(unittest.TestCase):
             self.assertEqual([(f["code"], f["severity"]) for f in o["posture"]["findings"]],
                              findings, n)
             self.assertEqual(o["posture"]["tls_stream"]["channel_binding"], [], n)
+            # The client profiles whose minimum the server refuses, each
+            # minimum measured against its real library (cli_clients.py
+            # Versions): GIO, Conversations and Cisco Jabber take TLS 1.0.
+            self.assertEqual([c["client"] for c in o["posture"]["clients_refused"]],
+                             ["libstrophe", "nss", "python-ssl", "qca", "smack", "go",
+                              "apple"] if n == "5" else [], n)
             plus = [m for m in o["posture"]["tls_stream"]["mechanisms"] if m.endswith("-PLUS")]
             self.assertEqual(plus, [] if cb in findings else ["SCRAM-SHA-1-PLUS"], n)
         code, out, err, _ = run("check", *TRUST, "--domain", "corp.example", "--posture",

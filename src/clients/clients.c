@@ -383,6 +383,39 @@ out:
 }
 
 int
+xcv_clients_version_failures(struct xcv_strv *ids, struct xcv_strv *whys,
+	enum xcv_service service, const int tls_versions[4])
+{
+	char *offers = accepted_text(tls_versions);
+	bool any = false;
+
+	for (int v = 0; v < 4; v++)
+		any |= tls_versions[v] == 1;
+	if (any && offers == NULL)
+		return xcv_oom();
+	for (size_t i = 0; i < xcv_client_rules_count; i++) {
+		const struct xcv_client_rules *c = xcv_client_rules_all[i];
+		const struct xcv_client_profile *p = &c->profile;
+		bool refused = service == XCV_SERVICE_C2S ? p->c2s :
+			service == XCV_SERVICE_S2S ? p->s2s : p->https;
+		for (int v = c->min_tls_minor; refused && v < 4; v++)
+			refused = tls_versions[v] == 0;
+		if (!refused)
+			continue;
+		xcv_strv_push(ids, p->id);
+		xcv_strv_pushf(whys, "%s%s; %s needs TLS 1.%d or later",
+			offers ? "the server offers only " : "the server accepts "
+			"no TLS version", offers ? offers : "", p->stands_for &&
+			p->stands_for[0] ? p->stands_for[0] : p->id,
+			c->min_tls_minor);
+	}
+	free(offers);
+	if (xcv_strv_ok(ids) < 0)
+		return XCV_ENOMEM;
+	return xcv_strv_ok(whys);
+}
+
+int
 xcv_clients_judge_versions(struct xcv_result *res, const int tls_versions[4])
 {
 	bool failed = false, any = false;
