@@ -20,30 +20,6 @@ static const char *const all_groups[] = { "x25519", "secp256r1", "x448",
 	"ffdhe6144", "ffdhe8192" };
 enum { EC_GROUPS = 5, ROUNDS_MAX = 256 };
 
-/* Did the server turn the offer down in answer to the ClientHello: an
- * alert, the connection closed or reset, or a ServerHello of another
- * version (OpenSSL: "unsupported protocol", "wrong version number")? A
- * timeout, or a failure of our own before the ClientHello left, says
- * nothing about it. */
-static bool
-refused(const struct xcv_probe *x)
-{
-	static const char *const answers[] = { "closed", "reset",
-		"unsupported protocol", "wrong version number",
-		"no shared cipher", "handshake failure" };
-	const char *m = xcv_probe_fail_message(x);
-
-	if (!xcv_probe_failed(x) || xcv_probe_fail_phase(x) != XCV_PHASE_TLS ||
-	    xcv_probe_timed_out(x))
-		return false;
-	if (xcv_probe_tls_alert(x) > 0)
-		return true;
-	for (size_t i = 0; i < sizeof(answers) / sizeof(*answers); i++)
-		if (strstr(m, answers[i]) != NULL)
-			return true;
-	return false;
-}
-
 /* A posture probe offering ctx, as the check's own connection went. */
 static int
 probe_new(struct xcv_probe **pr, struct xcv_check *c,
@@ -300,7 +276,7 @@ versions(struct xcv_check *c, const struct xcv_check_params *p)
 			continue;
 		if (xcv_probe_tls_done(x))
 			c->tls_versions[v] = 1;
-		else if (refused(x))
+		else if (xcv_probe_refused_offer(x))
 			c->tls_versions[v] = 0;
 		if (c->tls_versions[v] == 1)
 			rc = take_tls_stream(c, x, v);
@@ -358,7 +334,7 @@ task_take(struct task *t, struct xcv_check *c, size_t v)
 
 	if (!xcv_probe_tls_done(x)) {
 		t->done = true;
-		t->complete = refused(x);
+		t->complete = xcv_probe_refused_offer(x);
 		return 0;
 	}
 	chose = t->groups ? xcv_probe_tls_group(x) : xcv_probe_tls_cipher(x);

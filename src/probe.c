@@ -908,6 +908,24 @@ xcv_probe_tls_alert(const struct xcv_probe *pr)
 	return pr->alert;
 }
 
+bool
+xcv_probe_refused_offer(const struct xcv_probe *pr)
+{
+	static const char *const answers[] = { "closed", "reset",
+		"unsupported protocol", "wrong version number",
+		"no shared cipher", "handshake failure" };
+
+	if (!xcv_probe_failed(pr) || xcv_probe_fail_phase(pr) != XCV_PHASE_TLS ||
+	    pr->timed_out)
+		return false;
+	if (pr->alert > 0)
+		return true;
+	for (size_t i = 0; i < sizeof(answers) / sizeof(*answers); i++)
+		if (strstr(xcv_probe_fail_message(pr), answers[i]) != NULL)
+			return true;
+	return false;
+}
+
 const char *
 xcv_probe_tls_kx(const struct xcv_probe *pr, int *bits)
 {

@@ -78,6 +78,11 @@ const char *xcv_probe_tls_cipher(const struct xcv_probe *pr);
 const char *xcv_probe_tls_alpn(const struct xcv_probe *pr);
 const char *xcv_probe_sni(const struct xcv_probe *pr);
 int xcv_probe_tls_alert(const struct xcv_probe *pr);
+/* Did the server turn down what the ClientHello offered: an alert, the
+ * connection closed or reset, another version in its answer, no shared
+ * cipher? A timeout, or a failure before the ClientHello left, says
+ * nothing about it. */
+bool xcv_probe_refused_offer(const struct xcv_probe *pr);
 /* The server's ephemeral key ("X25519", "DH 1024") and its bits, or NULL
  * (none, or no handshake). */
 const char *xcv_probe_tls_kx(const struct xcv_probe *pr, int *bits);

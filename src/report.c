@@ -1010,6 +1010,13 @@ xcv_scan_endpoint_to_json(const struct xcv_scan *s, size_t i)
 			jstr(v->message)));
 	}
 	json_object_set_new(o, "notes", jstrv(&e->notes));
+	if (s->posture) {
+		json_t *t = json_object();
+		for (int k = 0; t && k < 4; k++)
+			json_object_set_new(t, tls_names[k], v->tls_versions[k] < 0 ?
+				json_null() : json_boolean(v->tls_versions[k]));
+		json_object_set_new(o, "tls_versions", t);
+	}
 	return dump(o, since);
 }
 
@@ -1072,12 +1079,35 @@ cell(char *buf, size_t len, const struct xcv_scan_endpoint *e)
 	n = (size_t)snprintf(buf, len, "%s (", e->verdict ==
 		XCV_VERDICT_ACCEPTED ? "ACCEPTED" : "NOT VERIFIED");
 	p = xcv_result_problems(e->result);
-	for (unsigned b = 1; b <= XCV_PROBLEM_PROFILE && n < len; b <<= 1)
+	for (unsigned b = 1; b <= XCV_PROBLEM_REVOKED && n < len; b <<= 1)
 		if (p & b)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s",
 				buf[n - 1] == '(' ? "" : ",", xcv_problem_name(b));
 	if (n < len)
 		snprintf(buf + n, len - n, ")");
+}
+
+/* With posture, a cell ends with the TLS versions the endpoint accepts:
+ * " [1.2 1.3]", " [none]", or nothing when none is known. */
+static void
+cell_versions(char *buf, size_t len, const struct xcv_scan_endpoint *e)
+{
+	size_t n = strlen(buf);
+	bool known = false, any = false;
+
+	for (int v = 0; v < 4; v++)
+		known |= e->tls_versions[v] >= 0;
+	if (!known || n + 3 >= len)
+		return;
+	n += (size_t)snprintf(buf + n, len - n, " [");
+	for (int v = 3; v >= 0 && n < len; v--)
+		if (e->tls_versions[v] == 1) {
+			n += (size_t)snprintf(buf + n, len - n, "%s1.%d", any ?
+				" " : "", v);
+			any = true;
+		}
+	if (n < len)
+		snprintf(buf + n, len - n, "%s]", any ? "" : "none");
 }
 
 static const char *
@@ -1182,6 +1212,7 @@ xcv_scan_to_text(const struct xcv_scan *s, bool verbose)
 	for (size_t i = 0; i < s->n_eps; i++) {
 		int k = xcv_scan_index(s->eps[i].service);
 		cell(buf, sizeof(buf), &s->eps[i].view);
+		cell_versions(buf, sizeof(buf), &s->eps[i].view);
 		if (strlen(buf) > width[k])
 			width[k] = strlen(buf);
 	}
@@ -1205,6 +1236,8 @@ xcv_scan_to_text(const struct xcv_scan *s, bool verbose)
 				if (s->eps[i].node == r && s->eps[i].service ==
 				    1u << k) {
 					cell(buf, sizeof(buf), &s->eps[i].view);
+					cell_versions(buf, sizeof(buf),
+						&s->eps[i].view);
 					shown = buf;
 				}
 			}

@@ -172,6 +172,8 @@ add_ep(struct xcv_scan *s, size_t node, unsigned svc,
 	s->eps = v;
 	e = &v[s->n_eps++];
 	memset(e, 0, sizeof(*e));
+	for (int k = 0; k < 4; k++)
+		e->tls_versions[k] = -1;
 	e->node = node;
 	e->service = svc;
 	e->port = p->ports[i] ? p->ports[i] : n->srv_port[i] ? n->srv_port[i] :
@@ -267,6 +269,38 @@ read_xmpp(struct xcv_scan *s, struct xcv_scan_ep *e, struct xcv_probe *pr)
 }
 
 static int ep_done(void *ud, struct xcv_probe *pr);
+static int version_done(void *ud, struct xcv_probe *pr);
+
+/* With posture: once an endpoint answered (a handshake, or a TLS
+ * failure), one connection for each TLS version, each offering it alone,
+ * in the loop with the rest. */
+static int
+queue_versions(struct xcv_scan *s, struct xcv_scan_ep *e)
+{
+	struct xcv_scan_node *n = &s->nodes[e->node];
+	const char *to = is_xmpp(e->service) ? n->domain : n->name;
+	int rc = 0;
+
+	if (!s->p->posture || to == NULL || e->closed)
+		return 0;
+	for (int v = 0; rc == 0 && v < 4; v++) {
+		struct xcv_probe *pr = NULL;
+		struct xcv_probe_params pp = {
+			.ep = &e->where, .service = verify_service(e->service),
+			.direct_tls = e->service == XCV_SCAN_XMPPS, .to = to,
+			.from = s->p->from, .timeout_ms = s->p->timeout_ms,
+			.deadline = s->deadline, .tls = s->version_tls[v],
+		};
+		if (pp.tls == NULL)
+			continue;
+		e->vp[v] = (struct xcv_scan_vp){ e, v };
+		rc = xcv_probe_new(&pr, &pp);
+		if (rc == 0 && (rc = xcv_loop_add(s->loop, pr, version_done,
+		    &e->vp[v])) < 0)
+			xcv_probe_free(pr);
+	}
+	return rc;
+}
 
 static int
 queue_ep(struct xcv_scan *s, struct xcv_scan_ep *e)
@@ -314,7 +348,22 @@ ep_done(void *ud, struct xcv_probe *pr)
 	e->pr = NULL;
 	s->done++;
 	progress(s);
+	if (rc == 0)
+		rc = queue_versions(s, e);
 	return rc;
+}
+
+static int
+version_done(void *ud, struct xcv_probe *pr)
+{
+	struct xcv_scan_vp *vp = ud;
+
+	if (xcv_probe_tls_done(pr))
+		vp->e->tls_versions[vp->minor] = 1;
+	else if (xcv_probe_refused_offer(pr))
+		vp->e->tls_versions[vp->minor] = 0;
+	xcv_probe_free(pr);
+	return 0;
 }
 
 /* --- learning a node's domain: its candidates at once --- */
@@ -886,6 +935,42 @@ find_unreachable(struct xcv_scan *s)
 	return 0;
 }
 
+/* Per TLS-version finding, the endpoints it applies to: legacy only
+ * (RFC 8996), legacy beside 1.2 or 1.3, no TLS 1.3. */
+static int
+find_versions(struct xcv_scan *s)
+{
+	static const struct { const char *code, *severity, *message; } f[] = {
+		{ "tls-legacy-only", "error", "these endpoints accept only TLS "
+		  "1.0 or 1.1, which RFC 8996 deprecates: clients that require "
+		  "TLS 1.2 cannot connect" },
+		{ "tls-legacy-offered", "warning", "these endpoints still accept "
+		  "TLS 1.0 or 1.1, which RFC 8996 deprecates" },
+		{ "no-tls13", "warning", "these endpoints do not accept TLS 1.3" },
+	};
+
+	for (size_t k = 0; s->p->posture && k < 3; k++) {
+		struct xcv_scan_fnd *x = NULL;
+		for (size_t i = 0; i < s->n_eps; i++) {
+			const int *t = s->eps[i].tls_versions;
+			bool legacy = t[0] == 1 || t[1] == 1;
+			bool hit = k == 0 ? legacy && t[2] == 0 && t[3] == 0 :
+				k == 1 ? legacy && (t[2] == 1 || t[3] == 1) :
+				t[2] == 1 && t[3] == 0;
+			if (!hit)
+				continue;
+			if (x == NULL && (x = finding(s, f[k].code, f[k].severity,
+			    "%s (check --posture says more)", f[k].message)) ==
+			    NULL)
+				return xcv_oom();
+			add_unique(&x->nodes, s->nodes[s->eps[i].node].name);
+			add_unique(&x->services, xcv_scan_service_name(
+				s->eps[i].service));
+		}
+	}
+	return 0;
+}
+
 static int
 findings(struct xcv_scan *s)
 {
@@ -905,6 +990,8 @@ findings(struct xcv_scan *s)
 		rc = find_expiry(s);
 	if (rc == 0)
 		rc = find_clients(s);
+	if (rc == 0)
+		rc = find_versions(s);
 	for (size_t i = 0; rc == 0 && i < s->n_findings; i++) {
 		struct xcv_scan_fnd *f = &s->findings[i];
 		if ((rc = xcv_strv_ok(&f->nodes)) < 0 ||
@@ -937,6 +1024,8 @@ views(struct xcv_scan *s)
 			.phase = e->res ? XCV_PHASE_NONE : e->failure.phase,
 			.message = e->res ? NULL : e->failure.message,
 			.result = e->res };
+		memcpy(e->view.tls_versions, e->tls_versions,
+			sizeof(e->tls_versions));
 	}
 }
 
@@ -1102,10 +1191,13 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	int rc;
 
 	*out = NULL;
-	/* Version 1 ends before total_timeout_ms. */
+	/* Version 1 ends before total_timeout_ms, version 2 before
+	 * posture. */
 	if (params->version == 1)
 		memcpy(&p, params, offsetof(struct xcv_scan_params,
 			total_timeout_ms));
+	else if (params->version == 2)
+		memcpy(&p, params, offsetof(struct xcv_scan_params, posture));
 	else if (params->version == XCV_SCAN_PARAMS_VERSION)
 		p = *params;
 	else
@@ -1124,11 +1216,17 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return xcv_oom();
 	s->p = &p;
+	s->posture = p.posture;
 	s->deadline = xcv_deadline_after(p.total_timeout_ms);
 	s->cfg = cfg;
 	s->at = cfg->have_time ? cfg->at : (int64_t)time(NULL);
 	s->warn_days = cfg->warn_days;
 	rc = xcv_tls_ctx_new(&s->tls);
+	/* An OpenSSL that cannot offer a version alone: not known. */
+	for (int v = 0; rc == 0 && p.posture && v < 4; v++)
+		if (xcv_tls_ctx_new_version(&s->version_tls[v], v) ==
+		    XCV_ENOMEM)
+			rc = XCV_ENOMEM;
 	if (rc == 0 && (s->certs = xcv_chain_cache_new(false)) == NULL)
 		rc = xcv_oom();
 	if (rc == 0)
@@ -1149,6 +1247,10 @@ xcv_scan_run(struct xcv_scan **out, struct xcv_config *cfg,
 	s->loop = NULL;
 	xcv_tls_ctx_free(s->tls);
 	s->tls = NULL;
+	for (int v = 0; v < 4; v++) {
+		xcv_tls_ctx_free(s->version_tls[v]);
+		s->version_tls[v] = NULL;
+	}
 	xcv_chain_cache_free(s->certs);
 	s->certs = NULL;
 	s->p = NULL;

@@ -36,6 +36,11 @@ struct xcv_scan_ep {
 	struct xcv_result *res;
 	char *tls_version, *cipher, *http;
 	struct xcv_strv notes;       /* what else the endpoint showed */
+	int tls_versions[4];         /* with posture, as in the view */
+	struct xcv_scan_vp {         /* a version probe's own */
+		struct xcv_scan_ep *e;
+		int minor;
+	} vp[4];
 	struct xcv_scan_endpoint view;
 };
 
@@ -55,12 +60,14 @@ struct xcv_scan {
 	struct xcv_scan_fnd *findings;
 	size_t n_findings;
 	unsigned services;           /* the columns */
+	bool posture;                /* TLS versions were asked */
 	struct xcv_strv records;     /* what DNS said */
 	int64_t at;
 	int warn_days;
 	size_t done;                 /* endpoints finished, for progress */
 	int64_t deadline;            /* the whole scan's (xcv_now_ms()), or 0 */
 	struct xcv_tls_ctx *tls;     /* shared by its connections, while it runs */
+	struct xcv_tls_ctx *version_tls[4];  /* posture: TLS 1.x alone */
 	struct xcv_chain_cache *certs;  /* one copy of each certificate seen,
 	                                 * while it runs */
 	/* the run's parameters, while it runs */

@@ -272,6 +272,81 @@ class Cluster(unittest.TestCase):
             self.assertIn(message, err)
 
 
+class Posture(unittest.TestCase):
+    """scan --posture: each endpoint's TLS versions in its cell, in JSON,
+    and as findings across nodes. cup1 is Prosody's default (TLS 1.2 and
+    1.3), cup2 a Prosody that speaks only TLS 1.0 and 1.1, cup3 a Prosody
+    without TLS 1.3; the HTTPS ports are nginx's defaults, which in
+    Debian 12's nginx 1.22 leave out TLS 1.3 (its ssl_protocols default
+    gained TLSv1.3 in 1.23.4)."""
+    NET = "127.0.122."
+    NODES = ["cup1.corp.example", "cup2.corp.example", "cup3.corp.example"]
+    ANY = 'ciphers = "DEFAULT:@SECLEVEL=0"; protocol = "tlsv1+"; options = { "no_sslv3"'
+
+    @classmethod
+    def setUpClass(cls):
+        n = cls.NET
+        cls.servers = []
+        try:
+            cls.servers += [
+                Prosody(n + "1", "domain-san"),
+                Prosody(n + "2", "domain-san", extra='ssl = { %s; "no_tlsv1_2"; '
+                        '"no_tlsv1_3" } }\n' % cls.ANY),
+                Prosody(n + "3", "domain-san", extra='ssl = { %s; "no_tlsv1"; '
+                        '"no_tlsv1_1"; "no_tlsv1_3" } }\n' % cls.ANY),
+                Nginx([(n + "1", 18443, "tomcat"), (n + "2", 18443, "tomcat"),
+                       (n + "3", 18443, "tomcat")]),
+            ]
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in cls.servers:
+            s.stop()
+
+    def given(self, *extra):
+        pins = []
+        for i, node in enumerate(self.NODES, 1):
+            pins += ["--resolve", "%s:15222:%s%d" % (node, self.NET, i)]
+        return (*TRUST, *PORTS, *pins, "--services", "c2s,s2s,https", "--domain",
+                "corp.example", *extra, *self.NODES)
+
+    def test_versions_in_the_cells_and_findings(self):
+        code, out, err, _ = run("scan", "--posture", *self.given())
+        m = matrix(out)
+        self.assertEqual(m["cup1.corp.example"],
+                         {"c2s": "VERIFIED [1.3 1.2]", "s2s": "VERIFIED [1.3 1.2]",
+                          "https": "VERIFIED [1.2]"})
+        # The scan's own handshake keeps OpenSSL's security: no
+        # certificate from cup2, and the cell says why.
+        self.assertEqual(m["cup2.corp.example"]["c2s"], "NO CERT (tls) [1.1 1.0]")
+        self.assertEqual(m["cup3.corp.example"]["c2s"], "VERIFIED [1.2]")
+        self.assertIn("ERROR    tls-legacy-only: these endpoints accept only TLS 1.0 "
+                      "or 1.1", out)
+        code, eps, summary, err, _ = scan_json("--posture", *self.given())
+        f = {x["code"]: x for x in summary["findings"]}
+        self.assertEqual((f["tls-legacy-only"]["nodes"], f["tls-legacy-only"]["services"]),
+                         (["cup2.corp.example"], ["c2s", "s2s"]))
+        self.assertEqual((set(f["no-tls13"]["nodes"]), set(f["no-tls13"]["services"])),
+                         (set(self.NODES), {"c2s", "s2s", "https"}))
+        self.assertNotIn("tls-legacy-offered", f)
+        # Each endpoint the same as check --posture asking it alone.
+        for node, i in (("cup1.corp.example", "1"), ("cup2.corp.example", "2"),
+                        ("cup3.corp.example", "3")):
+            e = by(eps, node, "c2s")
+            p = subprocess.run([XMPPCV, "check", "--json", "--posture", *TRUST, "--domain",
+                                "corp.example", "%s%s:15222" % (self.NET, i)],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(e["tls_versions"],
+                             json.loads(p.stdout)["posture"]["tls_versions"], node)
+        # Without --posture: no versions, no such findings.
+        code, eps, summary, err, _ = scan_json(*self.given())
+        self.assertNotIn("tls_versions", eps[0])
+        self.assertNotIn("tls-legacy-only", [x["code"] for x in summary["findings"]])
+
+
 class Mixed(unittest.TestCase):
     NET = "127.0.121."
 

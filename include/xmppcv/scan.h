@@ -38,7 +38,7 @@ int xcv_scan_services_parse(unsigned *out, const char *list);
  *  - no domain, one node: that name is the domain, as above;
  *  - no domain, several nodes: each node's domain is learned from it.
  */
-#define XCV_SCAN_PARAMS_VERSION 2
+#define XCV_SCAN_PARAMS_VERSION 3
 struct xcv_scan_params {
 	unsigned version;            /* XCV_SCAN_PARAMS_VERSION */
 	const char *domain;
@@ -62,6 +62,9 @@ struct xcv_scan_params {
 	/* Version 2: */
 	int total_timeout_ms;        /* the whole scan ends within this
 					(default 0: only each phase's) */
+	/* Version 3: */
+	bool posture;                /* also ask each endpoint which TLS
+					versions it accepts */
 };
 #define XCV_SCAN_PARAMS_INIT { .version = XCV_SCAN_PARAMS_VERSION }
 
@@ -89,6 +92,9 @@ struct xcv_scan_endpoint {
 	enum xcv_phase phase;        /* no certificate: where it stopped */
 	const char *message;
 	const struct xcv_result *result;  /* NULL without a certificate */
+	/* With posture: TLS 1.0 to 1.3, each 1 accepted, 0 refused, -1 not
+	 * known (or not asked). */
+	int tls_versions[4];
 };
 size_t xcv_scan_endpoint_count(const struct xcv_scan *scan);
 const struct xcv_scan_endpoint *xcv_scan_endpoint(const struct xcv_scan *scan,

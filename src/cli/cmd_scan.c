@@ -15,6 +15,9 @@ static const struct cmd_opt options[] = {
 	{ .id = OPT_NODES_FILE }, { .id = OPT_SERVICES }, { .id = OPT_PORT },
 	{ .id = OPT_PARALLEL }, { .id = OPT_RESOLVE }, { .id = OPT_DNS_SERVER },
 	{ .id = OPT_TIMEOUT }, { .id = OPT_MAX_ATTEMPTS }, { .id = OPT_FROM },
+	{ .id = OPT_POSTURE, .help = "also ask each endpoint which TLS versions "
+	  "it accepts (1.0 to 1.3, one connection each): shown in each cell, "
+	  "and findings across nodes" },
 	{ .id = OPT_POLICY }, { .id = OPT_CA_FILE }, { .id = OPT_CA_PATH },
 	{ .id = OPT_NO_SYSTEM_CA }, { .id = OPT_AT },
 	{ .id = OPT_WARN_DAYS, .help = "warn about expiry within N days "
@@ -190,6 +193,7 @@ run(struct opts *o, int argc, char **argv)
 	p.from = o->from;
 	p.timeout_ms = o->timeout_s * 1000;
 	p.max_attempts = o->max_attempts;
+	p.posture = o->posture;
 	p.parallel = (size_t)o->parallel;
 	if (isatty(STDERR_FILENO) && !monitor) {
 		clock_gettime(CLOCK_MONOTONIC, &meter.start);
