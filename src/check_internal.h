@@ -39,6 +39,7 @@ struct xcv_check {
 	 * handshake). */
 	bool posture_asked, posture; /* asked for; run (a connection and a
 	                              * domain were there to ask with) */
+	int64_t posture_deadline;    /* when the posture's questions end */
 	int tls_versions[4];
 	/* For each version accepted, the ciphers the server accepts, in the
 	 * order it chose them, and whether it imposes its own order. */

@@ -19,18 +19,25 @@ static const char *const all_groups[] = { "x25519", "secp256r1", "x448",
 	"secp384r1", "secp521r1", "ffdhe2048", "ffdhe3072", "ffdhe4096",
 	"ffdhe6144", "ffdhe8192" };
 enum { EC_GROUPS = 5, ROUNDS_MAX = 256 };
+/* The posture as a whole ends within this many of the check's timeouts
+ * (a server that answers each handshake slowly gets incomplete lists,
+ * said so, not an endless check). */
+enum { POSTURE_TIMEOUTS = 6 };
 
-/* A posture probe offering ctx, as the check's own connection went. */
+/* A posture probe offering ctx, as the check's own connection went;
+ * with features, it reads the stream's features over TLS too. */
 static int
 probe_new(struct xcv_probe **pr, struct xcv_check *c,
-	const struct xcv_check_params *p, struct xcv_tls_ctx *ctx)
+	const struct xcv_check_params *p, struct xcv_tls_ctx *ctx,
+	bool features)
 {
 	struct xcv_probe_params pp = {
 		.ep = c->used, .to = c->service == XCV_SERVICE_HTTPS ?
 		c->target.host : c->disc.domain, .from = p->from,
 		.service = c->service, .direct_tls = c->direct_tls,
-		.timeout_ms = p->timeout_ms, .deadline = c->deadline,
-		.tls = ctx, .after_tls = c->service != XCV_SERVICE_HTTPS,
+		.timeout_ms = p->timeout_ms, .deadline = c->posture_deadline,
+		.tls = ctx, .after_tls = features &&
+		c->service != XCV_SERVICE_HTTPS,
 	};
 	return xcv_probe_new(pr, &pp);
 }
@@ -266,7 +273,7 @@ versions(struct xcv_check *c, const struct xcv_check_params *p)
 		if (xcv_tls_ctx_new_version(&ctx[v], v) == XCV_ENOMEM)
 			rc = XCV_ENOMEM;
 		if (rc == 0 && ctx[v] != NULL)
-			rc = probe_new(&pr[v], c, p, ctx[v]);
+			rc = probe_new(&pr[v], c, p, ctx[v], true);
 	}
 	if (rc == 0)
 		rc = run_all(pr, 4);
@@ -321,7 +328,7 @@ task_offer(struct task *t, struct xcv_check *c,
 		t->done = t->complete = true;
 		return 0;
 	}
-	return rc < 0 ? rc : probe_new(&t->pr, c, p, t->ctx);
+	return rc < 0 ? rc : probe_new(&t->pr, c, p, t->ctx, false);
 }
 
 /* The probe's answer: what the server chose goes from left to got. */
@@ -448,7 +455,8 @@ enumerate(struct xcv_check *c, const struct xcv_check_params *p)
 	for (size_t i = 0; rc == 0 && top >= 0 && i < (top == 3 ? sizeof(
 	    all_groups) / sizeof(*all_groups) : EC_GROUPS); i++)
 		rc = xcv_strv_push(&t[4].left, all_groups[i]);
-	for (int round = 0; rc == 0 && round < ROUNDS_MAX; round++) {
+	for (int round = 0; rc == 0 && round < ROUNDS_MAX &&
+	    xcv_now_ms() < c->posture_deadline; round++) {
 		struct xcv_probe *pr[5] = {0};
 		bool any = false;
 		for (int v = 0; rc == 0 && v < 5; v++)
@@ -489,6 +497,10 @@ xcv_posture_run(struct xcv_check *c, const struct xcv_check_params *p)
 
 	c->posture = true;
 	c->groups_minor = -1;
+	c->posture_deadline = xcv_deadline_after(POSTURE_TIMEOUTS *
+		p->timeout_ms);
+	if (c->deadline != 0 && c->deadline < c->posture_deadline)
+		c->posture_deadline = c->deadline;
 	rc = versions(c, p);
 	if (rc == 0)
 		rc = enumerate(c, p);

@@ -710,6 +710,34 @@ class Peers(unittest.TestCase):
     def test_stream_error(self):
         self.fails("stream-error", "stream", "policy-violation")
 
+    def test_posture_against_a_server_that_stalls(self):
+        """The check's own connection is served; every posture connection
+        is accepted and never answered. Each ends at --timeout: the
+        versions are not known, nothing is enumerated, and the check
+        ends."""
+        target = self.peer("announce-once", cert("domain-san.chain.pem"),
+                           cert("domain-san.key"))
+        code, o, err, secs = check_json(*TRUST, "--domain", "corp.example", "--timeout", "1",
+                                        "--posture", target, timeout=30)
+        self.assertEqual((code, o["verdict"]), (0, "verified"), err)
+        p = o["posture"]
+        self.assertEqual(p["tls_versions"], {"1.0": None, "1.1": None, "1.2": None,
+                                             "1.3": None})
+        self.assertEqual((p["ciphers"], p["groups"], p["findings"]), ({}, None, []))
+
+    def test_posture_reads_the_features_over_tls(self):
+        target = self.peer("announce", cert("domain-san.chain.pem"), cert("domain-san.key"))
+        code, o, err, _ = check_json(*TRUST, "--domain", "corp.example", "--posture", target)
+        self.assertEqual(code, 0, err)
+        p = o["posture"]
+        self.assertEqual(p["tls_stream"], {"mechanisms": ["SCRAM-SHA-1"],
+                                           "channel_binding": [], "compression": [],
+                                           "dialback": False})
+        # Python's ssl as the server: TLS 1.2 and 1.3, each list complete.
+        self.assertEqual((p["tls_versions"]["1.2"], p["tls_versions"]["1.3"]), (True, True))
+        self.assertTrue(p["ciphers"]["1.2"]["complete"] and p["ciphers"]["1.3"]["complete"])
+        self.assertEqual([f["code"] for f in p["findings"]], ["no-channel-binding"])
+
     def test_no_starttls(self):
         self.fails("no-starttls", "starttls", "does not offer STARTTLS")
         # What it offered instead is on the report: PLAIN in the clear.

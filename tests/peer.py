@@ -54,6 +54,8 @@ import time
 NS = ("xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'")
 TLS_FEATURES = ("<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"
                 "<required/></starttls></stream:features>")
+AFTER_TLS_FEATURES = ("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                      "<mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>")
 LIMIT = 30.0
 
 
@@ -141,6 +143,13 @@ def starttls(conn, deadline, chain, key, frm="corp.example", mode=None):
     except (ssl.SSLError, OSError):
         return
     event("handshake", to)
+    # As a server does: features over TLS, to a client that opens the
+    # stream again (RFC 6120 §5.4.3.3); check --posture reads them.
+    try:
+        if b"version=" in read_until(tls, b"version=", deadline):
+            tls.sendall(header(frm) + AFTER_TLS_FEATURES.encode())
+    except (ssl.SSLError, OSError):
+        return
     hold(tls, deadline)
 
 
@@ -328,7 +337,13 @@ def main():
             conn, _ = srv.accept()
         except socket.timeout:
             continue
-        threading.Thread(target=serve, args=(mode, conn, args), daemon=True).start()
+        accepted = globals().setdefault("ACCEPTED", [0])
+        accepted[0] += 1
+        # announce-once: the first connection is served, the others held
+        # silent (a server that stalls every later handshake).
+        now = "silence" if mode == "announce-once" and accepted[0] > 1 else \
+            "announce" if mode == "announce-once" else mode
+        threading.Thread(target=serve, args=(now, conn, args), daemon=True).start()
 
 
 if __name__ == "__main__":
