@@ -33,7 +33,9 @@ enum opt_id {
 	OPT_FORMAT, OPT_CRIT_DAYS, OPT_CONFIG, OPT_LISTEN, OPT_MAX_PROBES,
 	OPT_JOBS, OPT_CLIENTS, OPT_REQUIRE_CLIENTS, OPT_TRUST_PLAN, OPT_FORCE,
 	OPT_SYSTEM_STORE, OPT_POSTURE, OPT_CRL, OPT_NO_FETCH, OPT_OCSP,
-	OPT_REQUIRE_REVOCATION,
+	OPT_REQUIRE_REVOCATION, OPT_AS, OPT_CLIENT_CERT, OPT_CLIENT_KEY,
+	OPT_DANE, OPT_DNSSEC_ANCHOR, OPT_POSH, OPT_USAGE, OPT_SELECTOR,
+	OPT_TYPE, OPT_EXPIRES,
 };
 
 /* What --format asks for (--json is --format json). */
@@ -72,6 +74,12 @@ struct opts {
 	bool posture;
 	struct list crls;         /* --crl */
 	bool no_fetch, ocsp, require_revocation;
+	const char *as;           /* --as: s2s, the initiating server's name */
+	const char *client_cert, *client_key;
+	bool dane, posh;          /* --dane, --posh */
+	const char *dnssec_anchor;
+	int tlsa_usage, tlsa_selector, tlsa_type;  /* tlsa: -1 unless given */
+	long long expires;        /* posh --expires; -1 unless given */
 	int timeout_s;
 	int max_attempts;
 	const char *from;

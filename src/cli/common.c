@@ -65,6 +65,26 @@ static const struct opt_def {
 	  "certificate names" },
 	{ OPT_REQUIRE_REVOCATION, "require-revocation", NULL, "fail the "
 	  "verdict (not-verified, exit 1) when revocation cannot be judged" },
+	{ OPT_AS, "as", "NAME", "s2s: connect as the server NAME (from=NAME) "
+	  "and report how the peer would authenticate it" },
+	{ OPT_CLIENT_CERT, "client-cert", "FILE", "s2s with --as: present "
+	  "this certificate (PEM, with its chain) as the initiating server" },
+	{ OPT_CLIENT_KEY, "client-key", "FILE", "the key of --client-cert "
+	  "(PEM; default: in the same file)" },
+	{ OPT_DANE, "dane", NULL, "also judge the DANE TLSA records of the "
+	  "SRV target (RFC 7673), through a validating resolver" },
+	{ OPT_DNSSEC_ANCHOR, "dnssec-anchor", "FILE", "the DNSSEC trust anchor "
+	  "(default /usr/share/dns/root.key)" },
+	{ OPT_POSH, "posh", NULL, "also fetch the domain's POSH fingerprints "
+	  "(RFC 7711) over HTTPS and compare them" },
+	{ OPT_USAGE, "usage", "N", "TLSA certificate usage: 2 DANE-TA or 3 "
+	  "DANE-EE (default 3)" },
+	{ OPT_SELECTOR, "selector", "N", "TLSA selector: 0 the certificate, 1 "
+	  "its public key (default 1)" },
+	{ OPT_TYPE, "type", "N", "TLSA matching type: 0 exact, 1 SHA-256, 2 "
+	  "SHA-512 (default 1)" },
+	{ OPT_EXPIRES, "expires", "SECONDS", "how long others may cache the "
+	  "POSH file (default 86400)" },
 	{ OPT_RESOLVE, "resolve", "HOST:PORT:ADDRESS", "use ADDRESS for "
 	  "HOST:PORT, without DNS; repeatable" },
 	{ OPT_TIMEOUT, "timeout", "SECONDS", "deadline for each phase: "
@@ -562,6 +582,31 @@ take(struct opts *o, const struct cli_cmd *cmd, enum opt_id id,
 	case OPT_NO_FETCH: o->no_fetch = true; break;
 	case OPT_OCSP: o->ocsp = true; break;
 	case OPT_REQUIRE_REVOCATION: o->require_revocation = true; break;
+	case OPT_AS: o->as = arg; break;
+	case OPT_CLIENT_CERT: o->client_cert = arg; break;
+	case OPT_CLIENT_KEY: o->client_key = arg; break;
+	case OPT_DANE: o->dane = true; break;
+	case OPT_DNSSEC_ANCHOR: o->dnssec_anchor = arg; break;
+	case OPT_POSH: o->posh = true; break;
+	case OPT_USAGE:
+	case OPT_SELECTOR:
+	case OPT_TYPE:
+		if (parse_int(arg, 0, id == OPT_USAGE ? 3 : id == OPT_SELECTOR ?
+		    1 : 2, id == OPT_USAGE ? &o->tlsa_usage : id == OPT_SELECTOR ?
+		    &o->tlsa_selector : &o->tlsa_type) < 0)
+			return cli_usage_error(cmd, "--%s wants %s, not '%s'",
+				id == OPT_USAGE ? "usage" : id == OPT_SELECTOR ?
+				"selector" : "type", id == OPT_USAGE ? "0 to 3" :
+				id == OPT_SELECTOR ? "0 or 1" : "0, 1 or 2", arg);
+		break;
+	case OPT_EXPIRES: {
+		int secs;
+		if (parse_int(arg, 0, 31536000, &secs) < 0)
+			return cli_usage_error(cmd, "--expires wants seconds "
+				"(0-31536000), not '%s'", arg);
+		o->expires = secs;
+		break;
+	}
 	case OPT_FROM: o->from = arg; break;
 	case OPT_DNS_SERVER: o->dns_server = arg; break;
 	case OPT_STORE: o->store = arg; break;
@@ -636,7 +681,9 @@ cli_parse(struct opts *o, const struct cli_cmd *cmd, int *argc, char ***argv)
 	int c, idx, status = -1;
 
 	*o = (struct opts){ .cmd = cmd, .warn_days = 30, .crit_days = 14,
-		.timeout_s = 10, .max_attempts = 5, .raw_argv = *argv };
+		.timeout_s = 10, .max_attempts = 5, .raw_argv = *argv,
+		.tlsa_usage = -1, .tlsa_selector = -1, .tlsa_type = -1,
+		.expires = -1 };
 	memset(longopts, 0, sizeof(longopts));
 	/* Every option is known, so that one another command takes is
 	 * named as such rather than as unknown. */
