@@ -26,5 +26,6 @@
 #include <xmppcv/csr.h>
 #include <xmppcv/monitor.h>
 #include <xmppcv/plan.h>
+#include <xmppcv/dane.h>
 
 #endif

@@ -53,7 +53,8 @@ class InstallDeps(unittest.TestCase):
         every = ("build-essential pkg-config meson ninja-build python3 openssl ca-certificates "
                  "libssl-dev "
                  "libexpat1-dev libstrophe-dev libc-ares-dev libidn2-dev libjansson-dev "
-                 "libcmocka-dev libmicrohttpd-dev scdoc prosody").split()
+                 "libcmocka-dev libmicrohttpd-dev scdoc libunbound-dev dns-root-data "
+                 "prosody").split()
         p = self.run_script("demo", every)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("all packages present", p.stdout)
