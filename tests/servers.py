@@ -623,3 +623,94 @@ class Prometheus:
             stop_pid(self.proc, seconds=20)
         self.log_file.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Ejabberd:
+    """ejabberd from Debian with one host, `domain`, on a loopback address:
+    c2s and ejabberd_s2s_in over required STARTTLS, presenting certname's
+    chain. Peers' certificates are verified against root-ca.crt
+    (s2s_cafile). mod_s2s_dialback is left out, so a peer can only
+    authenticate with SASL EXTERNAL (XEP-0178).
+
+    It runs as erl does under `ejabberdctl foreground`, but without
+    ejabberdctl (which would switch to the ejabberd user and run
+    `epmd -kill`) and without Erlang distribution: the node is
+    nonode@nohost, so no epmd is started, no cookie is written and no
+    other node can reach it. Its configuration, spool (Mnesia), logs and
+    crash dump stay in a directory of its own. Stopped by its PID: beam
+    stops cleanly on SIGTERM.
+
+    extra: more top-level settings (YAML), after these; modules: the
+    `modules:` section's entries."""
+
+    def __init__(self, ip, certname="domain-san", domain="corp.example",
+                 c2s=15222, s2s=15269, extra="", modules=("mod_disco: {}",)):
+        self.ip, self.domain, self.c2s, self.s2s = ip, domain, c2s, s2s
+        self.dir = tempfile.mkdtemp(prefix="xmppcv-ejabberd-")
+        os.chmod(self.dir, 0o755)
+        spool, logs = os.path.join(self.dir, "spool"), os.path.join(self.dir, "logs")
+        os.makedirs(spool)
+        os.makedirs(logs)
+        # One file with the chain and its key: ejabberd pairs them itself.
+        pem = os.path.join(self.dir, domain + ".pem")
+        with open(pem, "w") as out:
+            for name in (certname + ".chain.pem", certname + ".key"):
+                with open(cert(name)) as f:
+                    out.write(f.read())
+        self.config = os.path.join(self.dir, "ejabberd.yml")
+        with open(self.config, "w") as f:
+            f.write(f"""loglevel: info
+log_rotate_count: 0
+hosts:
+  - "{domain}"
+certfiles:
+  - "{pem}"
+s2s_use_starttls: required
+s2s_cafile: "{os.path.abspath(cert("root-ca.crt"))}"
+listen:
+  -
+    port: {c2s}
+    ip: "{ip}"
+    module: ejabberd_c2s
+    starttls_required: true
+  -
+    port: {s2s}
+    ip: "{ip}"
+    module: ejabberd_s2s_in
+""" + extra + "modules:\n" + "".join("  %s\n" % m for m in modules))
+        env = dict(os.environ, EJABBERD_CONFIG_PATH=self.config,
+                   EJABBERD_LOG_PATH=os.path.join(logs, "ejabberd.log"),
+                   ERL_CRASH_DUMP=os.path.join(logs, "erl_crash.dump"),
+                   ERL_LIBS="/usr/lib/x86_64-linux-gnu", ERL_MAX_PORTS="32000")
+        for var in ("ERL_FLAGS", "ERL_AFLAGS", "ERL_ZFLAGS", "ERL_EPMD_PORT"):
+            env.pop(var, None)
+        self.out = open(os.path.join(logs, "console"), "w")
+        self.proc = spawn(["erl", "-noinput", "+K", "true", "-mnesia", "dir",
+                           '"%s"' % spool, "-s", "ejabberd"],
+                          cwd=spool, env=env, stdin=subprocess.DEVNULL,
+                          stdout=self.out, stderr=subprocess.STDOUT)
+        if not wait_listening(ip, s2s, self.proc, seconds=60):
+            log = self.log()
+            self.stop()
+            raise RuntimeError("ejabberd did not start on %s:%d\n%s" % (ip, s2s, log))
+
+    @staticmethod
+    def version():
+        """The installed package's version, e.g. "23.01-1"."""
+        return subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "ejabberd"],
+                              capture_output=True, text=True, check=True,
+                              timeout=30).stdout
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "logs", "ejabberd.log"), encoding="utf-8",
+                      errors="replace") as f:
+                return f.read()[-3000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if getattr(self, "proc", None) is not None:
+            stop_pid(self.proc, seconds=20)
+            self.out.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
