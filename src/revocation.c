@@ -2,26 +2,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/http.h>
-#include <openssl/httperr.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "chain_internal.h"
-#include "net.h"
+#include "http.h"
 #include "revocation.h"
 
 #define DEFAULT_TIMEOUT_MS 10000     /* a fetch, when the caller gives none */
@@ -119,460 +113,20 @@ xcv_revocation_state_name(enum xcv_revocation_state s)
 	}
 }
 
-/*
- * HTTP. OpenSSL's client speaks the protocol (request, status, headers,
- * redirects, the length bounds); the connection under it is this file's:
- * a socket BIO that sends with MSG_NOSIGNAL (a closed peer is EPIPE, never
- * SIGPIPE in the calling program) and waits for each byte no later than
- * the fetch's deadline, in milliseconds. OpenSSL's own timeouts count
- * whole seconds, and its socket BIO writes with write().
- */
-struct conn {
-	int fd;
-	int64_t deadline;            /* xcv_now_ms() time */
-	bool timed_out, eof;
-	int err;                     /* errno of a failed read, write, poll */
-};
-
-static int
-conn_wait(struct conn *c, short events)
-{
-	struct pollfd pfd = { .fd = c->fd, .events = events };
-
-	for (;;) {
-		int64_t left = c->deadline - xcv_now_ms();
-		int n;
-		if (left <= 0) {
-			c->timed_out = true;
-			return -1;
-		}
-		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR) {
-			c->err = errno;
-			return -1;
-		}
-	}
-}
-
-static int
-conn_send(BIO *b, const char *buf, size_t len, size_t *put)
-{
-	struct conn *c = BIO_get_data(b);
-	ssize_t n;
-
-	*put = 0;
-	for (;;) {
-		n = send(c->fd, buf, len, MSG_NOSIGNAL);
-		if (n >= 0) {
-			*put = (size_t)n;
-			return 1;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			c->err = errno;
-			return 0;
-		}
-		if (conn_wait(c, POLLOUT) < 0)
-			return 0;
-	}
-}
-
-static int
-conn_recv(struct conn *c, char *buf, size_t len, size_t *got)
-{
-	ssize_t n;
-
-	*got = 0;
-	for (;;) {
-		n = recv(c->fd, buf, len, 0);
-		if (n > 0) {
-			*got = (size_t)n;
-			return 1;
-		}
-		if (n == 0) {
-			c->eof = true;
-			return 0;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			c->err = errno;
-			return 0;
-		}
-		if (conn_wait(c, POLLIN) < 0)
-			return 0;
-	}
-}
-
-static int
-conn_read(BIO *b, char *buf, size_t len, size_t *got)
-{
-	return conn_recv(BIO_get_data(b), buf, len, got);
-}
-
-/* One line, a byte at a time: nothing after it leaves the socket. */
-static int
-conn_gets(BIO *b, char *buf, int size)
-{
-	struct conn *c = BIO_get_data(b);
-	size_t got;
-	int n = 0;
-
-	if (size <= 0)
-		return 0;
-	while (n < size - 1 && conn_recv(c, buf + n, 1, &got))
-		if (buf[n++] == '\n')
-			break;
-	buf[n] = '\0';
-	return n;
-}
-
-static long
-conn_ctrl(BIO *b, int cmd, long num, void *ptr)
-{
-	struct conn *c = BIO_get_data(b);
-
-	(void)num;
-	(void)ptr;
-	switch (cmd) {
-	case BIO_CTRL_FLUSH:
-		return 1;
-	case BIO_CTRL_EOF:
-		return c != NULL && c->eof;
-	default:
-		return 0;
-	}
-}
-
-static BIO_METHOD *conn_method;
-
-/* The method, made on first use (again after a failure); it lives as long
- * as the process, as OpenSSL's own do. */
-static BIO_METHOD *
-conn_method_get(void)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	BIO_METHOD *m;
-	int type;
-
-	pthread_mutex_lock(&lock);
-	if (conn_method == NULL && (type = BIO_get_new_index()) != -1) {
-		m = BIO_meth_new(type | BIO_TYPE_SOURCE_SINK, "xmppcv http");
-		if (m != NULL && (!BIO_meth_set_write_ex(m, conn_send) ||
-		    !BIO_meth_set_read_ex(m, conn_read) ||
-		    !BIO_meth_set_gets(m, conn_gets) ||
-		    !BIO_meth_set_ctrl(m, conn_ctrl))) {
-			BIO_meth_free(m);
-			m = NULL;
-		}
-		conn_method = m;
-	}
-	m = conn_method;
-	pthread_mutex_unlock(&lock);
-	return m;
-}
-
-/* Connect c to host:port before c->deadline: 0 with c->fd, or 0 with
- * *why; XCV_ENOMEM. */
-static int
-conn_open(struct conn *c, const char *host, int port, char **why)
-{
-	struct xcv_endpoints eps = { 0 };
-	const char *hosts[1] = { host };
-	int64_t left = c->deadline - xcv_now_ms();
-	int rc, last = 0;
-
-	c->fd = -1;
-	if (left <= 0) {
-		*why = xcv_strdup("no time left to connect");
-		return *why ? 0 : XCV_ENOMEM;
-	}
-	rc = xcv_resolve_hosts(&eps, hosts, 1, NULL, 0, NULL,
-		left > INT_MAX ? INT_MAX : (int)left);
-	if (rc == XCV_ENOMEM)
-		goto out;
-	if (rc < 0 || eps.n == 0) {
-		*why = xcv_asprintf("cannot resolve %s: %s", host, rc < 0 ?
-			xcv_error_last() : eps.records.n ?
-			eps.records.v[eps.records.n - 1] : "no address");
-		rc = 0;
-		goto out;
-	}
-	for (size_t i = 0; i < eps.n && c->fd < 0 && !c->timed_out; i++) {
-		struct sockaddr_storage ss = eps.v[i].addr;
-		int e = 0;
-		socklen_t elen = sizeof(e);
-		if (ss.ss_family == AF_INET)
-			((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-		else if (ss.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&ss)->sin6_port =
-				htons((uint16_t)port);
-		c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-			SOCK_CLOEXEC, 0);
-		if (c->fd < 0) {
-			last = errno;
-			continue;
-		}
-		if (connect(c->fd, (struct sockaddr *)&ss, eps.v[i].addrlen) == 0)
-			break;
-		if (errno == EINPROGRESS && conn_wait(c, POLLOUT) == 0 &&
-		    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &elen) == 0 &&
-		    e == 0)
-			break;
-		last = e ? e : c->err ? c->err : errno;
-		close(c->fd);
-		c->fd = -1;
-	}
-	rc = 0;
-	if (c->fd < 0)
-		*why = c->timed_out ? xcv_asprintf("no connection to %s port %d "
-			"within the time allowed", host, port) :
-			xcv_asprintf("cannot connect to %s port %d: %s", host,
-			port, strerror(last));
-out:
-	xcv_endpoints_clear(&eps);
-	if (rc == 0 && c->fd < 0 && *why == NULL)
-		rc = xcv_oom();
-	return rc;
-}
-
-/* What a fetch asks and allows. */
-struct http_req {
-	const char *content_type;    /* POST: the body's type; NULL: GET */
-	const unsigned char *body;
-	size_t body_len;
-	const char *expect_type;     /* the answer's, or NULL: any */
-	size_t max;                  /* bytes of the answer */
-	int timeout_ms;              /* the whole fetch, redirects and all */
-};
-
-/* HTTP errors that only say that another one happened. */
-static bool
-generic_http_error(int reason)
-{
-	return reason == HTTP_R_ERROR_RECEIVING ||
-		reason == HTTP_R_ERROR_SENDING ||
-		reason == HTTP_R_FAILED_READING_DATA;
-}
-
-/* OpenSSL's HTTP errors in words, where its own are terse. */
-static const struct {
-	int reason;
-	const char *text;
-} http_texts[] = {
-	{ HTTP_R_RECEIVED_ERROR, "the server answered with an HTTP error" },
-	{ HTTP_R_STATUS_CODE_UNSUPPORTED, "the server answered with an "
-		"HTTP status that is not taken" },
-	{ HTTP_R_MISSING_ASN1_ENCODING, "the answer is not DER (ASN.1)" },
-	{ HTTP_R_ERROR_PARSING_ASN1_LENGTH, "the answer is not DER (ASN.1)" },
-	{ HTTP_R_UNEXPECTED_CONTENT_TYPE, "the answer has another content "
-		"type" },
-	{ HTTP_R_MISSING_CONTENT_TYPE, "the answer has no content type" },
-	{ HTTP_R_REDIRECTION_NOT_ENABLED, "the server redirects a POST, "
-		"which is not followed" },
-	{ HTTP_R_RESPONSE_LINE_TOO_LONG, "a header line of the answer is too "
-		"long" },
-};
-
-/* Why an exchange failed, from the connection and OpenSSL's queue (which
- * this empties). NULL when out of memory. */
-static char *
-http_why(const struct conn *c, const struct http_req *q)
-{
-	unsigned long e, pick = 0;
-	const char *data, *what;
-	char *detail = NULL, *text;
-	int flags;
-
-	while ((e = ERR_peek_error_data(&data, &flags)) != 0) {
-		if (pick == 0 && ERR_GET_LIB(e) == ERR_LIB_HTTP &&
-		    !generic_http_error(ERR_GET_REASON(e))) {
-			pick = e;
-			if ((flags & ERR_TXT_STRING) && data != NULL && *data)
-				detail = xcv_escape((const unsigned char *)data,
-					strlen(data));
-		}
-		ERR_get_error();
-	}
-	if (c->timed_out)
-		text = xcv_asprintf("no complete answer within %d ms",
-			q->timeout_ms);
-	else if (pick != 0 && (ERR_GET_REASON(pick) ==
-	    HTTP_R_MAX_RESP_LEN_EXCEEDED || ERR_GET_REASON(pick) ==
-	    HTTP_R_ASN1_LEN_EXCEEDS_MAX_RESP_LEN))
-		text = xcv_asprintf("the answer is larger than the limit of "
-			"%zu bytes%s%s%s", q->max, detail ? " (" : "",
-			detail ? detail : "", detail ? ")" : "");
-	else if (pick != 0) {
-		what = ERR_reason_error_string(pick);
-		for (size_t i = 0; i < sizeof(http_texts) /
-		     sizeof(http_texts[0]); i++)
-			if (http_texts[i].reason == ERR_GET_REASON(pick))
-				what = http_texts[i].text;
-		text = xcv_asprintf("%s%s%s%s", what ? what : "HTTP error",
-			detail ? " (" : "", detail ? detail : "",
-			detail ? ")" : "");
-	} else if (c->eof || c->err == ECONNRESET || c->err == EPIPE)
-		text = xcv_strdup("the server closed the connection before "
-			"a complete answer");
-	else if (c->err != 0)
-		text = xcv_asprintf("%s", strerror(c->err));
-	else
-		text = xcv_strdup("the HTTP exchange failed");
-	free(detail);
-	return text;
-}
-
-/*
- * One request to url (http://, parsed by OpenSSL). Sets one of: *data
- * (the answer's body), *next (a redirect, absolute), *why. 0 or
- * XCV_ENOMEM.
- */
-static int
-http_once(unsigned char **data, size_t *len, char **next, char **why,
-	const char *url, const struct http_req *q, int64_t deadline)
-{
-	char *host = NULL, *port = NULL, *path = NULL, *query = NULL;
-	char *target = NULL, *hosthdr = NULL, *redir = NULL;
-	struct conn c = { .fd = -1, .deadline = deadline };
-	STACK_OF(CONF_VALUE) *headers = NULL;
-	OSSL_HTTP_REQ_CTX *rctx = NULL;
-	BIO *bio = NULL, *req = NULL, *resp = NULL;
-	BIO_METHOD *m;
-	int ssl = 0, portnum = 0, rc = 0;
-
-	ERR_clear_error();
-	if (!OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, &portnum,
-	    &path, &query, NULL) || ssl) {
-		ERR_clear_error();
-		*why = xcv_asprintf("%s is not an http:// URL xmppcv can fetch",
-			url);
-		goto out;
-	}
-	target = query ? xcv_asprintf("%s?%s", path, query) :
-		xcv_strdup(path);
-	/* OpenSSL's own Host header leaves out the port. */
-	hosthdr = xcv_asprintf(strchr(host, ':') ? "[%s]:%d" : "%s:%d", host,
-		portnum);
-	if (target == NULL || hosthdr == NULL) {
-		rc = XCV_ENOMEM;
-		goto out;
-	}
-	if ((rc = conn_open(&c, host, portnum, why)) < 0 || *why != NULL)
-		goto out;
-	m = conn_method_get();
-	bio = m ? BIO_new(m) : NULL;
-	headers = sk_CONF_VALUE_new_null();
-	if (q->body != NULL)
-		req = BIO_new_mem_buf(q->body, (int)q->body_len);
-	if (bio == NULL || headers == NULL || (q->body != NULL && req == NULL) ||
-	    !X509V3_add_value("Host", hosthdr, &headers)) {
-		rc = xcv_oom();
-		goto out;
-	}
-	BIO_set_data(bio, &c);
-	BIO_set_init(bio, 1);
-	/* The connection is made: bio is both ways, no connect, no TLS, no
-	 * proxy; no timeout of OpenSSL's (the BIO keeps the deadline). */
-	rctx = OSSL_HTTP_open(host, port, NULL, NULL, 0, bio, bio, NULL, NULL,
-		0, 0);
-	if (rctx == NULL || !OSSL_HTTP_set1_request(rctx, target, headers,
-	    q->content_type, req, q->expect_type, 1, q->max, 0, 0)) {
-		*why = http_why(&c, q);
-		rc = *why ? 0 : XCV_ENOMEM;
-		goto out;
-	}
-	resp = OSSL_HTTP_exchange(rctx, &redir);
-	if (resp != NULL) {
-		char *p;
-		long n = BIO_get_mem_data(resp, &p);
-		*data = malloc(n > 0 ? (size_t)n : 1);
-		if (*data == NULL) {
-			rc = xcv_oom();
-			goto out;
-		}
-		memcpy(*data, p, n > 0 ? (size_t)n : 0);
-		*len = n > 0 ? (size_t)n : 0;
-	} else if (redir != NULL) {
-		/* A path alone stays on this server. */
-		*next = redir[0] == '/' ? xcv_asprintf("http://%s%s", hosthdr,
-			redir) : xcv_strdup(redir);
-		if (*next == NULL)
-			rc = XCV_ENOMEM;
-	} else {
-		*why = http_why(&c, q);
-		if (*why == NULL)
-			rc = XCV_ENOMEM;
-	}
-out:
-	ERR_clear_error();
-	OSSL_HTTP_close(rctx, resp != NULL);
-	BIO_free(resp);
-	OPENSSL_free(redir);
-	BIO_free(req);
-	BIO_free(bio);
-	if (c.fd >= 0)
-		close(c.fd);
-	sk_CONF_VALUE_pop_free(headers, X509V3_conf_free);
-	OPENSSL_free(host);
-	OPENSSL_free(port);
-	OPENSSL_free(path);
-	OPENSSL_free(query);
-	free(target);
-	free(hosthdr);
-	return rc;
-}
-
-/*
- * Fetch url within q->timeout_ms, following at most XCV_REV_MAX_REDIRECTS
- * redirects to http:// URLs: the answer in *data (malloc'd), else a
- * reason in *why. 0 or XCV_ENOMEM.
- */
+/* Fetch url (http://, through http.c): the answer in *data (malloc'd),
+ * else a reason in *why. 0 or XCV_ENOMEM. */
 static int
 http_fetch(unsigned char **data, size_t *len, char **why, const char *url,
-	const struct http_req *q)
+	const struct xcv_http_req *q)
 {
-	int64_t deadline = xcv_now_ms() + q->timeout_ms;
-	char *cur = xcv_strdup(url), *next = NULL;
-	int rc = cur ? 0 : XCV_ENOMEM;
+	struct xcv_http_answer a;
+	int rc = xcv_http_fetch(&a, url, q);
 
-	*data = NULL;
-	*len = 0;
-	*why = NULL;
-	for (int hops = 0; rc == 0; hops++) {
-		if (xcv_ascii_ncasecmp(cur, "http://", 7) != 0) {
-			*why = hops == 0 ? xcv_asprintf("%s is not an http:// "
-				"URL", cur) : xcv_asprintf("redirected to %s, "
-				"which is not http://", cur);
-			break;
-		}
-		rc = http_once(data, len, &next, why, cur, q, deadline);
-		if (rc < 0 || next == NULL)
-			break;
-		if (hops == XCV_REV_MAX_REDIRECTS) {
-			*why = xcv_asprintf("more than %d redirects (the last "
-				"to %s)", XCV_REV_MAX_REDIRECTS, next);
-			break;
-		}
-		free(cur);
-		cur = next;
-		next = NULL;
-	}
-	free(cur);
-	free(next);
-	if (rc == 0 && *data == NULL && *why == NULL)
-		rc = XCV_ENOMEM;
-	if (rc < 0) {
-		free(*data);
-		free(*why);
-		*data = NULL;
-		*why = NULL;
-		return xcv_oom();
-	}
-	return 0;
+	*data = a.data;
+	*len = a.len;
+	*why = a.why;
+	free(a.url);
+	return rc;
 }
 
 /* CRLs. */
@@ -815,8 +369,9 @@ static int
 crl_from_url(struct run *r, int d, const char *url, bool *got)
 {
 	struct cert_state *cs = &r->c[d];
-	struct http_req q = { .max = XCV_REV_MAX_CRL,
-		.timeout_ms = r->timeout_ms };
+	struct xcv_http_req q = { .max = XCV_REV_MAX_CRL, .asn1 = true,
+		.timeout_ms = r->timeout_ms,
+		.max_redirects = XCV_REV_MAX_REDIRECTS };
 	unsigned char *data = NULL;
 	char *why = NULL;
 	size_t len;
@@ -1457,9 +1012,10 @@ ask_ocsp(struct run *r)
 {
 	const struct xcv_revocation_params *p = r->p;
 	struct cert_state *leaf = &r->c[0];
-	struct http_req q = { .content_type = "application/ocsp-request",
-		.expect_type = "application/ocsp-response",
-		.max = XCV_REV_MAX_OCSP, .timeout_ms = r->timeout_ms };
+	struct xcv_http_req q = { .content_type = "application/ocsp-request",
+		.expect_type = "application/ocsp-response", .asn1 = true,
+		.max = XCV_REV_MAX_OCSP, .timeout_ms = r->timeout_ms,
+		.max_redirects = XCV_REV_MAX_REDIRECTS };
 	struct ocsp_answer a;
 	OCSP_REQUEST *req = NULL;
 	OCSP_CERTID *id = NULL;
