@@ -136,7 +136,7 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cmd_verify, cmd_check, cmd_capture, cmd_replay,
-	cmd_trust, cmd_scan, cmd_csr, cmd_clients, cmd_exporter;
+	cmd_trust, cmd_scan, cmd_csr, cmd_clients, cmd_posh, cmd_exporter;
 extern const struct cli_cmd cmd_tlsa;
 
 /* Parse argv (argv[0] is the command's name) into o; on success the

@@ -10,7 +10,7 @@
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_check, &cmd_scan, &cmd_verify, &cmd_capture, &cmd_replay,
-	&cmd_trust, &cmd_csr, &cmd_clients, &cmd_exporter,
+	&cmd_trust, &cmd_csr, &cmd_clients, &cmd_posh, &cmd_exporter,
 	&cmd_tlsa,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
