@@ -902,17 +902,26 @@ xcv_key_text(const EVP_PKEY *pk)
 		OBJ_nid2sn(id), EVP_PKEY_get_bits(pk));
 }
 
+bool
+xcv_asn1_seconds(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+		return false;
+	*out = (int64_t)timegm(&tm);
+	return true;
+}
+
 static int64_t
 asn1_time(const ASN1_TIME *t, char buf[32])
 {
-	struct tm tm;
 	int64_t v;
 
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm)) {
+	if (!xcv_asn1_seconds(t, &v)) {
 		strcpy(buf, "invalid");
 		return 0;
 	}
-	v = (int64_t)timegm(&tm);
 	xcv_time_format(v, buf);
 	return v;
 }

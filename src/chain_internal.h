@@ -68,6 +68,9 @@ void xcv_certinfo_clear(struct xcv_certinfo *ci);
 char *xcv_name_text(const X509_NAME *name);
 /* "RSA 2048", "EC P-256", "Ed25519", ...; "unknown key" for NULL. */
 char *xcv_key_text(const EVP_PKEY *pk);
+/* Seconds of t (UTCTime or GeneralizedTime) into *out; false if t is
+ * NULL or does not parse. */
+bool xcv_asn1_seconds(const ASN1_TIME *t, int64_t *out);
 /* Lower-case hex of n bytes into out (2n + 1 chars). */
 void xcv_hex(char *out, const unsigned char *md, unsigned n);
 

@@ -21,15 +21,8 @@ take_tls(struct xcv_check *c, struct xcv_probe *pr)
 	c->sni = xcv_strdup(xcv_probe_sni(pr));
 	c->alpn = xcv_strdup(xcv_probe_tls_alpn(pr));
 	c->chain = xcv_probe_take_chain(pr);
-	{
-		const unsigned char *der;
-		size_t n = xcv_probe_staple(pr, &der);
-		if (n > 0 && (c->staple = malloc(n)) == NULL)
-			return xcv_oom();
-		if (n > 0)
-			memcpy(c->staple, der, n);
-		c->staple_len = n;
-	}
+	free(c->staple);
+	c->staple = xcv_probe_take_staple(pr, &c->staple_len);
 	/* Each copy, or none where there was nothing to copy. */
 	return c->version && c->cipher &&
 		(c->sni || !xcv_probe_sni(pr)) &&
@@ -295,12 +288,15 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 	int rc;
 
 	*out = NULL;
-	/* Version 1 ends before total_timeout_ms, version 2 before posture. */
+	/* Version 1 ends before total_timeout_ms, version 2 before posture,
+	 * version 3 before s2s_auth. */
 	if (params->version == 1)
 		memcpy(&p, params, offsetof(struct xcv_check_params,
 			total_timeout_ms));
 	else if (params->version == 2)
 		memcpy(&p, params, offsetof(struct xcv_check_params, posture));
+	else if (params->version == 3)
+		memcpy(&p, params, offsetof(struct xcv_check_params, s2s_auth));
 	else if (params->version == XCV_CHECK_PARAMS_VERSION)
 		p = *params;
 	else
@@ -332,6 +328,10 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		goto out;
 	}
 	rc = xcv_target_parse(&c->target, p.target);
+	/* The certificate to present is read before any connection: bad
+	 * input is said at once. */
+	if (rc == 0 && p.s2s_auth && cfg->service == XCV_SERVICE_S2S)
+		rc = xcv_s2s_auth_prepare(c, &p);
 	for (size_t i = 0; rc == 0 && i < p.n_resolve; i++)
 		rc = xcv_pin_parse(&pins[i], p.resolve[i]);
 	if (rc == 0)
@@ -376,6 +376,9 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 	if (rc == 0 && p.posture && c->used != NULL && (c->disc.domain ||
 	    c->service == XCV_SERVICE_HTTPS))
 		rc = xcv_posture_run(c, &p);
+	c->s2s_auth_asked = p.s2s_auth && c->service == XCV_SERVICE_S2S;
+	if (rc == 0 && c->s2s_auth_asked && c->used != NULL && c->disc.domain)
+		rc = xcv_s2s_auth_run(c, &p);
 	if (rc < 0 || c->res != NULL)
 		goto out;
 	if (c->failure.phase == XCV_PHASE_NONE && c->chain != NULL)
@@ -387,6 +390,8 @@ out:
 	if (c != NULL) {
 		xcv_tls_ctx_free(c->tls);
 		c->tls = NULL;
+		xcv_tls_ctx_free(c->s2s_tls);
+		c->s2s_tls = NULL;
 	}
 	/* No certificate: say what to do about the phase that failed. */
 	if (rc == 0 && c->failure.phase != XCV_PHASE_NONE)
@@ -428,6 +433,7 @@ xcv_check_free(struct xcv_check *c)
 	xcv_login_clear(&c->login);
 	xcv_strv_clear(&c->clear_mechanisms);
 	xcv_posture_clear(c);
+	xcv_s2s_auth_clear(&c->s2s);
 	for (size_t i = 0; i < c->n_findings; i++)
 		free(c->findings[i].message);
 	free(c);

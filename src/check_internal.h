@@ -66,6 +66,24 @@ struct xcv_check {
 	int tls_stream_minor;        /* the TLS version it was read over */
 	struct xcv_strv tls_mechanisms, channel_bindings, compression;
 	bool dialback;
+	/* With s2s_auth (federation.c): what the peer did with us as the
+	 * initiating server. */
+	bool s2s_auth_asked, s2s_auth;  /* asked for; run */
+	struct xcv_tls_ctx *s2s_tls;    /* its connection's, while it runs */
+	struct xcv_s2s_auth {
+		char *as;                    /* our name (from=) */
+		bool client_cert;            /* one was configured */
+		bool tls_done, cert_requested;
+		bool features;               /* read over TLS */
+		struct xcv_strv offered;     /* SASL mechanisms over TLS */
+		bool dialback;
+		const char *external;        /* "success", "failure",
+		                              * "not-offered", "not-tried" (no
+		                              * certificate), or NULL (no
+		                              * answer: see error) */
+		char *condition, *text;      /* a SASL failure's */
+		char *error;                 /* where the connection failed */
+	} s2s;
 	/* Findings on the connection, not the certificate. */
 	struct xcv_check_finding {
 		const char *code, *severity;   /* static: error, warning, note */
@@ -81,5 +99,16 @@ struct xcv_check {
  * them (posture.c). 0 or XCV_ENOMEM. */
 int xcv_posture_run(struct xcv_check *c, const struct xcv_check_params *p);
 void xcv_posture_clear(struct xcv_check *c);
+
+/* s2s: one more connection as the initiating server p->from, presenting
+ * p->client_cert where given: the features over TLS, SASL EXTERNAL tried
+ * where offered (federation.c). 0, XCV_EINPUT (a certificate or key that
+ * cannot be used) or XCV_ENOMEM. */
+int xcv_s2s_auth_run(struct xcv_check *c, const struct xcv_check_params *p);
+/* Before any connection: the context of that connection, with the
+ * certificate and key read (XCV_EINPUT: they cannot be used). */
+int xcv_s2s_auth_prepare(struct xcv_check *c,
+	const struct xcv_check_params *p);
+void xcv_s2s_auth_clear(struct xcv_s2s_auth *a);
 
 #endif

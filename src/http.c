@@ -244,8 +244,9 @@ conn_open(struct conn *c, const char *host, int port, char **why,
 out:
 	xcv_endpoints_clear(&eps);
 	free(pins);
+	/* xcv_asprintf() said so already. */
 	if (rc == 0 && c->fd < 0 && *why == NULL)
-		rc = xcv_oom();
+		rc = XCV_ENOMEM;
 	return rc;
 }
 
@@ -286,6 +287,7 @@ http_why(const struct conn *c, const struct xcv_http_req *q, int *status)
 	unsigned long e, pick = 0;
 	const char *data, *what, *code;
 	char *detail = NULL, *text;
+	bool oom = false;
 	int flags;
 
 	*status = 0;
@@ -293,9 +295,10 @@ http_why(const struct conn *c, const struct xcv_http_req *q, int *status)
 		if (pick == 0 && ERR_GET_LIB(e) == ERR_LIB_HTTP &&
 		    !generic_http_error(ERR_GET_REASON(e))) {
 			pick = e;
-			if ((flags & ERR_TXT_STRING) && data != NULL && *data)
-				detail = xcv_escape((const unsigned char *)data,
-					strlen(data));
+			if ((flags & ERR_TXT_STRING) && data != NULL && *data &&
+			    (detail = xcv_escape((const unsigned char *)data,
+			    strlen(data))) == NULL)
+				oom = true;
 			/* OpenSSL says "code=404,reason=Not Found". */
 			if (ERR_GET_REASON(e) == HTTP_R_RECEIVED_ERROR &&
 			    (flags & ERR_TXT_STRING) && data != NULL &&
@@ -304,6 +307,8 @@ http_why(const struct conn *c, const struct xcv_http_req *q, int *status)
 		}
 		ERR_get_error();
 	}
+	if (oom)
+		return NULL;
 	if (c->timed_out)
 		text = xcv_asprintf("no complete answer within %d ms",
 			q->timeout_ms);
@@ -461,8 +466,10 @@ read_body(unsigned char **data, size_t *len, char **why, BIO *b,
 
 /*
  * One request to url (parsed by OpenSSL), of the scheme q asks for.
- * Sets one of: a->data (the answer's body), *next (a redirect, absolute),
- * a->why (with a->status for an HTTP error). 0 or XCV_ENOMEM.
+ * Sets one of: a->data (the answer's body), *next (a redirect, absolute,
+ * escaped for display as xcv_escape() does: the server chose it, and it
+ * ends up in messages), a->why (with a->status for an HTTP error). 0 or
+ * XCV_ENOMEM, as xcv_oom() said once.
  */
 static int
 http_once(struct xcv_http_answer *a, char **next, const char *url,
@@ -483,6 +490,7 @@ http_once(struct xcv_http_answer *a, char **next, const char *url,
 		ERR_clear_error();
 		a->why = xcv_asprintf("%s is not an %s URL xmppcv can fetch",
 			url, q->tls ? "https://" : "http://");
+		rc = a->why ? 0 : XCV_ENOMEM;
 		goto out;
 	}
 	target = query ? xcv_asprintf("%s?%s", path, query) :
@@ -544,8 +552,11 @@ http_once(struct xcv_http_answer *a, char **next, const char *url,
 		a->len = n > 0 ? (size_t)n : 0;
 	} else if (redir != NULL) {
 		/* A path alone stays on this server. */
-		*next = redir[0] == '/' ? xcv_asprintf("%s://%s%s", q->tls ?
+		char *to = redir[0] == '/' ? xcv_asprintf("%s://%s%s", q->tls ?
 			"https" : "http", hosthdr, redir) : xcv_strdup(redir);
+		*next = to ? xcv_escape((const unsigned char *)to,
+			strlen(to)) : NULL;
+		free(to);
 		if (*next == NULL)
 			rc = XCV_ENOMEM;
 	} else {
@@ -612,13 +623,13 @@ xcv_http_fetch(struct xcv_http_answer *out, const char *url,
 	}
 	free(cur);
 	free(next);
+	/* Without an answer or a why, an xcv_asprintf() ran out (and said
+	 * so). */
 	if (rc == 0 && out->data == NULL && out->why == NULL)
 		rc = XCV_ENOMEM;
-	if (rc < 0) {
+	if (rc < 0)
 		xcv_http_answer_clear(out);
-		return xcv_oom();
-	}
-	return 0;
+	return rc;
 }
 
 void

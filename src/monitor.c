@@ -199,6 +199,12 @@ why_not(const struct xcv_result *res)
 		put(&t, "%sprofile defects (strict)", sep);
 		sep = "; ";
 	}
+	if (p & XCV_PROBLEM_REVOKED) {
+		const char *why, *state = xcv_result_revocation(res, &why);
+		put(&t, "%srevocation %s: %s", sep, state ? state : "?",
+			why ? why : "no reason given");
+		sep = "; ";
+	}
 	if (*sep == '\0')
 		put(&t, "not verified");
 	if (t.oom) {
@@ -300,6 +306,14 @@ take_profile(struct xcv_monitor *m, const struct mon_ep *e,
 		msg = xcv_asprintf("%s %s: %s", e->node, e->service, f->text);
 		rc = msg ? add_finding(m, f->code, sev, e->domain, msg) :
 			xcv_oom();
+		free(msg);
+	}
+	/* What it is fit for: a warning for federation, say. */
+	for (size_t i = 0; rc == 0 && i < res->n_notices; i++) {
+		char *msg = xcv_asprintf("%s %s: %s", e->node, e->service,
+			res->notices[i].text);
+		rc = msg ? add_finding(m, res->notices[i].code,
+			res->notices[i].severity, e->domain, msg) : xcv_oom();
 		free(msg);
 	}
 	return rc;

@@ -7,6 +7,7 @@
  * whatever this OpenSSL would refuse. The check's own connection never
  * lowers its security.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,20 +25,31 @@ enum { EC_GROUPS = 5, ROUNDS_MAX = 256 };
  * said so, not an endless check). */
 enum { POSTURE_TIMEOUTS = 6 };
 
-/* A posture probe offering ctx, as the check's own connection went;
- * with features, it reads the stream's features over TLS too. */
+/* What the posture's questions share: a context for each TLS version
+ * alone (one SSL_CTX each for the whole posture: each connection narrows
+ * its own offer). */
+struct ask {
+	struct xcv_check *c;
+	const struct xcv_check_params *p;
+	struct xcv_tls_ctx *tls[4];  /* NULL: this OpenSSL lacks it */
+};
+
+/* A posture probe offering TLS 1.minor alone, with these ciphers and
+ * groups (NULL: every one), as the check's own connection went; with
+ * features, it reads the stream's features over TLS too. */
 static int
-probe_new(struct xcv_probe **pr, struct xcv_check *c,
-	const struct xcv_check_params *p, struct xcv_tls_ctx *ctx,
-	bool features)
+probe_new(struct xcv_probe **pr, const struct ask *a, int minor,
+	const char *ciphers, const char *groups, bool features)
 {
+	struct xcv_check *c = a->c;
 	struct xcv_probe_params pp = {
 		.ep = c->used, .to = c->service == XCV_SERVICE_HTTPS ?
-		c->target.host : c->disc.domain, .from = p->from,
+		c->target.host : c->disc.domain, .from = a->p->from,
 		.service = c->service, .direct_tls = c->direct_tls,
-		.timeout_ms = p->timeout_ms, .deadline = c->posture_deadline,
-		.tls = ctx, .after_tls = features &&
-		c->service != XCV_SERVICE_HTTPS,
+		.timeout_ms = a->p->timeout_ms, .deadline = c->posture_deadline,
+		.tls = a->tls[minor], .after_tls = features &&
+		c->service != XCV_SERVICE_HTTPS, .ciphers = ciphers,
+		.groups = groups,
 	};
 	return xcv_probe_new(pr, &pp);
 }
@@ -245,7 +257,7 @@ take_tls_stream(struct xcv_check *c, const struct xcv_probe *x, int minor)
 	return xcv_strv_ok(&c->compression);
 }
 
-/* Run probes made from ctx[i] (NULL: nothing to ask) at once. */
+/* Run the probes of pr (NULL: nothing to ask), n at most 16, at once. */
 static int
 run_all(struct xcv_probe **pr, size_t n)
 {
@@ -261,19 +273,17 @@ run_all(struct xcv_probe **pr, size_t n)
 /* TLS 1.0 to 1.3: one connection each, all at once, each offering that
  * version alone. */
 static int
-versions(struct xcv_check *c, const struct xcv_check_params *p)
+versions(const struct ask *a)
 {
-	struct xcv_tls_ctx *ctx[4] = {0};
+	struct xcv_check *c = a->c;
 	struct xcv_probe *pr[4] = {0};
 	int rc = 0;
 
 	for (int v = 0; rc == 0 && v < 4; v++) {
 		c->tls_versions[v] = -1;
 		/* An OpenSSL built without the version: not known. */
-		if (xcv_tls_ctx_new_version(&ctx[v], v) == XCV_ENOMEM)
-			rc = XCV_ENOMEM;
-		if (rc == 0 && ctx[v] != NULL)
-			rc = probe_new(&pr[v], c, p, ctx[v], true);
+		if (a->tls[v] != NULL)
+			rc = probe_new(&pr[v], a, v, NULL, NULL, true);
 	}
 	if (rc == 0)
 		rc = run_all(pr, 4);
@@ -288,10 +298,8 @@ versions(struct xcv_check *c, const struct xcv_check_params *p)
 		if (c->tls_versions[v] == 1)
 			rc = take_tls_stream(c, x, v);
 	}
-	for (int v = 0; v < 4; v++) {
+	for (int v = 0; v < 4; v++)
 		xcv_probe_free(pr[v]);
-		xcv_tls_ctx_free(ctx[v]);
-	}
 	return rc;
 }
 
@@ -307,28 +315,21 @@ struct task {
 	struct xcv_strv left;        /* still to offer, in order */
 	struct xcv_strv got;         /* what the server chose, in order */
 	bool done, complete;
-	struct xcv_tls_ctx *ctx;
 	struct xcv_probe *pr;
 };
 
 static int
-task_offer(struct task *t, struct xcv_check *c,
-	const struct xcv_check_params *p)
+task_offer(struct task *t, const struct ask *a)
 {
 	char *list = xcv_strv_join(&t->left, ":");
 	int rc;
 
 	if (list == NULL)
 		return xcv_oom();
-	rc = xcv_tls_ctx_new_offer(&t->ctx, t->minor, t->groups ? NULL : list,
-		t->groups ? list : NULL);
+	rc = probe_new(&t->pr, a, t->minor, t->groups ? NULL : list,
+		t->groups ? list : NULL, false);
 	free(list);
-	if (rc == XCV_ERROR) {
-		/* What is left cannot be offered: nothing more to learn. */
-		t->done = t->complete = true;
-		return 0;
-	}
-	return rc < 0 ? rc : probe_new(&t->pr, c, p, t->ctx, false);
+	return rc;
 }
 
 /* The probe's answer: what the server chose goes from left to got. */
@@ -339,6 +340,8 @@ task_take(struct task *t, struct xcv_check *c, size_t v)
 	const char *chose;
 	size_t i;
 
+	/* Refused: the list is complete. Anything else (a timeout; what is
+	 * left cannot be offered by this OpenSSL) leaves it open. */
 	if (!xcv_probe_tls_done(x)) {
 		t->done = true;
 		t->complete = xcv_probe_refused_offer(x);
@@ -371,11 +374,7 @@ task_take(struct task *t, struct xcv_check *c, size_t v)
 			return xcv_oom();
 		}
 		s->n++;
-		if (xcv_tls_cipher_strength(chose, &n->bits, &n->fs,
-		    &n->weak) == XCV_ENOMEM)
-			return XCV_ENOMEM;
-		/* TLS 1.3 suites all have forward secrecy (RFC 8446 §2). */
-		n->fs |= v == 3;
+		n->weak = xcv_probe_tls_cipher_worth(x, &n->bits, &n->fs);
 	}
 	if (xcv_strv_push(&t->got, t->left.v[i]) < 0)
 		return XCV_ENOMEM;
@@ -391,19 +390,21 @@ task_take(struct task *t, struct xcv_check *c, size_t v)
 /* Does the server impose its order? Offer what it accepted in reverse:
  * it chooses its first again (its own order) or our first (ours). */
 static int
-server_order(struct xcv_check *c, const struct xcv_check_params *p)
+server_order(const struct ask *a)
 {
+	struct xcv_check *c = a->c;
 	struct task t[4] = {0};
 	int rc = 0;
 
 	for (int v = 0; v < 4; v++) {
 		t[v].minor = v;
 		c->suites[v].server_order = -1;
-		for (size_t i = c->suites[v].n; rc == 0 && c->suites[v].n > 1 &&
-		    i-- > 0;)
+		if (c->suites[v].n < 2)
+			continue;
+		for (size_t i = c->suites[v].n; rc == 0 && i-- > 0;)
 			rc = xcv_strv_push(&t[v].left, c->suites[v].v[i].name);
-		if (rc == 0 && c->suites[v].n > 1)
-			rc = task_offer(&t[v], c, p);
+		if (rc == 0)
+			rc = task_offer(&t[v], a);
 	}
 	{
 		struct xcv_probe *pr[4] = { t[0].pr, t[1].pr, t[2].pr, t[3].pr };
@@ -422,15 +423,15 @@ server_order(struct xcv_check *c, const struct xcv_check_params *p)
 	}
 	for (int v = 0; v < 4; v++) {
 		xcv_probe_free(t[v].pr);
-		xcv_tls_ctx_free(t[v].ctx);
 		xcv_strv_clear(&t[v].left);
 	}
 	return rc;
 }
 
 static int
-enumerate(struct xcv_check *c, const struct xcv_check_params *p)
+enumerate(const struct ask *a)
 {
+	struct xcv_check *c = a->c;
 	struct task t[5] = {0};
 	int rc = 0, top = c->tls_versions[3] == 1 ? 3 :
 		c->tls_versions[2] == 1 ? 2 : -1;
@@ -442,26 +443,25 @@ enumerate(struct xcv_check *c, const struct xcv_check_params *p)
 		t[v].done = v < 4 ? c->tls_versions[v] != 1 : top < 0;
 	}
 	for (int v = 0; rc == 0 && v < 4; v++) {
-		struct xcv_tls_ctx *all = NULL;
-		if (t[v].done)
+		if (t[v].done || a->tls[v] == NULL)
 			continue;
-		rc = xcv_tls_ctx_new_version(&all, v);
-		if (rc == 0)
-			rc = xcv_tls_ctx_ciphers(all, &t[v].left);
-		xcv_tls_ctx_free(all);
-		if (rc == XCV_ERROR)
-			rc = 0, t[v].done = true;
+		if ((rc = xcv_tls_ctx_ciphers(a->tls[v], &t[v].left)) ==
+		    XCV_ERROR) {
+			rc = 0;
+			t[v].done = true;
+		}
 	}
-	for (size_t i = 0; rc == 0 && top >= 0 && i < (top == 3 ? sizeof(
-	    all_groups) / sizeof(*all_groups) : EC_GROUPS); i++)
-		rc = xcv_strv_push(&t[4].left, all_groups[i]);
+	if (rc == 0 && top >= 0)
+		rc = xcv_tls_groups_offerable(all_groups, top == 3 ?
+			sizeof(all_groups) / sizeof(*all_groups) : EC_GROUPS,
+			&t[4].left);
 	for (int round = 0; rc == 0 && round < ROUNDS_MAX &&
 	    xcv_now_ms() < c->posture_deadline; round++) {
 		struct xcv_probe *pr[5] = {0};
 		bool any = false;
 		for (int v = 0; rc == 0 && v < 5; v++)
 			if (!t[v].done)
-				rc = task_offer(&t[v], c, p);
+				rc = task_offer(&t[v], a);
 		for (int v = 0; v < 5; v++)
 			any |= (pr[v] = t[v].pr) != NULL;
 		if (rc == 0 && !any)
@@ -473,9 +473,7 @@ enumerate(struct xcv_check *c, const struct xcv_check_params *p)
 				rc = task_take(&t[v], c, (size_t)v);
 		for (int v = 0; v < 5; v++) {
 			xcv_probe_free(t[v].pr);
-			xcv_tls_ctx_free(t[v].ctx);
 			t[v].pr = NULL;
-			t[v].ctx = NULL;
 		}
 	}
 	for (int v = 0; v < 4; v++)
@@ -493,19 +491,28 @@ enumerate(struct xcv_check *c, const struct xcv_check_params *p)
 int
 xcv_posture_run(struct xcv_check *c, const struct xcv_check_params *p)
 {
-	int rc;
+	struct ask a = { .c = c, .p = p };
+	int64_t budget = (int64_t)POSTURE_TIMEOUTS * p->timeout_ms;
+	int rc = 0;
 
 	c->posture = true;
 	c->groups_minor = -1;
-	c->posture_deadline = xcv_deadline_after(POSTURE_TIMEOUTS *
-		p->timeout_ms);
+	c->posture_deadline = xcv_deadline_after(budget > INT32_MAX ?
+		INT32_MAX : (int)budget);
 	if (c->deadline != 0 && c->deadline < c->posture_deadline)
 		c->posture_deadline = c->deadline;
-	rc = versions(c, p);
+	/* An OpenSSL built without a version: that one is not known. */
+	for (int v = 0; rc == 0 && v < 4; v++)
+		if (xcv_tls_ctx_new_version(&a.tls[v], v) == XCV_ENOMEM)
+			rc = XCV_ENOMEM;
 	if (rc == 0)
-		rc = enumerate(c, p);
+		rc = versions(&a);
 	if (rc == 0)
-		rc = server_order(c, p);
+		rc = enumerate(&a);
+	if (rc == 0)
+		rc = server_order(&a);
+	for (int v = 0; v < 4; v++)
+		xcv_tls_ctx_free(a.tls[v]);
 	if (rc == 0)
 		rc = xcv_clients_version_failures(&c->version_clients,
 			&c->version_whys, c->service, c->tls_versions);

@@ -20,6 +20,7 @@ static const struct xcv_stream_limits stream_limits = XCV_STREAM_LIMITS;
 enum state {
 	ST_CONNECT, ST_HEADER, ST_FEATURES, ST_PROCEED, ST_HANDSHAKE,
 	ST_CONFIRM, ST_HTTP,
+	ST_AUTH,       /* SASL EXTERNAL sent over TLS, its answer awaited */
 	ST_DONE, ST_FAILED,
 	ST_HELD,       /* features came, STARTTLS not sent: out of the loop */
 	ST_CANCELLED,  /* ended by xcv_probe_cancel(): nothing to read */
@@ -28,6 +29,7 @@ enum state {
 struct xcv_probe {
 	struct xcv_probe_params p;
 	char *to, *from;
+	char *ciphers, *groups;      /* offered alone, or NULL */
 	int fd;
 	enum state state;
 	int64_t deadline;
@@ -42,6 +44,11 @@ struct xcv_probe {
 	char version[32], cipher[96], alpn[64];
 	char kx[64];                 /* the server's ephemeral key, or "" */
 	char group[32];              /* the group negotiated, or "" */
+	bool cert_requested;         /* the server asked for a client
+	                              * certificate */
+	int cipher_bits;             /* the negotiated cipher's worth */
+	bool cipher_fs;
+	const char *cipher_weak;
 	int kx_bits;
 	unsigned char *staple;       /* the stapled OCSP response (DER) */
 	size_t staple_len;
@@ -86,6 +93,8 @@ waiting_for(enum state ph)
 		return "the TLS handshake";
 	case ST_HTTP:
 		return "an answer to HEAD /";
+	case ST_AUTH:
+		return "the answer to SASL EXTERNAL";
 	default:
 		return "a stream header over TLS";
 	}
@@ -184,13 +193,19 @@ xcv_probe_new(struct xcv_probe **out, const struct xcv_probe_params *p)
 	pr->fd = -1;
 	pr->to = xcv_strdup(p->to);
 	pr->from = xcv_strdup(p->from ? p->from : "xmppcv.invalid");
+	pr->ciphers = p->ciphers ? xcv_strdup(p->ciphers) : NULL;
+	pr->groups = p->groups ? xcv_strdup(p->groups) : NULL;
 	if (pr->to == NULL || pr->from == NULL ||
+	    (p->ciphers && pr->ciphers == NULL) ||
+	    (p->groups && pr->groups == NULL) ||
 	    xcv_stream_new(&pr->stream, &stream_limits) < 0) {
 		xcv_probe_free(pr);
 		return xcv_oom();
 	}
 	pr->p.to = pr->to;
 	pr->p.from = pr->from;
+	pr->p.ciphers = pr->ciphers;
+	pr->p.groups = pr->groups;
 	*out = pr;
 	return 0;
 }
@@ -207,6 +222,8 @@ xcv_probe_free(struct xcv_probe *pr)
 	xcv_chain_free(pr->chain);
 	free(pr->to);
 	free(pr->from);
+	free(pr->ciphers);
+	free(pr->groups);
 	free(pr->sni);
 	free(pr->fail_message);
 	free(pr->staple);
@@ -264,6 +281,14 @@ advance(struct xcv_probe *pr)
 
 	if (pr->state == ST_HEADER && st->header)
 		enter(pr, ST_FEATURES);
+	if (pr->state == ST_AUTH) {
+		if (st->sasl_success || st->sasl_failure || st->error)
+			enter(pr, ST_DONE);
+		else if (st->closed)
+			fail(pr, "the server closed the stream instead of "
+				"answering SASL EXTERNAL");
+		return;
+	}
 	if (pr->state == ST_FEATURES || pr->state == ST_CONFIRM) {
 		if (st->error) {
 			/* A stream error is an answer, not a failure: discovery
@@ -278,6 +303,16 @@ advance(struct xcv_probe *pr)
 		}
 		if (!st->features)
 			return;
+		if (pr->state == ST_CONFIRM && pr->p.external &&
+		    xcv_strv_contains(&st->mechanisms, "EXTERNAL")) {
+			/* XEP-0178 §3: no authorization identity ("="): the
+			 * stream's from names us. */
+			put(pr, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
+				"mechanism='EXTERNAL'>=</auth>");
+			pr->tls_want = XCV_TLS_WANT_WRITE;
+			enter(pr, ST_AUTH);
+			return;
+		}
 		if (pr->state == ST_CONFIRM) {
 			enter(pr, ST_DONE);
 			return;
@@ -336,7 +371,9 @@ start_tls(struct xcv_probe *pr)
 	}
 	if (xcv_tls_new(&pr->tls, pr->p.tls, pr->fd, pr->sni, is_https(pr) ?
 	    "http/1.1" : pr->p.direct_tls ? (pr->p.service == XCV_SERVICE_S2S ?
-	    "xmpp-server" : "xmpp-client") : NULL) < 0) {
+	    "xmpp-server" : "xmpp-client") : NULL) < 0 || ((pr->ciphers ||
+	    pr->groups) && xcv_tls_offer(pr->tls, pr->ciphers,
+	    pr->groups) < 0)) {
 		fail(pr, "%s", xcv_error_last());
 		return;
 	}
@@ -384,6 +421,9 @@ handshake(struct xcv_probe *pr)
 	if (xcv_tls_alpn(pr->tls, pr->alpn) == NULL)
 		pr->alpn[0] = '\0';
 	xcv_tls_kx(pr->tls, pr->kx, sizeof(pr->kx), &pr->kx_bits);
+	pr->cert_requested = xcv_tls_cert_requested(pr->tls);
+	xcv_tls_cipher_judge(pr->tls, &pr->cipher_bits, &pr->cipher_fs,
+		&pr->cipher_weak);
 	snprintf(pr->group, sizeof(pr->group), "%s", xcv_tls_group(pr->tls) ?
 		xcv_tls_group(pr->tls) : "");
 	if (!take_staple(pr))
@@ -517,7 +557,7 @@ tls_io(struct xcv_probe *pr)
 		}
 	}
 	for (int i = 0; i < 64 && (pr->state == ST_CONFIRM ||
-	     pr->state == ST_HTTP); i++) {
+	     pr->state == ST_AUTH || pr->state == ST_HTTP); i++) {
 		rc = xcv_tls_read(pr->tls, buf, sizeof(buf), &got);
 		if (rc == XCV_TLS_WANT_READ || rc == XCV_TLS_WANT_WRITE) {
 			pr->tls_want = rc;
@@ -540,6 +580,11 @@ tls_io(struct xcv_probe *pr)
 			return;
 		}
 		feed(pr, buf, got);
+		/* What the answer made us send (SASL EXTERNAL) goes first. */
+		if (pr->outoff < pr->outlen) {
+			pr->tls_want = XCV_TLS_WANT_WRITE;
+			return;
+		}
 	}
 }
 
@@ -551,6 +596,7 @@ events(const struct xcv_probe *pr)
 		return POLLOUT;
 	case ST_HANDSHAKE:
 	case ST_CONFIRM:
+	case ST_AUTH:
 	case ST_HTTP:
 		return pr->tls_want == XCV_TLS_WANT_WRITE ? POLLOUT : POLLIN;
 	case ST_DONE:
@@ -587,6 +633,7 @@ step(struct xcv_probe *pr, short revents)
 		handshake(pr);
 		break;
 	case ST_CONFIRM:
+	case ST_AUTH:
 	case ST_HTTP:
 		tls_io(pr);
 		break;
@@ -934,14 +981,32 @@ xcv_probe_tls_kx(const struct xcv_probe *pr, int *bits)
 }
 
 const char *
+xcv_probe_tls_cipher_worth(const struct xcv_probe *pr, int *bits, bool *fs)
+{
+	*bits = pr->cipher_bits;
+	*fs = pr->cipher_fs;
+	return pr->cipher_weak;
+}
+
+bool
+xcv_probe_cert_requested(const struct xcv_probe *pr)
+{
+	return pr->cert_requested;
+}
+
+const char *
 xcv_probe_tls_group(const struct xcv_probe *pr)
 {
 	return pr->group[0] ? pr->group : NULL;
 }
 
-size_t
-xcv_probe_staple(const struct xcv_probe *pr, const unsigned char **der)
+unsigned char *
+xcv_probe_take_staple(struct xcv_probe *pr, size_t *len)
 {
-	*der = pr->staple;
-	return pr->staple_len;
+	unsigned char *der = pr->staple;
+
+	*len = pr->staple_len;
+	pr->staple = NULL;
+	pr->staple_len = 0;
+	return der;
 }

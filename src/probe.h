@@ -22,6 +22,10 @@ struct xcv_probe_params {
 	struct xcv_tls_ctx *tls;     /* the run's TLS context, or NULL */
 	bool hold;                   /* stop before STARTTLS (discovery's race) */
 	bool after_tls;              /* STARTTLS: read the features over TLS */
+	bool external;               /* ... then try SASL EXTERNAL where
+	                              * offered (s2s, XEP-0178) */
+	const char *ciphers, *groups;  /* offer only these (xcv_tls_offer);
+	                              * copied */
 };
 
 struct xcv_probe;
@@ -86,9 +90,16 @@ bool xcv_probe_refused_offer(const struct xcv_probe *pr);
 /* The server's ephemeral key ("X25519", "DH 1024") and its bits, or NULL
  * (none, or no handshake). */
 const char *xcv_probe_tls_kx(const struct xcv_probe *pr, int *bits);
+/* What the negotiated cipher is worth: its key bits, forward secrecy, and
+ * why it is weak (NULL: it is not). */
+const char *xcv_probe_tls_cipher_worth(const struct xcv_probe *pr, int *bits,
+	bool *fs);
+/* Whether the server asked for a client certificate in the handshake. */
+bool xcv_probe_cert_requested(const struct xcv_probe *pr);
 /* The key exchange group negotiated ("x25519"), or NULL. */
 const char *xcv_probe_tls_group(const struct xcv_probe *pr);
-/* The stapled OCSP response and its length (0: none); the probe owns it. */
-size_t xcv_probe_staple(const struct xcv_probe *pr, const unsigned char **der);
+/* The stapled OCSP response (DER) and its length, or NULL (none);
+ * ownership passes to the caller. */
+unsigned char *xcv_probe_take_staple(struct xcv_probe *pr, size_t *len);
 
 #endif

@@ -165,6 +165,19 @@ jclients(const struct xcv_result *res)
 	return a;
 }
 
+/* What the certificate is fit for, beyond the verdict. */
+static json_t *
+jnotices(const struct xcv_result *res)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < res->n_notices; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:o}", "code",
+			res->notices[i].code, "severity", res->notices[i].severity,
+			"text", jstr(res->notices[i].text)));
+	return a;
+}
+
 /* Revocation as judged, or null. */
 static json_t *
 jrevocation(const struct xcv_result *res)
@@ -227,7 +240,7 @@ xcv_report_json(const struct xcv_result *res)
 			jstr(f->name), "text", jstr(f->text), "anchor", f->anchor));
 	}
 	return json_pack("{s:o,s:s,s:s,s:b,s:o,s:s,s:{s:b,s:o,s:o,s:s,s:o},"
-		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:b,s:o,s:o,s:o,s:o}",
+		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:b,s:o,s:o,s:o,s:o,s:o}",
 		"domain", jstr(res->id.reference),
 		"service", xcv_service_name(res->service),
 		"verdict", xcv_verdict_name(res->verdict),
@@ -254,7 +267,8 @@ xcv_report_json(const struct xcv_result *res)
 		"warnings", jstrv(&res->warnings),
 		"advice", jstrv(&res->advice),
 		"clients", jclients(res),
-		"revocation", jrevocation(res));
+		"revocation", jrevocation(res),
+		"notices", jnotices(res));
 }
 
 char *
@@ -470,6 +484,11 @@ xcv_report_text(struct xcv_text *t, const struct xcv_result *res,
 			"no reason given", res->rev_fails &&
 			res->rev.state == XCV_REV_UNKNOWN ? " (this fails the "
 			"verdict)" : "");
+	for (size_t i = 0; i < res->n_notices; i++)
+		put(t, "  %-10s %s %s: %s\n", i ? "" : "notice",
+			strcmp(res->notices[i].severity, "warning") == 0 ?
+			"WARNING" : "NOTE", res->notices[i].code,
+			res->notices[i].text);
 	put_clients(t, res);
 	for (size_t i = 0; context && i < context->n; i++)
 		put(t, "%s\n", context->v[i]);
@@ -606,6 +625,23 @@ jcfindings(const struct xcv_check *c, bool tls)
 	return f;
 }
 
+/* What the peer did with us as the initiating server, or null. */
+static json_t *
+js2s_auth(const struct xcv_check *c)
+{
+	const struct xcv_s2s_auth *a = &c->s2s;
+
+	if (!c->s2s_auth)
+		return json_null();
+	return json_pack("{s:s,s:b,s:b,s:b,s:o,s:o,s:o,s:o,s:b,s:o}",
+		"as", a->as, "client_cert", a->client_cert,
+		"client_cert_requested", a->cert_requested, "tls", a->tls_done,
+		"offered", a->features ? jstrv(&a->offered) : json_null(),
+		"external", jstr(a->external), "condition", jstr(a->condition),
+		"text", jstr(a->text), "dialback", a->dialback,
+		"error", jstr(a->error));
+}
+
 /* The stream before STARTTLS, or null (direct TLS, HTTPS, no features). */
 static json_t *
 jclear(const struct xcv_check *c)
@@ -698,6 +734,8 @@ xcv_check_to_json(const struct xcv_check *c)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "stream", jclear(c));
+	if (c->s2s_auth_asked)
+		json_object_set_new(o, "s2s_auth", js2s_auth(c));
 	/* Asked for but not run (no connection, no domain): null. */
 	if (c->posture_asked)
 		json_object_set_new(o, "posture", c->posture ? jposture(c) :
@@ -838,6 +876,31 @@ context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
 		if (m->n && list == NULL)
 			ctx->oom = true;
 		free(list);
+	}
+	if (c->s2s_auth) {
+		const struct xcv_s2s_auth *a = &c->s2s;
+		char *m = xcv_strv_join(&a->offered, ", ");
+		xcv_strv_pushf(ctx, "  as %-7s %s%s; the peer %s a client "
+			"certificate", a->as, a->client_cert ? "presenting "
+			"--client-cert" : "without a certificate", a->tls_done ? "" :
+			" (no TLS)", a->cert_requested ? "asked for" :
+			"did not ask for");
+		if (a->features)
+			xcv_strv_pushf(ctx, "  s2s auth   offered SASL %s; dialback "
+				"%s; EXTERNAL %s%s%s%s%s", m && *m ? m : "none",
+				a->dialback ? "offered" : "not offered",
+				a->external, a->condition ? ": " : "",
+				a->condition ? a->condition : "", a->text ? " - " :
+				"", a->text ? a->text : "");
+		else
+			xcv_strv_pushf(ctx, "  s2s auth   no answer: %s", a->error ?
+				a->error : "no features over TLS");
+		if (m == NULL)
+			ctx->oom = true;
+		free(m);
+	} else if (c->s2s_auth_asked) {
+		xcv_strv_pushf(ctx, "  s2s auth   not asked: no connection was "
+			"made, or no domain settled");
 	}
 	if (c->posture_asked && !c->posture)
 		xcv_strv_pushf(ctx, "  versions   not asked: no connection was "
@@ -1088,15 +1151,18 @@ cell(char *buf, size_t len, const struct xcv_scan_endpoint *e)
 }
 
 /* With posture, a cell ends with the TLS versions the endpoint accepts:
- * " [1.2 1.3]", " [none]", or nothing when none is known. */
+ * " [1.3 1.2]"; " [none]" when it refused all four; " [?]" when none was
+ * accepted and some are not known; nothing when none was asked. */
 static void
 cell_versions(char *buf, size_t len, const struct xcv_scan_endpoint *e)
 {
 	size_t n = strlen(buf);
-	bool known = false, any = false;
+	bool known = false, any = false, unknown = false;
 
-	for (int v = 0; v < 4; v++)
+	for (int v = 0; v < 4; v++) {
 		known |= e->tls_versions[v] >= 0;
+		unknown |= e->tls_versions[v] < 0;
+	}
 	if (!known || n + 3 >= len)
 		return;
 	n += (size_t)snprintf(buf + n, len - n, " [");
@@ -1107,7 +1173,8 @@ cell_versions(char *buf, size_t len, const struct xcv_scan_endpoint *e)
 			any = true;
 		}
 	if (n < len)
-		snprintf(buf + n, len - n, "%s]", any ? "" : "none");
+		snprintf(buf + n, len - n, "%s]", any ? "" : unknown ? "?" :
+			"none");
 }
 
 static const char *

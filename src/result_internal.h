@@ -51,20 +51,36 @@ struct xcv_result {
 	 * the path is trusted; rev_fails: it fails the verdict. */
 	bool rev_checked, rev_fails;
 	struct xcv_revocation rev;
+	/* Notes on what the certificate is fit for beyond the verdict
+	 * (federation.c): s2s-no-clientauth. */
+	struct xcv_notice {
+		const char *code, *severity;   /* static */
+		char *text;
+	} *notices;
+	size_t n_notices;
 	/* What the public getters show, built at the end of xcv_verify. */
 	struct xcv_presented_id *id_view;
 	struct xcv_cert_info *cert_view;
 	struct xcv_finding_info *finding_view;
 };
 
+/* s2s: a leaf whose extended key usage leaves out clientAuth cannot
+ * authenticate its server when it connects out (SASL EXTERNAL, XEP-0178)
+ * to receiving servers that require it: a notice on res. 0 or
+ * XCV_ENOMEM. */
+int xcv_s2s_purpose_notice(struct xcv_result *res, X509 *leaf);
+void xcv_notices_clear(struct xcv_result *res);
+
 /* What a live connection adds to a verification: the stapled OCSP
- * response (and whether one was asked for), and how long one fetch of a
- * CRL or an OCSP answer may take (0: the default). */
+ * response (and whether one was asked for), how long one fetch of a CRL
+ * or an OCSP answer may take (0: the default), and the caller's overall
+ * deadline, which no fetch outlasts (xcv_now_ms() time; 0: none). */
 struct xcv_live {
 	const unsigned char *staple;
 	size_t staple_len;
 	bool staple_asked;
 	int timeout_ms;
+	int64_t deadline;
 };
 /* xcv_verify_as() with what the connection gave. */
 int xcv_verify_live(struct xcv_result **out, struct xcv_config *cfg,

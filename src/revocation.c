@@ -22,6 +22,11 @@
 #define CACHE_MODE 0700              /* the cache directory, as created */
 #define MAX_CRLS_A_FILE 64           /* CRLs read from one PEM file */
 
+/* The "why" of a must-staple leaf whose server sent no staple when asked:
+ * RFC 7633 §4.2 makes that a failed connection. */
+#define MUST_STAPLE_WHY \
+	"must-staple certificate without a stapled OCSP response"
+
 /* Where a CRL came from. */
 struct crl_item {
 	X509_CRL *crl;
@@ -40,7 +45,7 @@ struct cert_state {
 	const char *ocsp_source;         /* "ocsp", "ocsp-staple" */
 	char *ocsp_text;                 /* OCSP good/revoked: what it said */
 	char *reason;                    /* revoked: reason (CRL, else OCSP) */
-	int64_t revoked_at;
+	int64_t revoked_at;              /* 0: not known */
 	const char *revoked_by;          /* "crl", "ocsp", "ocsp-staple" */
 	struct xcv_strv fetch_why;       /* why distribution points gave none */
 	bool has_dp;                     /* names a CRL distribution point */
@@ -55,6 +60,8 @@ struct run {
 	struct crl_item *crls;
 	size_t n_crls;
 	struct xcv_strv asked;           /* URLs asked in this check */
+	struct xcv_strv failed;          /* of them, those that gave no CRL */
+	struct xcv_strv failed_why;      /* ... and why, one for each */
 	int fetches;
 	int timeout_ms;
 	bool cache_noted;
@@ -77,24 +84,12 @@ reason_text(long code)
 	return xcv_asprintf("reason code %ld", code);
 }
 
-/* Seconds of t into *out; false if t is absent or does not parse. */
-static bool
-seconds(const ASN1_TIME *t, int64_t *out)
-{
-	struct tm tm;
-
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return false;
-	*out = (int64_t)timegm(&tm);
-	return true;
-}
-
 static void
 time_text(const ASN1_TIME *t, char buf[32])
 {
 	int64_t s;
 
-	if (seconds(t, &s))
+	if (xcv_asn1_seconds(t, &s))
 		xcv_time_format(s, buf);
 	else
 		snprintf(buf, 32, "%s", t ? "(unreadable time)" : "none");
@@ -113,20 +108,41 @@ xcv_revocation_state_name(enum xcv_revocation_state s)
 	}
 }
 
-/* Fetch url (http://, through http.c): the answer in *data (malloc'd),
- * else a reason in *why. 0 or XCV_ENOMEM. */
+/* Is there time for another fetch before the caller's deadline? */
+static bool
+time_left(const struct run *r)
+{
+	return r->p->deadline == 0 || xcv_now_ms() < r->p->deadline;
+}
+
+/* Fetch url (http://, through http.c) within r's time for one fetch and
+ * the caller's deadline: the answer in *data (malloc'd), else a reason in
+ * *why, escaped for display (it may quote a redirect's Location, which
+ * the server chose). 0 or XCV_ENOMEM. */
 static int
 http_fetch(unsigned char **data, size_t *len, char **why, const char *url,
-	const struct xcv_http_req *q)
+	struct xcv_http_req *q, const struct run *r)
 {
 	struct xcv_http_answer a;
-	int rc = xcv_http_fetch(&a, url, q);
+	int rc;
 
+	*data = NULL;
+	*len = 0;
+	*why = NULL;
+	q->timeout_ms = xcv_budget_ms(r->p->deadline, r->timeout_ms);
+	q->deadline = r->p->deadline;
+	if ((rc = xcv_http_fetch(&a, url, q)) < 0)
+		return rc;
+	if (a.why != NULL && (*why = xcv_escape((const unsigned char *)a.why,
+	    strlen(a.why))) == NULL) {
+		xcv_http_answer_clear(&a);
+		return XCV_ENOMEM;
+	}
 	*data = a.data;
 	*len = a.len;
-	*why = a.why;
-	free(a.url);
-	return rc;
+	a.data = NULL;
+	xcv_http_answer_clear(&a);
+	return 0;
 }
 
 /* CRLs. */
@@ -229,9 +245,9 @@ crl_covers(const struct run *r, X509_CRL *crl, int d, bool current)
 		return ok;
 	/* Without a nextUpdate (RFC 5280 §5.1.2.5 wants one) OpenSSL takes
 	 * it as current, and so does this. */
-	return seconds(X509_CRL_get0_lastUpdate(crl), &last) &&
+	return xcv_asn1_seconds(X509_CRL_get0_lastUpdate(crl), &last) &&
 		last <= r->p->at && (X509_CRL_get0_nextUpdate(crl) == NULL ||
-		(seconds(X509_CRL_get0_nextUpdate(crl), &next) &&
+		(xcv_asn1_seconds(X509_CRL_get0_nextUpdate(crl), &next) &&
 		r->p->at < next));
 }
 
@@ -262,10 +278,12 @@ cache_file(const char *dir, const char *url, const char *prefix)
 	return xcv_asprintf("%s/%s%s.crl", dir, prefix, hex);
 }
 
-/* A cached CRL for url that is current at p->at, into r; *used says
- * whether there was one. 0 or XCV_ENOMEM. */
+/* A cached CRL for url, into r, if it verifies with the key of depth d's
+ * issuer and is current at p->at; *used says whether there was one. One
+ * that does not verify is passed over (a note), and the URL fetched
+ * again. 0 or XCV_ENOMEM. */
 static int
-cache_load(struct run *r, const char *url, bool *used)
+cache_load(struct run *r, int d, const char *url, bool *used)
 {
 	unsigned char *data = NULL;
 	const unsigned char *q;
@@ -288,9 +306,17 @@ cache_load(struct run *r, const char *url, bool *used)
 	q = data;
 	crl = len <= LONG_MAX ? d2i_X509_CRL(NULL, &q, (long)len) : NULL;
 	ERR_clear_error();
+	if (crl != NULL && !crl_covers(r, crl, d, false)) {
+		rc = xcv_strv_pushf(&r->out->notes, "CRL %s: the cached copy "
+			"does not verify with the key of its issuer; not used",
+			url);
+		X509_CRL_free(crl);
+		crl = NULL;
+	}
 	/* Reused while it is current (RFC 5280 §5.1.2.5: nextUpdate). */
-	if (crl != NULL && seconds(X509_CRL_get0_lastUpdate(crl), &last) &&
-	    seconds(X509_CRL_get0_nextUpdate(crl), &next) &&
+	if (crl != NULL &&
+	    xcv_asn1_seconds(X509_CRL_get0_lastUpdate(crl), &last) &&
+	    xcv_asn1_seconds(X509_CRL_get0_nextUpdate(crl), &next) &&
 	    last <= r->p->at && r->p->at < next) {
 		from = xcv_asprintf("the cache of %s", url);
 		rc = from ? add_crl(r, crl, from) : xcv_oom();
@@ -316,15 +342,16 @@ cache_note(struct run *r, const char *what, int e)
 		r->p->cache_dir, what, strerror(e));
 }
 
-/* Keep data (a CRL fetched from url) in the cache: written beside its
- * place, synced, renamed in. A cache that cannot be written is a note. */
+/* Keep crl (fetched from url, and verified) in the cache, as DER:
+ * written beside its place, synced, renamed in. A cache that cannot be
+ * written is a note. */
 static int
-cache_save(struct run *r, const char *url, const unsigned char *data,
-	size_t len)
+cache_save(struct run *r, const char *url, X509_CRL *crl)
 {
 	const char *dir = r->p->cache_dir;
-	char *path = NULL, *tmp = NULL;
-	int fd = -1, rc = 0, e;
+	char *path = NULL, *stem = NULL, *tmp = NULL;
+	unsigned char *data = NULL;
+	int fd = -1, rc = 0, e, len;
 
 	if (dir == NULL)
 		return 0;
@@ -332,20 +359,22 @@ cache_save(struct run *r, const char *url, const unsigned char *data,
 		return rc;
 	if (mkdir(dir, CACHE_MODE) < 0 && errno != EEXIST)
 		return cache_note(r, "mkdir", errno);
-	path = cache_file(dir, url, "");
-	tmp = cache_file(dir, url, ".");
-	if (path == NULL || tmp == NULL || (tmp = realloc(tmp, strlen(tmp) +
-	    8)) == NULL) {
-		free(path);
-		free(tmp);
+	if ((len = i2d_X509_CRL(crl, &data)) <= 0) {
+		ERR_clear_error();
 		return xcv_oom();
 	}
-	strcat(tmp, ".XXXXXX");
+	path = cache_file(dir, url, "");
+	stem = cache_file(dir, url, ".");
+	tmp = stem ? xcv_asprintf("%s.XXXXXX", stem) : NULL;
+	if (path == NULL || tmp == NULL) {
+		rc = XCV_ENOMEM;
+		goto out;
+	}
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		rc = cache_note(r, "create", errno);
 		goto out;
 	}
-	if (xcv_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (xcv_write_all(fd, data, (size_t)len) < 0 || fsync(fd) < 0) {
 		e = errno;
 		close(fd);
 		unlink(tmp);
@@ -358,50 +387,53 @@ cache_save(struct run *r, const char *url, const unsigned char *data,
 		rc = cache_note(r, "rename", e);
 	}
 out:
+	OPENSSL_free(data);
 	free(path);
+	free(stem);
 	free(tmp);
 	return rc;
 }
 
-/* The CRL at url for depth d: from the cache, else fetched (and cached).
- * *got says whether a CRL came. 0 or XCV_ENOMEM. */
+/* The CRL at url for depth d: from the cache, else fetched. *got says
+ * whether a CRL came. 0 or XCV_ENOMEM. */
 static int
-crl_from_url(struct run *r, int d, const char *url, bool *got)
+crl_fetch(struct run *r, int d, const char *url, bool *got)
 {
 	struct cert_state *cs = &r->c[d];
-	struct xcv_http_req q = { .max = XCV_REV_MAX_CRL, .asn1 = true,
-		.timeout_ms = r->timeout_ms,
+	/* Read as it comes, not as DER only: RFC 5280 §4.2.1.13 wants DER,
+	 * yet servers answer PEM too, and load_crls() takes both. */
+	struct xcv_http_req q = { .max = XCV_REV_MAX_CRL,
 		.max_redirects = XCV_REV_MAX_REDIRECTS };
 	unsigned char *data = NULL;
 	char *why = NULL;
-	size_t len;
+	size_t len, first;
 	int rc, count = 0;
 
 	*got = false;
-	/* Another certificate's distribution point asked already. */
-	if (xcv_strv_contains(&r->asked, url))
-		return 0;
-	if ((rc = xcv_strv_push(&r->asked, url)) < 0 ||
-	    (rc = cache_load(r, url, got)) < 0)
+	if ((rc = cache_load(r, d, url, got)) < 0)
 		return rc;
 	if (*got)
 		return xcv_strv_pushf(&r->out->notes, "CRL %s: from the cache",
 			url);
-	if (!r->p->fetch)
+	if (!r->p->fetch_crl)
 		return xcv_strv_pushf(&cs->fetch_why, "%s: not fetched "
 			"(fetching is off)", url);
 	if (r->fetches >= XCV_REV_MAX_FETCHES)
 		return xcv_strv_pushf(&cs->fetch_why, "%s: not fetched (%d "
 			"fetches already in this check)", url,
 			XCV_REV_MAX_FETCHES);
+	if (!time_left(r))
+		return xcv_strv_pushf(&cs->fetch_why, "%s: not fetched: no "
+			"time left", url);
 	r->fetches++;
-	if ((rc = http_fetch(&data, &len, &why, url, &q)) < 0)
+	if ((rc = http_fetch(&data, &len, &why, url, &q, r)) < 0)
 		return rc;
 	if (why != NULL) {
 		rc = xcv_strv_pushf(&cs->fetch_why, "%s: %s", url, why);
 		free(why);
 		return rc;
 	}
+	first = r->n_crls;
 	if ((rc = load_crls(r, data, len, url, &count)) == 0 && count == 0)
 		rc = xcv_strv_pushf(&cs->fetch_why, "%s: the answer (%zu bytes) "
 			"is not a CRL", url, len);
@@ -409,11 +441,49 @@ crl_from_url(struct run *r, int d, const char *url, bool *got)
 		*got = true;
 		rc = xcv_strv_pushf(&r->out->notes, "CRL %s: fetched (%zu "
 			"bytes)", url, len);
-		if (rc == 0)
-			rc = cache_save(r, url, data, len);
 	}
+	/* Cached only when its issuer signed it: over plain HTTP anyone on
+	 * the path could answer, and a forged CRL must not outlive this
+	 * check. */
+	for (size_t i = first; rc == 0 && i < r->n_crls; i++)
+		if (crl_covers(r, r->crls[i].crl, d, false)) {
+			rc = cache_save(r, url, r->crls[i].crl);
+			break;
+		}
 	free(data);
 	return rc;
+}
+
+/* The CRL at url for depth d, asked once a check: a URL another
+ * certificate's distribution point named gave its CRL then (r->crls
+ * holds it), or failed, and says why again. *got says whether a CRL came
+ * now. 0 or XCV_ENOMEM. */
+static int
+crl_from_url(struct run *r, int d, const char *url, bool *got)
+{
+	struct cert_state *cs = &r->c[d];
+	size_t before = cs->fetch_why.n;
+	int rc;
+
+	*got = false;
+	if (xcv_strv_contains(&r->asked, url)) {
+		for (size_t i = 0; i < r->failed.n; i++)
+			if (strcmp(r->failed.v[i], url) == 0 &&
+			    !xcv_strv_contains(&cs->fetch_why,
+			    r->failed_why.v[i]))
+				return xcv_strv_push(&cs->fetch_why,
+					r->failed_why.v[i]);
+		return 0;
+	}
+	if ((rc = xcv_strv_push(&r->asked, url)) < 0 ||
+	    (rc = crl_fetch(r, d, url, got)) < 0)
+		return rc;
+	if (!*got && cs->fetch_why.n > before &&
+	    ((rc = xcv_strv_push(&r->failed, url)) < 0 ||
+	    (rc = xcv_strv_push(&r->failed_why,
+	    cs->fetch_why.v[cs->fetch_why.n - 1])) < 0))
+		return rc;
+	return 0;
 }
 
 /* The CRLs of depth d's distribution points (RFC 5280 §4.2.1.13): the
@@ -474,6 +544,7 @@ struct judge {
 	X509_CRL **err_crl;          /* ... and the CRL it was about */
 	bool *untrusted;             /* a CRL there did not verify */
 	X509_CRL **revoked;          /* the CRL that revoked it, or NULL */
+	X509_REVOKED **entry;        /* ... and its entry (a copy), or NULL */
 	bool oom;
 };
 
@@ -533,8 +604,20 @@ judge_cb(int ok, X509_STORE_CTX *ctx)
 	if (d < 0 || d >= j->m || !crl_error(code))
 		return 1;
 	if (code == X509_V_ERR_CERT_REVOKED) {
-		if (!j->untrusted[d] && j->revoked[d] == NULL)
-			j->revoked[d] = X509_STORE_CTX_get0_current_crl(ctx);
+		X509_CRL *crl = X509_STORE_CTX_get0_current_crl(ctx);
+		X509_REVOKED *rev = NULL;
+		if (j->untrusted[d] || j->revoked[d] != NULL || crl == NULL)
+			return 1;
+		j->revoked[d] = crl;
+		/* The entry is read now: a CRL of the trust store's own
+		 * lookups is freed once OpenSSL moves on. */
+		if (X509_CRL_get0_by_cert(crl, &rev,
+		    X509_STORE_CTX_get_current_cert(ctx)) == 1 && rev != NULL &&
+		    (j->entry[d] = X509_REVOKED_dup(rev)) == NULL) {
+			j->oom = true;
+			return 0;
+		}
+		ERR_clear_error();
 		return 1;
 	}
 	if (crl_untrusted(code))
@@ -624,22 +707,20 @@ crl_why(const struct run *r, int d, int code, const X509_CRL *seen)
 	}
 }
 
-/* A revoked entry's reason and date, from crl. */
+/* A revoked entry's reason and date (none for rev NULL). */
 static int
-revoked_entry(struct cert_state *cs, X509_CRL *crl)
+revoked_entry(struct cert_state *cs, const X509_REVOKED *rev)
 {
-	X509_REVOKED *rev = NULL;
 	ASN1_ENUMERATED *reason;
 	int crit;
 
 	free(cs->reason);
 	cs->reason = NULL;
 	cs->revoked_at = 0;
-	if (X509_CRL_get0_by_cert(crl, &rev, cs->x) != 1 || rev == NULL) {
-		ERR_clear_error();
+	if (rev == NULL)
 		return 0;
-	}
-	(void)seconds(X509_REVOKED_get0_revocationDate(rev), &cs->revoked_at);
+	(void)xcv_asn1_seconds(X509_REVOKED_get0_revocationDate(rev),
+		&cs->revoked_at);
 	reason = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, &crit, NULL);
 	if (reason != NULL) {
 		cs->reason = reason_text(ASN1_ENUMERATED_get(reason));
@@ -682,8 +763,10 @@ judge_crls(struct run *r)
 	j.err_crl = calloc((size_t)r->m, sizeof(*j.err_crl));
 	j.untrusted = calloc((size_t)r->m, sizeof(*j.untrusted));
 	j.revoked = calloc((size_t)r->m, sizeof(*j.revoked));
+	j.entry = calloc((size_t)r->m, sizeof(*j.entry));
 	if (ctx == NULL || untrusted == NULL || trusted == NULL ||
 	    crls == NULL || !j.err || !j.err_crl || !j.untrusted || !j.revoked ||
+	    !j.entry ||
 	    sk_X509_push(trusted, sk_X509_value(p->path, r->n - 1)) <= 0)
 		goto oom;
 	for (int i = 1; i < r->n - 1; i++)
@@ -725,8 +808,7 @@ judge_crls(struct run *r)
 			cs->crl = XCV_REV_REVOKED;
 			cs->crl_by = crl_item(r, j.revoked[d]);
 			cs->revoked_by = "crl";
-			if (cs->crl_by != NULL)
-				rc = revoked_entry(cs, cs->crl_by->crl);
+			rc = revoked_entry(cs, j.entry[d]);
 		} else if (j.err[d] != 0) {
 			cs->crl_why = crl_why(r, d, j.err[d], j.err_crl[d]);
 			rc = cs->crl_why ? 0 : XCV_ENOMEM;
@@ -752,6 +834,9 @@ out:
 	free(j.err_crl);
 	free(j.untrusted);
 	free(j.revoked);
+	for (int d = 0; j.entry != NULL && d < r->m; d++)
+		X509_REVOKED_free(j.entry[d]);
+	free(j.entry);
 	return rc;
 }
 
@@ -868,8 +953,8 @@ ocsp_judge(struct ocsp_answer *a, const struct run *r,
 		time_text(nextu, s_next);
 	else
 		snprintf(s_next, sizeof(s_next), "none");
-	if (!seconds(thisu, &t_this) ||
-	    (nextu != NULL && !seconds(nextu, &t_next))) {
+	if (!xcv_asn1_seconds(thisu, &t_this) ||
+	    (nextu != NULL && !xcv_asn1_seconds(nextu, &t_next))) {
 		a->text = xcv_strdup("its times do not parse");
 		goto out;
 	}
@@ -877,7 +962,7 @@ ocsp_judge(struct ocsp_answer *a, const struct run *r,
 	case V_OCSP_CERTSTATUS_REVOKED:
 		/* Revocation is for good: a stale answer still says so. */
 		a->state = "revoked";
-		(void)seconds(rev, &a->revoked_at);
+		(void)xcv_asn1_seconds(rev, &a->revoked_at);
 		if (reason >= 0 && (a->reason = reason_text(reason)) == NULL) {
 			rc = XCV_ENOMEM;
 			goto out;
@@ -1014,8 +1099,7 @@ ask_ocsp(struct run *r)
 	struct cert_state *leaf = &r->c[0];
 	struct xcv_http_req q = { .content_type = "application/ocsp-request",
 		.expect_type = "application/ocsp-response", .asn1 = true,
-		.max = XCV_REV_MAX_OCSP, .timeout_ms = r->timeout_ms,
-		.max_redirects = XCV_REV_MAX_REDIRECTS };
+		.max = XCV_REV_MAX_OCSP, .max_redirects = XCV_REV_MAX_REDIRECTS };
 	struct ocsp_answer a;
 	OCSP_REQUEST *req = NULL;
 	OCSP_CERTID *id = NULL;
@@ -1027,9 +1111,6 @@ ask_ocsp(struct run *r)
 
 	if (!p->ocsp)
 		return 0;
-	if (!p->fetch)
-		return xcv_strv_pushf(&leaf->ocsp_why, "its OCSP responder was "
-			"not asked (fetching is off)");
 	if ((url = ocsp_url(leaf->x, &oom)) == NULL)
 		return oom ? xcv_oom() : xcv_strv_pushf(&leaf->ocsp_why,
 			"it names no http:// OCSP responder (AIA)");
@@ -1037,6 +1118,11 @@ ask_ocsp(struct run *r)
 		rc = xcv_strv_pushf(&leaf->ocsp_why, "OCSP %s: not asked (%d "
 			"fetches already in this check)", url,
 			XCV_REV_MAX_FETCHES);
+		goto out;
+	}
+	if (!time_left(r)) {
+		rc = xcv_strv_pushf(&leaf->ocsp_why, "OCSP %s: not fetched: no "
+			"time left", url);
 		goto out;
 	}
 	r->fetches++;
@@ -1054,7 +1140,7 @@ ask_ocsp(struct run *r)
 	}
 	q.body = der;
 	q.body_len = (size_t)n;
-	if ((rc = http_fetch(&data, &len, &why, url, &q)) < 0)
+	if ((rc = http_fetch(&data, &len, &why, url, &q, r)) < 0)
 		goto out;
 	if (why != NULL) {
 		rc = xcv_strv_pushf(&leaf->ocsp_why, "OCSP %s: %s", url, why) < 0 ?
@@ -1097,14 +1183,29 @@ must_staple(X509 *x)
 	return yes;
 }
 
+/* "on 2026-05-01T12:00:00Z", or "on an unknown date" for 0 (an entry
+ * that was not read, a date that does not parse). */
+static void
+revoked_on(int64_t at, char buf[48])
+{
+	char t[32];
+
+	if (at == 0) {
+		snprintf(buf, 48, "on an unknown date");
+		return;
+	}
+	xcv_time_format(at, t);
+	snprintf(buf, 48, "on %s", t);
+}
+
 /* The verdict, its why, and a note for each certificate. */
 static int
 conclude(struct run *r)
 {
 	struct xcv_revocation *out = r->out;
 	struct xcv_strv why = { 0 };
-	bool unknown = false, forced;
-	char t[32];
+	bool unknown = false;
+	char t[32], on[48];
 	int rc = 0;
 
 	for (int d = 0; d < r->m; d++) {
@@ -1115,9 +1216,9 @@ conclude(struct run *r)
 				"from %s (next update %s)", cs->name,
 				cs->crl_by->from, t);
 		} else if (cs->crl == XCV_REV_REVOKED) {
-			xcv_time_format(cs->revoked_at, t);
-			xcv_strv_pushf(&out->notes, "\"%s\": revoked on %s (%s), "
-				"by the CRL from %s", cs->name, t, cs->reason ?
+			revoked_on(cs->revoked_at, on);
+			xcv_strv_pushf(&out->notes, "\"%s\": revoked %s (%s), "
+				"by the CRL from %s", cs->name, on, cs->reason ?
 				cs->reason : "no reason given", cs->crl_by ?
 				cs->crl_by->from : "a CRL of the trust store");
 		} else {
@@ -1126,12 +1227,17 @@ conclude(struct run *r)
 		}
 		if (cs->crl_by != NULL && cs->crl != XCV_REV_UNKNOWN) {
 			int64_t next;
-			if (seconds(X509_CRL_get0_nextUpdate(cs->crl_by->crl),
-			    &next) && (out->crl_next_update == 0 ||
+			if (xcv_asn1_seconds(X509_CRL_get0_nextUpdate(
+			    cs->crl_by->crl), &next) &&
+			    (out->crl_next_update == 0 ||
 			    next < out->crl_next_update))
 				out->crl_next_update = next;
 		}
 	}
+	/* RFC 7633 §4.2: a must-staple certificate without its staple
+	 * fails the connection, whatever else is known. */
+	out->staple_missing = out->must_staple && r->p->staple_asked &&
+		r->p->staple == NULL;
 	/* Revoked > unknown > good, the lowest revoked certificate first. */
 	for (int d = 0; d < r->m; d++) {
 		struct cert_state *cs = &r->c[d];
@@ -1143,9 +1249,9 @@ conclude(struct run *r)
 		out->source = cs->revoked_by;
 		out->reason = cs->reason;
 		cs->reason = NULL;
-		xcv_time_format(cs->revoked_at, t);
-		out->why = xcv_asprintf("\"%s\" was revoked on %s (%s), says "
-			"%s%s", cs->name, t, out->reason ? out->reason :
+		revoked_on(cs->revoked_at, on);
+		out->why = xcv_asprintf("\"%s\" was revoked %s (%s), says "
+			"%s%s", cs->name, on, out->reason ? out->reason :
 			"no reason given", cs->crl != XCV_REV_REVOKED ? "" :
 			cs->crl_by ? "the CRL from " : "a CRL of the trust store",
 			cs->crl != XCV_REV_REVOKED ?
@@ -1154,7 +1260,6 @@ conclude(struct run *r)
 			cs->crl_by ? cs->crl_by->from : "");
 		goto out;
 	}
-	forced = out->must_staple && r->p->staple_asked && r->p->staple == NULL;
 	for (int d = 0; d < r->m; d++) {
 		struct cert_state *cs = &r->c[d];
 		char *ocsp;
@@ -1166,9 +1271,9 @@ conclude(struct run *r)
 			ocsp ? "; " : "", ocsp ? ocsp : "");
 		free(ocsp);
 	}
-	if (forced || unknown) {
+	if (out->staple_missing || unknown) {
 		out->state = XCV_REV_UNKNOWN;
-		out->why = forced ? xcv_strdup(XCV_REV_MUST_STAPLE_WHY) :
+		out->why = out->staple_missing ? xcv_strdup(MUST_STAPLE_WHY) :
 			xcv_strv_join(&why, "; ");
 		goto out;
 	}
@@ -1212,6 +1317,8 @@ run_clear(struct run *r)
 	}
 	free(r->crls);
 	xcv_strv_clear(&r->asked);
+	xcv_strv_clear(&r->failed);
+	xcv_strv_clear(&r->failed_why);
 }
 
 int

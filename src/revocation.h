@@ -28,15 +28,18 @@ struct xcv_revocation_params {
 	const char *const *crl_files;  /* CRLs given by the caller (PEM or
 					* DER, one or more a file) */
 	size_t n_crl_files;
-	bool fetch;                  /* may fetch CRLs and OCSP over HTTP */
-	bool ocsp;                   /* ask the leaf's AIA OCSP responder
-				      * (only when fetch) */
+	bool fetch_crl;              /* may fetch the CRLs the certificates
+				      * name, over HTTP */
+	bool ocsp;                   /* may ask the leaf's AIA OCSP
+				      * responder, over HTTP */
 	const unsigned char *staple; /* stapled OCSP response, or NULL */
 	size_t staple_len;
 	bool staple_asked;           /* live TLS where status_request was sent */
 	const char *cache_dir;       /* CRL cache, NULL: none */
 	int timeout_ms;              /* each fetch, whole (resolving, connect,
 				      * redirects, to the last byte) */
+	int64_t deadline;            /* no fetch lasts past it, none starts
+				      * after it (xcv_now_ms() time; 0: none) */
 };
 
 enum xcv_revocation_state {
@@ -50,7 +53,7 @@ struct xcv_revocation {
 	char *why;                   /* unknown: why; good/revoked: from what */
 	char *reason;                /* revoked: the CRL or OCSP reason
 				      * ("keyCompromise"), or NULL */
-	int64_t revoked_at;          /* revoked: when */
+	int64_t revoked_at;          /* revoked: when; 0: not known */
 	int depth;                   /* revoked: the certificate's depth in
 				      * the path; otherwise -1 */
 	const char *source;          /* revoked: what said so; good: what
@@ -60,6 +63,10 @@ struct xcv_revocation {
 				      * judged a certificate; 0: none */
 	bool must_staple;            /* the leaf has the TLS feature
 				      * status_request (RFC 7633) */
+	bool staple_missing;         /* ... and the server sent no staple
+				      * when asked: a failed connection
+				      * (RFC 7633 §4.2) whatever the CRLs
+				      * say; state unknown, or revoked */
 	const char *staple;          /* "good", "revoked", "stale", "invalid",
 				      * "absent"; NULL when none was asked for
 				      * or given */
@@ -67,19 +74,16 @@ struct xcv_revocation {
 				      * what was found */
 };
 
-/* The "why" of a must-staple leaf whose server sent no staple when asked:
- * RFC 7633 §4.2 makes that a failed connection. */
-#define XCV_REV_MUST_STAPLE_WHY \
-	"must-staple certificate without a stapled OCSP response"
-
 /*
  * Judge the revocation of every certificate of p->path but its anchor.
  * Every failure to learn the state (no distribution point, a fetch that
  * failed, a CRL that does not verify or is not current, an OCSP answer
- * that does not verify) is state unknown and says why; a cache that
- * cannot be written is a note. Never waits past p->timeout_ms for one
- * fetch, nor fetches more than XCV_REV_MAX_FETCHES times. 0, or
- * XCV_ENOMEM (out cleared).
+ * that does not verify, no time left before p->deadline) is state
+ * unknown and says why; a cache that cannot be written is a note. Never
+ * waits past p->timeout_ms for one fetch nor past p->deadline, asks no
+ * URL twice, and fetches no more than XCV_REV_MAX_FETCHES times. Only a
+ * CRL that verifies with its issuer's key is cached, and only such a
+ * cached CRL is used. 0, or XCV_ENOMEM (out cleared).
  */
 int xcv_revocation_check(struct xcv_revocation *out,
 	const struct xcv_revocation_params *p);

@@ -275,13 +275,13 @@ static int version_done(void *ud, struct xcv_probe *pr);
  * failure), one connection for each TLS version, each offering it alone,
  * in the loop with the rest. */
 static int
-queue_versions(struct xcv_scan *s, struct xcv_scan_ep *e)
+queue_versions(struct xcv_scan *s, struct xcv_scan_ep *e, bool answered)
 {
 	struct xcv_scan_node *n = &s->nodes[e->node];
 	const char *to = is_xmpp(e->service) ? n->domain : n->name;
 	int rc = 0;
 
-	if (!s->p->posture || to == NULL || e->closed)
+	if (!s->p->posture || to == NULL || !answered)
 		return 0;
 	for (int v = 0; rc == 0 && v < 4; v++) {
 		struct xcv_probe *pr = NULL;
@@ -328,6 +328,9 @@ ep_done(void *ud, struct xcv_probe *pr)
 {
 	struct xcv_scan_ep *e = ud;
 	struct xcv_scan *s = current;
+	/* A handshake, or TLS that failed: there is a TLS server to ask. */
+	bool answered = xcv_probe_tls_done(pr) || (xcv_probe_failed(pr) &&
+		xcv_probe_fail_phase(pr) == XCV_PHASE_TLS);
 	int rc = 0;
 
 	if (refused(pr)) {
@@ -349,7 +352,7 @@ ep_done(void *ud, struct xcv_probe *pr)
 	s->done++;
 	progress(s);
 	if (rc == 0)
-		rc = queue_versions(s, e);
+		rc = queue_versions(s, e, answered);
 	return rc;
 }
 

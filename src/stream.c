@@ -20,11 +20,12 @@ struct xcv_stream {
 	char *why;               /* set by handlers that stop the parser */
 	/* Where character data goes: a mechanism name or error text. */
 	enum { CAPTURE_NONE, CAPTURE_MECH, CAPTURE_TEXT, CAPTURE_SOH,
-		CAPTURE_METHOD } capture;
+		CAPTURE_METHOD, CAPTURE_SASL_TEXT } capture;
 	char buf[TEXT_MAX + 1];
 	size_t buflen;
 	/* Where we are inside a top-level element. */
-	enum { TOP_NONE, TOP_FEATURES, TOP_ERROR, TOP_OTHER } top;
+	enum { TOP_NONE, TOP_FEATURES, TOP_ERROR, TOP_SASL_FAILURE,
+		TOP_OTHER } top;
 	bool in_starttls;
 };
 
@@ -121,8 +122,12 @@ on_start(void *ud, const char *name, const char **attr)
 			s->top = TOP_FEATURES;
 		else if (is(name, XCV_NS_STREAM, "error"))
 			s->top = TOP_ERROR;
+		else if (is(name, XCV_NS_SASL, "failure"))
+			s->top = TOP_SASL_FAILURE;
 		else
 			s->top = TOP_OTHER;
+		if (is(name, XCV_NS_SASL, "success"))
+			s->st.sasl_success = true;
 		if (is(name, XCV_NS_TLS, "proceed"))
 			s->st.proceed = true;
 		else if (is(name, XCV_NS_TLS, "failure"))
@@ -152,6 +157,15 @@ on_start(void *ud, const char *name, const char **attr)
 			if (strcmp(attr[i], "type") == 0 && xcv_strv_push(
 			    &s->st.channel_bindings, attr[i + 1]) < 0)
 				s->oom = true;
+	} else if (s->top == TOP_SASL_FAILURE && s->depth == 3) {
+		/* RFC 6120 §6.5: a condition, and perhaps a <text/>. */
+		if (is(name, XCV_NS_SASL, "text")) {
+			s->capture = CAPTURE_SASL_TEXT;
+			s->buflen = 0;
+		} else if (strncmp(name, XCV_NS_SASL " ", strlen(XCV_NS_SASL) +
+		    1) == 0 && s->st.sasl_condition == NULL) {
+			set(s, &s->st.sasl_condition, local_name(name));
+		}
 	} else if (s->top == TOP_ERROR && s->depth == 3) {
 		if (is(name, XCV_NS_STREAMS_ERR, "text")) {
 			s->capture = CAPTURE_TEXT;
@@ -183,6 +197,8 @@ on_end(void *ud, const char *name)
 			s->oom = true;
 		else if (s->capture == CAPTURE_TEXT)
 			set(s, &s->st.error_text, s->buf);
+		else if (s->capture == CAPTURE_SASL_TEXT)
+			set(s, &s->st.sasl_text, s->buf);
 		else
 			set(s, &s->st.see_other_host, s->buf);
 		s->capture = CAPTURE_NONE;
@@ -204,6 +220,8 @@ on_end(void *ud, const char *name)
 			s->st.features = true;
 		else if (s->top == TOP_ERROR)
 			s->st.error = true;
+		else if (s->top == TOP_SASL_FAILURE)
+			s->st.sasl_failure = true;
 		s->top = TOP_NONE;
 		s->mark = event_end(s);
 	}
@@ -270,6 +288,8 @@ clear_state(struct xcv_stream_state *st)
 	free(st->error_condition);
 	free(st->error_text);
 	free(st->see_other_host);
+	free(st->sasl_condition);
+	free(st->sasl_text);
 	xcv_strv_clear(&st->mechanisms);
 	xcv_strv_clear(&st->channel_bindings);
 	xcv_strv_clear(&st->compression);

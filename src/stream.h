@@ -30,6 +30,9 @@ struct xcv_stream_state {
 	struct xcv_strv compression;       /* XEP-0138 methods offered */
 	bool dialback;                     /* XEP-0220 offered */
 	bool proceed, failure;   /* urn:ietf:params:xml:ns:xmpp-tls */
+	bool sasl_success, sasl_failure;   /* the answer to <auth/> */
+	char *sasl_condition;    /* e.g. "not-authorized" */
+	char *sasl_text;
 	bool error;              /* </stream:error> read */
 	char *error_condition;   /* e.g. "host-unknown" */
 	char *error_text;

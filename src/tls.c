@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "chain_internal.h"
 #include "tls.h"
@@ -21,6 +22,7 @@ struct xcv_tls {
 	SSL *ssl;
 	char alert[64];
 	int alert_code;
+	bool cert_requested;         /* the server sent a CertificateRequest */
 	char sni[256];   /* OpenSSL's macro takes a non-const name */
 };
 
@@ -36,6 +38,22 @@ info_cb(const SSL *ssl, int where, int ret)
 			SSL_alert_desc_string_long(ret));
 		t->alert_code = ret & 0xff;
 	}
+}
+
+/* Handshake messages the server sent: a CertificateRequest (RFC 8446
+ * §4.3.2, RFC 5246 §7.4.4) says it asks for a client certificate. */
+static void
+msg_cb(int write_p, int version, int content_type, const void *buf,
+	size_t len, SSL *ssl, void *arg)
+{
+	struct xcv_tls *t = SSL_get_app_data(ssl);
+
+	(void)version;
+	(void)arg;
+	if (t != NULL && !write_p && content_type == SSL3_RT_HANDSHAKE &&
+	    len > 0 && ((const unsigned char *)buf)[0] ==
+	    SSL3_MT_CERTIFICATE_REQUEST)
+		t->cert_requested = true;
 }
 
 /*
@@ -239,6 +257,65 @@ xcv_tls_ctx_new_offer(struct xcv_tls_ctx **out, int minor,
 }
 
 int
+xcv_tls_ctx_set_client_cert(struct xcv_tls_ctx *c, const char *cert,
+	const char *key)
+{
+	unsigned long e;
+
+	if (key == NULL)
+		key = cert;
+	if (access(cert, R_OK) != 0 || access(key, R_OK) != 0)
+		return xcv_set_error(XCV_EINPUT, "%s: %s", access(cert, R_OK) ?
+			cert : key, strerror(errno));
+	ERR_clear_error();
+	if (SSL_CTX_use_certificate_chain_file(c->ctx, cert) != 1) {
+		ERR_clear_error();
+		return xcv_set_error(XCV_EINPUT, "%s: not a PEM certificate "
+			"chain", cert);
+	}
+	if (SSL_CTX_use_PrivateKey_file(c->ctx, key, SSL_FILETYPE_PEM) != 1) {
+		/* OpenSSL 3 refuses a key of another certificate here. */
+		e = ERR_peek_last_error();
+		ERR_clear_error();
+		if (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+			return xcv_set_error(XCV_EINPUT, "%s: the key does not "
+				"belong to the certificate %s", key, cert);
+		return xcv_set_error(XCV_EINPUT, "%s: not a PEM private key",
+			key);
+	}
+	if (SSL_CTX_check_private_key(c->ctx) != 1) {
+		ERR_clear_error();
+		return xcv_set_error(XCV_EINPUT, "%s: the key does not belong to "
+			"the certificate %s", key, cert);
+	}
+	return 0;
+}
+
+int
+xcv_tls_offer(struct xcv_tls *t, const char *ciphers, const char *groups)
+{
+	char *list = NULL, *g = NULL;   /* OpenSSL's macros take char * */
+	bool tls13 = SSL_get_min_proto_version(t->ssl) == TLS1_3_VERSION;
+	int ok;
+
+	if ((ciphers && !tls13 && (list = xcv_asprintf("%s:@SECLEVEL=0",
+	    ciphers)) == NULL) || (groups && (g = xcv_strdup(groups)) ==
+	    NULL)) {
+		free(list);
+		return XCV_ENOMEM;
+	}
+	ok = (ciphers == NULL || (tls13 ? SSL_set_ciphersuites(t->ssl,
+	    ciphers) : SSL_set_cipher_list(t->ssl, list))) &&
+	    (g == NULL || SSL_set1_groups_list(t->ssl, g));
+	free(list);
+	free(g);
+	ERR_clear_error();
+	return ok ? 0 : xcv_set_error(XCV_ERROR, "this OpenSSL cannot offer "
+		"%s%s%s", ciphers ? ciphers : "", ciphers && groups ? " with " :
+		"", groups ? groups : "");
+}
+
+int
 xcv_tls_ctx_new_version(struct xcv_tls_ctx **out, int minor)
 {
 	return xcv_tls_ctx_new_offer(out, minor, NULL, NULL);
@@ -247,6 +324,7 @@ xcv_tls_ctx_new_version(struct xcv_tls_ctx **out, int minor)
 int
 xcv_tls_ctx_ciphers(const struct xcv_tls_ctx *c, struct xcv_strv *out)
 {
+	unsigned long failures = xcv_alloc_failures();
 	SSL *ssl = SSL_new(c->ctx);
 	STACK_OF(SSL_CIPHER) *sk = ssl ? SSL_get1_supported_ciphers(ssl) : NULL;
 
@@ -256,64 +334,74 @@ xcv_tls_ctx_ciphers(const struct xcv_tls_ctx *c, struct xcv_strv *out)
 	sk_SSL_CIPHER_free(sk);
 	SSL_free(ssl);
 	ERR_clear_error();
-	return sk == NULL ? xcv_oom() : xcv_strv_ok(out);
+	if (ssl == NULL)
+		return xcv_oom();
+	/* No stack without a failed allocation: no cipher to offer. */
+	if (sk == NULL)
+		return xcv_alloc_failures() != failures ? xcv_oom() :
+			xcv_set_error(XCV_ERROR, "this OpenSSL has no cipher to "
+			"offer with this version");
+	return xcv_strv_ok(out);
 }
 
 int
-xcv_tls_cipher_strength(const char *name, int *bits, bool *fs,
+xcv_tls_groups_offerable(const char *const *names, size_t n,
+	struct xcv_strv *out)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	char name[64];
+
+	if (ctx == NULL) {
+		ERR_clear_error();
+		return xcv_oom();
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* OpenSSL's macro takes a char *. */
+		snprintf(name, sizeof(name), "%s", names[i]);
+		if (SSL_CTX_set1_groups_list(ctx, name) == 1)
+			xcv_strv_push(out, names[i]);
+	}
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return xcv_strv_ok(out);
+}
+
+void
+xcv_tls_cipher_judge(const struct xcv_tls *t, int *bits, bool *fs,
 	const char **weak)
 {
 	static const struct { int nid; const char *why; } broken[] = {
 		{ NID_rc4, "RC4 (RFC 7465)" },
 		{ NID_des_ede3_cbc, "3DES (64-bit blocks: Sweet32)" },
 		{ NID_des_cbc, "single DES" },
-		{ NID_undef, NULL },
 	};
-	const SSL_CIPHER *c = NULL;
-	STACK_OF(SSL_CIPHER) *all;
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	SSL *ssl = NULL;
-	int kx, cnid, alg;
+	const SSL_CIPHER *c = SSL_get_current_cipher(t->ssl);
+	int kx, cnid;
 
+	*bits = 0;
+	*fs = false;
 	*weak = NULL;
-	if (ctx != NULL)
-		SSL_CTX_set_security_level(ctx, 0);
-	if (ctx == NULL || !SSL_CTX_set_cipher_list(ctx, "ALL:COMPLEMENTOFALL:"
-	    "@SECLEVEL=0") || (ssl = SSL_new(ctx)) == NULL) {
-		SSL_CTX_free(ctx);
-		ERR_clear_error();
-		return xcv_oom();
-	}
-	all = SSL_get_ciphers(ssl);
-	for (int i = 0; all != NULL && i < sk_SSL_CIPHER_num(all); i++)
-		if (strcmp(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(all, i)),
-		    name) == 0)
-			c = sk_SSL_CIPHER_value(all, i);
-	if (c == NULL) {
-		SSL_free(ssl);
-		SSL_CTX_free(ctx);
-		return XCV_EINPUT;
-	}
+	if (c == NULL)
+		return;
 	*bits = SSL_CIPHER_get_bits(c, NULL);
 	kx = SSL_CIPHER_get_kx_nid(c);
-	alg = SSL_CIPHER_get_auth_nid(c);
 	cnid = SSL_CIPHER_get_cipher_nid(c);
+	/* TLS 1.3 suites name no key exchange (NID_kx_any): all ephemeral
+	 * (RFC 8446 §2). */
 	*fs = kx == NID_kx_ecdhe || kx == NID_kx_dhe || kx == NID_kx_any ||
 		kx == NID_kx_ecdhe_psk || kx == NID_kx_dhe_psk;
 	if (cnid == NID_undef)
 		*weak = "no encryption (NULL cipher)";
-	else if (alg == NID_auth_null)
+	else if (SSL_CIPHER_get_auth_nid(c) == NID_auth_null)
 		*weak = "no server authentication (anonymous)";
-	for (size_t i = 0; *weak == NULL && broken[i].why; i++)
+	for (size_t i = 0; *weak == NULL && i < sizeof(broken) /
+	    sizeof(*broken); i++)
 		if (cnid == broken[i].nid)
 			*weak = broken[i].why;
 	if (*weak == NULL && SSL_CIPHER_get_digest_nid(c) == NID_md5)
 		*weak = "MD5 MAC";
 	if (*weak == NULL && *bits < 128)
 		*weak = "fewer than 128 bits of key";
-	SSL_free(ssl);
-	SSL_CTX_free(ctx);
-	return 0;
 }
 
 void
@@ -349,6 +437,7 @@ xcv_tls_new(struct xcv_tls **out, struct xcv_tls_ctx *shared, int fd,
 	SSL_set_bio(t->ssl, bio, bio);
 	SSL_set_app_data(t->ssl, t);
 	SSL_set_info_callback(t->ssl, info_cb);
+	SSL_set_msg_callback(t->ssl, msg_cb);
 	SSL_set_connect_state(t->ssl);
 	rc = XCV_ERROR;
 	/* Ask for a stapled OCSP answer (RFC 6066 §8): revocation reads it,
@@ -551,6 +640,12 @@ xcv_tls_staple(const struct xcv_tls *t, const unsigned char **der)
 		return 0;
 	}
 	return (size_t)n;
+}
+
+bool
+xcv_tls_cert_requested(const struct xcv_tls *t)
+{
+	return t->cert_requested;
 }
 
 const char *

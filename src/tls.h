@@ -22,11 +22,25 @@ int xcv_tls_ctx_new_version(struct xcv_tls_ctx **out, int minor);
  * OpenSSL cannot offer them. */
 int xcv_tls_ctx_new_offer(struct xcv_tls_ctx **out, int minor,
 	const char *ciphers, const char *groups);
+/* Present this certificate chain (PEM, leaf first) and key (PEM; NULL:
+ * in the certificate's file) when a server asks for one: s2s as the
+ * initiating server. XCV_EINPUT with why. */
+int xcv_tls_ctx_set_client_cert(struct xcv_tls_ctx *c, const char *cert,
+	const char *key);
+/* Offer only these on connection t, before its handshake: ciphers (in
+ * the order of preference: a cipher list for TLS 1.0 to 1.2, suites for
+ * a TLS 1.3 context), groups; NULL: the context's. XCV_ERROR when this
+ * OpenSSL cannot offer them. */
+int xcv_tls_offer(struct xcv_tls *t, const char *ciphers, const char *groups);
 /* The ciphers a context offers, in its order, appended to out. */
 int xcv_tls_ctx_ciphers(const struct xcv_tls_ctx *c, struct xcv_strv *out);
-/* What a cipher (OpenSSL's name) is worth: its key bits, forward secrecy,
- * and why it is weak (NULL: it is not). XCV_EINPUT for an unknown name. */
-int xcv_tls_cipher_strength(const char *name, int *bits, bool *fs,
+/* Of these key exchange groups, those this OpenSSL can offer, appended to
+ * out in their order (a FIPS or no-ecx build lacks some). */
+int xcv_tls_groups_offerable(const char *const *names, size_t n,
+	struct xcv_strv *out);
+/* After the handshake, what the negotiated cipher is worth: its key
+ * bits, forward secrecy, and why it is weak (static; NULL: it is not). */
+void xcv_tls_cipher_judge(const struct xcv_tls *t, int *bits, bool *fs,
 	const char **weak);
 void xcv_tls_ctx_free(struct xcv_tls_ctx *ctx);
 
@@ -65,6 +79,8 @@ const char *xcv_tls_kx(const struct xcv_tls *t, char *buf, size_t size,
 /* The key exchange group negotiated ("x25519", "secp256r1",
  * "ffdhe2048"), or NULL (none: TLS 1.2 with RSA or DHE). */
 const char *xcv_tls_group(const struct xcv_tls *t);
+/* Whether the server asked for a client certificate. */
+bool xcv_tls_cert_requested(const struct xcv_tls *t);
 /* The stapled OCSP response (DER) and its length; 0 when none came. */
 size_t xcv_tls_staple(const struct xcv_tls *t, const unsigned char **der);
 /* The alert the server sent, e.g. "unrecognized name", or NULL. */

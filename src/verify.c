@@ -21,7 +21,7 @@ error_text(int code, int depth, const char *name, const char *issuer,
 {
 	char when[32], limit[32];
 	const ASN1_TIME *t;
-	struct tm tm;
+	int64_t secs;
 
 	xcv_time_format(at, when);
 	switch (code) {
@@ -46,10 +46,10 @@ error_text(int code, int depth, const char *name, const char *issuer,
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		t = code == X509_V_ERR_CERT_HAS_EXPIRED ?
 			X509_get0_notAfter(cur) : X509_get0_notBefore(cur);
-		if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+		if (!xcv_asn1_seconds(t, &secs))
 			strcpy(limit, "?");
 		else
-			xcv_time_format((int64_t)timegm(&tm), limit);
+			xcv_time_format(secs, limit);
 		return code == X509_V_ERR_CERT_HAS_EXPIRED ?
 			xcv_asprintf("\"%s\" expired on %s (checked as at %s)",
 				name, limit, when) :
@@ -182,18 +182,6 @@ constrains_below(X509 *x)
 		X509_get_ext_by_NID(x, NID_inhibit_any_policy, -1) >= 0;
 }
 
-/* Seconds of t into *out; false if t does not parse. */
-static bool
-seconds(const ASN1_TIME *t, int64_t *out)
-{
-	struct tm tm;
-
-	if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
-		return false;
-	*out = (int64_t)timegm(&tm);
-	return true;
-}
-
 /*
  * When every certificate of sk is valid: from *from until before *until,
  * as OpenSSL judges a time (valid at t when notBefore <= t < notAfter).
@@ -206,8 +194,9 @@ validity(STACK_OF(X509) *sk, int64_t *from, int64_t *until)
 	*until = INT64_MAX;
 	for (int i = 0; i < sk_X509_num(sk); i++) {
 		int64_t nb, na;
-		if (!seconds(X509_get0_notBefore(sk_X509_value(sk, i)), &nb) ||
-		    !seconds(X509_get0_notAfter(sk_X509_value(sk, i)), &na))
+		X509 *x = sk_X509_value(sk, i);
+		if (!xcv_asn1_seconds(X509_get0_notBefore(x), &nb) ||
+		    !xcv_asn1_seconds(X509_get0_notAfter(x), &na))
 			return false;
 		if (nb > *from)
 			*from = nb;
@@ -607,18 +596,23 @@ build_views(struct xcv_result *res)
  * it, only what the verdict rests on, which is what comparing verdicts
  * needs (profile findings only under strict, where they count).
  */
-/* Where fetched CRLs are kept: $XDG_CACHE_HOME/xmppcv/crl, else
- * ~/.cache/xmppcv/crl; NULL (no cache) without either. */
-static char *
-crl_cache(void)
+/* Where fetched CRLs are kept, into *out: $XDG_CACHE_HOME/xmppcv/crl,
+ * else ~/.cache/xmppcv/crl; NULL (no cache) when neither is an absolute
+ * path (the XDG Base Directory Specification ignores a relative one).
+ * 0 or XCV_ENOMEM. */
+static int
+crl_cache(char **out)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 
+	*out = NULL;
 	if (xdg != NULL && xdg[0] == '/')
-		return xcv_asprintf("%s/xmppcv/crl", xdg);
-	if (home != NULL && home[0] == '/')
-		return xcv_asprintf("%s/.cache/xmppcv/crl", home);
-	return NULL;
+		*out = xcv_asprintf("%s/xmppcv/crl", xdg);
+	else if (home != NULL && home[0] == '/')
+		*out = xcv_asprintf("%s/.cache/xmppcv/crl", home);
+	else
+		return 0;
+	return *out ? 0 : XCV_ENOMEM;
 }
 
 /* Revocation of the trusted path; whether it fails the verdict: revoked,
@@ -634,21 +628,23 @@ check_revocation(struct xcv_result *res, struct xcv_config *cfg,
 
 	if (rc < 0)
 		return rc;
-	if ((cfg->revocation & XCV_REVOCATION_FETCH) && (cache = crl_cache()) ==
-	    NULL && (getenv("XDG_CACHE_HOME") || getenv("HOME")))
-		return XCV_ENOMEM;
+	/* The cache is read whenever revocation is judged (also without
+	 * fetching); written only after a fetch. */
+	if ((rc = crl_cache(&cache)) < 0)
+		return rc;
 	{
 		struct xcv_revocation_params p = {
 			.path = res->path, .store = store, .at = res->at,
 			.crl_files = (const char *const *)cfg->crl_files.v,
 			.n_crl_files = cfg->crl_files.n,
-			.fetch = cfg->revocation & XCV_REVOCATION_FETCH,
+			.fetch_crl = cfg->revocation & XCV_REVOCATION_FETCH_CRL,
 			.ocsp = cfg->revocation & XCV_REVOCATION_OCSP,
 			.staple = live ? live->staple : NULL,
 			.staple_len = live ? live->staple_len : 0,
 			.staple_asked = live && live->staple_asked,
 			.cache_dir = cache,
 			.timeout_ms = live ? live->timeout_ms : 0,
+			.deadline = live ? live->deadline : 0,
 		};
 		rc = xcv_revocation_check(r, &p);
 	}
@@ -658,8 +654,7 @@ check_revocation(struct xcv_result *res, struct xcv_config *cfg,
 	res->rev_checked = true;
 	res->rev_fails = r->state == XCV_REV_REVOKED ||
 		(r->state == XCV_REV_UNKNOWN && ((cfg->revocation &
-		XCV_REVOCATION_REQUIRE) || (r->why != NULL &&
-		strcmp(r->why, XCV_REV_MUST_STAPLE_WHY) == 0)));
+		XCV_REVOCATION_REQUIRE) || r->staple_missing));
 	return 0;
 }
 
@@ -714,6 +709,9 @@ verify(struct xcv_result **out, struct xcv_config *cfg,
 		goto out;
 	if (!res->trusted || !res->id.matched)
 		check_accepted(res, cfg, chain);
+	if (describe_all && (rc = xcv_s2s_purpose_notice(res,
+	    sk_X509_value(chain->certs, 0))) < 0)
+		goto out;
 	if (describe_all) {
 		expiry_warnings(res, cfg->warn_days);
 		if ((rc = xcv_strv_ok(&res->warnings)) < 0 ||
@@ -809,6 +807,7 @@ xcv_result_free(struct xcv_result *res)
 	xcv_findings_clear(&res->findings);
 	free(res->finding_view);
 	xcv_clients_clear(res);
+	xcv_notices_clear(res);
 	xcv_revocation_clear(&res->rev);
 	xcv_refs_clear(&res->libs);
 	free(res);

@@ -225,9 +225,14 @@ class ProsodyReceiving(Receiving, unittest.TestCase):
         "none": (0, auth(True, None, None, False, client_cert=False, error=(
             "the server ended the stream over TLS with <not-authorized/>: "
             "Your server's certificate could not be validated"))),
-        "wrong-name": (0, auth(True, None, None, False, error=(
-            "the server ended the stream over TLS with <not-authorized/>: "
-            "Your server's certificate is not valid for this name"))),
+        # Refused before any feature, for the certificate presented:
+        # reported as EXTERNAL's failure would be, with the stream's
+        # condition and text.
+        "wrong-name": (0, auth(True, None, "failure", False, "not-authorized",
+                               "Your server's certificate is not valid for this name",
+                               error=("the server ended the stream over TLS with "
+                                      "<not-authorized/>: Your server's certificate "
+                                      "is not valid for this name"))),
     }
 
     @classmethod
@@ -265,8 +270,8 @@ class EjabberdReceiving(Receiving, unittest.TestCase):
     def start(cls):
         return Ejabberd(cls.IP, "domain-san", modules=cls.MODULES)
 
-    # Bad input, against a live server: xmppcv reads --client-cert and
-    # --client-key only when it connects as the peer (see Usage).
+    # Bad input, against a live server: read before any connection, and
+    # the check made no verdict (see Usage for no server at all).
     def bad_input(self, cc, key, message):
         args = [*TRUST, "--service", "s2s", "--domain", DOMAIN, "--as", PEER,
                 "--client-cert", cc] + (["--client-key", key] if key else [])
@@ -281,22 +286,22 @@ class EjabberdReceiving(Receiving, unittest.TestCase):
 
     def test_client_cert_that_is_not_a_certificate(self):
         chain, key = self.certs["dual"]
-        self.bad_input(key, key, key + ": not a PEM certificate chain that can be read")
+        self.bad_input(key, key, key + ": not a PEM certificate chain")
         junk = os.path.join(self.dir, "junk.pem")
         with open(junk, "w") as f:
             f.write("not a certificate\n")
-        self.bad_input(junk, key, junk + ": not a PEM certificate chain that can be read")
+        self.bad_input(junk, key, junk + ": not a PEM certificate chain")
+        missing = os.path.join(self.dir, "missing.pem")
+        self.bad_input(missing, key, missing + ": No such file or directory")
 
     def test_client_key_missing_or_not_a_key(self):
         chain, key = self.certs["dual"]
-        self.bad_input(chain, None, chain + ": not a PEM private key that can be read")
-        self.bad_input(chain, chain, chain + ": not a PEM private key that can be read")
+        self.bad_input(chain, None, chain + ": not a PEM private key")
+        self.bad_input(chain, chain, chain + ": not a PEM private key")
 
-    @unittest.expectedFailure
     def test_client_key_of_another_certificate(self):
-        """Defect: OpenSSL 3 refuses a key that does not match the loaded
-        certificate in SSL_CTX_use_PrivateKey_file already, so xmppcv says
-        the key cannot be read instead of that it is another key's."""
+        """OpenSSL 3 refuses a key of another certificate as it loads it:
+        xmppcv says so, not that the key cannot be read."""
         chain, _ = self.certs["dual"]
         _, other = self.certs["serverAuth-only"]
         self.bad_input(chain, other, "%s: the key does not belong to the certificate %s"
@@ -362,15 +367,13 @@ class Usage(unittest.TestCase):
         self.usage("--service", "s2s", "--domain", DOMAIN, "--as", PEER, "--from", PEER,
                    message="check: --as NAME is the name sent as 'from'; leave out --from")
 
-    @unittest.expectedFailure
     def test_client_cert_read_before_connecting(self):
-        """Defect: a --client-cert that is not a certificate is found only
-        once the receiving server answered; with none answering, check
-        reports the connection (exit 3) and not the bad input."""
+        """A --client-cert that is not a certificate is bad input (exit 2)
+        before any connection: with no server answering, too."""
         _, key = self.certs["dual"]
         self.usage("--service", "s2s", "--domain", DOMAIN, "--as", PEER,
                    "--client-cert", key, "--client-key", key,
-                   message=key + ": not a PEM certificate chain that can be read")
+                   message=key + ": not a PEM certificate chain")
 
 
 def print_table():

@@ -4,7 +4,8 @@ servers on 127.0.170.0/24: nginx serving the CRLs of a PKI made with
 `openssl ca` (tests/revocation_pki.py), `openssl ocsp` answering OCSP
 requests, staples made by `openssl ocsp -respout`, and hostile servers (a
 CRL past the size bound, a CRL signed by the wrong key, a server that
-accepts and never answers, a redirect loop).
+accepts and never answers, a redirect loop, a Location with terminal
+escapes).
 
 Usage: cli_revocation.py REVCHECK CLASS
 
@@ -209,6 +210,37 @@ class OcspResponder:
         self.thread.join(timeout=5)
 
 
+class Redirector:
+    """HTTP on ip:port that answers every GET with 302 and the Location
+    routes[path prefix] gives, sent as raw bytes (a hostile server may put
+    anything there)."""
+
+    def __init__(self, ip, port, routes):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                for prefix, to in routes.items():
+                    if self.path.startswith(prefix):
+                        self.send_response(302)
+                        self.send_header("Location", to)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                self.send_error(404)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((ip, port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
 class Base(unittest.TestCase):
     CRL_IP = None        # where the PKI's CRL distribution points point
     OCSP_IP = None       # ... and its AIA OCSP URL
@@ -330,6 +362,17 @@ class Crl(Base):
                           "--crl", self.pki.crls["root"])
         self.assertUnknown(r, "does not verify with its key")
 
+    def test_revoked_by_a_crl_of_the_trust_store(self):
+        # OpenSSL finds the intermediate's CRL in the store itself; the
+        # entry's date and reason are read while it holds the CRL.
+        r, _ = self.check("revoked", "--no-fetch", "--crl", self.pki.crls["root"],
+                          "--store-crl", self.pki.crls["int"])
+        self.assertEqual((r["state"], r["reason"], r["depth"], r["source"]),
+                         ("revoked", "keyCompromise", 0, "crl"), r)
+        self.assertAlmostEqual(r["revoked_at"], self.pki.now.timestamp(), delta=300)
+        self.assertIn("says a CRL of the trust store", r["why"])
+        self.assertNotIn("1970", r["why"])
+
     def test_unreadable_crl_file_is_a_note(self):
         missing = os.path.join(self.top, "no-such.crl")
         r, _ = self.check("good", "--crl", missing)
@@ -344,6 +387,8 @@ class Ocsp(Base):
     invalid; a must-staple leaf without one."""
     CRL_IP = "127.0.170.11"    # nothing listens: CRL fetches are refused
     OCSP_IP = "127.0.170.12"
+    # A leaf whose distribution point is the intermediate's (root.crl).
+    EXTRA = {"sharesroot": "/root.crl"}
 
     @classmethod
     def setUpClass(cls):
@@ -398,9 +443,31 @@ class Ocsp(Base):
                          ("revoked", "ocsp", "keyCompromise", 0), r)
         self.assertAlmostEqual(r["revoked_at"], self.pki.now.timestamp(), delta=300)
 
-    def test_responder_needs_fetching(self):
+    def test_responder_without_crl_fetching(self):
+        # Asking the responder is a permission of its own: no CRL is
+        # fetched for it.
+        before = self.responder.requests
         r, _ = self.check("good", "--ocsp", "--no-fetch", *self.root_crl())
-        self.assertUnknown(r, "OCSP responder was not asked (fetching is off)")
+        self.assertEqual((r["state"], r["source"]), ("good", "ocsp"), r)
+        self.assertEqual(self.responder.requests, before + 1)
+        self.assertFalse(any("cannot connect to 127.0.170.11" in n for n in r["notes"]),
+                         r["notes"])
+
+    def test_responder_not_asked_after_the_deadline(self):
+        before = self.responder.requests
+        r, _ = self.check("good", "--ocsp", "--no-fetch", "--deadline", 0,
+                          *self.root_crl())
+        self.assertUnknown(r, "OCSP http://127.0.170.12:8080/: not fetched: no time left")
+        self.assertEqual(self.responder.requests, before)
+
+    def test_failed_url_said_for_each_certificate(self):
+        # The leaf and the intermediate name the same URL: asked once, and
+        # why it failed is said for both.
+        r, _ = self.check("sharesroot")
+        self.assertUnknown(r)
+        refused = "http://127.0.170.11:8080/root.crl: cannot connect to 127.0.170.11 port 8080"
+        self.assertIn('"sharesroot.revocation.test": no CRL: ' + refused, r["why"])
+        self.assertIn('"Revocation Test Intermediate": no CRL: ' + refused, r["why"])
 
     def test_staple_good(self):
         r, _ = self.check("good", "--no-fetch", "--staple", self.staple["good"],
@@ -451,6 +518,7 @@ class Ocsp(Base):
         r, _ = self.check("muststaple", "--no-fetch", "--staple-asked",
                           "--crl", self.pki.crls["int"], *self.root_crl())
         self.assertTrue(r["must_staple"])
+        self.assertTrue(r["staple_missing"])
         self.assertEqual(r["staple"], "absent")
         self.assertUnknown(r)
         self.assertEqual(r["why"], "must-staple certificate without a stapled OCSP response")
@@ -465,6 +533,7 @@ class Ocsp(Base):
         r, _ = self.check("muststaple", "--no-fetch", "--crl", self.pki.crls["int"],
                           *self.root_crl())
         self.assertTrue(r["must_staple"])
+        self.assertFalse(r["staple_missing"])
         self.assertIsNone(r["staple"])
         self.assertEqual(r["state"], "good", r)
 
@@ -486,6 +555,8 @@ class Hostile(Base):
         "dribble": "http://127.0.170.24:8080/int.crl",
         "hangup": "http://127.0.170.25:8080/int.crl",
         "ldap": "ldap://127.0.170.21/cn=crl",
+        "escaway": "http://127.0.170.26:8080/esc-away",
+        "escloop": "http://127.0.170.26:8080/esc-loop",
     }
 
     @classmethod
@@ -506,6 +577,9 @@ class Hostile(Base):
         cls.servers.append(Silent("127.0.170.22", PORT))
         cls.servers.append(Silent("127.0.170.24", PORT, dribble=True))
         cls.servers.append(Silent("127.0.170.25", PORT, hangup=True))
+        cls.servers.append(Redirector("127.0.170.26", PORT, {
+            "/esc-away": "https://127.0.170.21:8080/\x1b[2J.crl",
+            "/esc-loop": "http://127.0.170.26:8080/esc-loop\x1b[2J"}))
         cls.hold, _ = servers.closed_port("127.0.170.23", PORT)
 
     @classmethod
@@ -549,7 +623,7 @@ class Hostile(Base):
         self.hostile("missing", "/missing.crl: the server answered with an HTTP error", "404")
 
     def test_not_a_crl(self):
-        self.hostile("garbage", "/garbage.crl: the answer is not DER")
+        self.hostile("garbage", "/garbage.crl: the answer (23 bytes) is not a CRL")
 
     def test_refused(self):
         self.hostile("refused", "cannot connect to 127.0.170.23 port 8080",
@@ -557,6 +631,29 @@ class Hostile(Base):
 
     def test_not_http(self):
         self.hostile("ldap", "ldap://127.0.170.21/cn=crl: not fetched (only http:// is)")
+
+    def test_redirect_target_escaped(self):
+        # The Location is the server's: shown escaped, never as the
+        # terminal escape it holds.
+        for leaf, words in (("escaway", "redirected to https://127.0.170.21:8080/"
+                             "\\x1b[2J.crl, which is not http://"),
+                            ("escloop", "more than 3 redirects (the last to "
+                             "http://127.0.170.26:8080/esc-loop\\x1b[2J)")):
+            with self.subTest(leaf=leaf):
+                r, _ = self.hostile(leaf, words)
+                self.assertNotIn("\x1b", json.dumps(r, ensure_ascii=False), r)
+
+    def test_deadline_bounds_a_fetch(self):
+        # The caller's deadline comes before the fetch's own timeout.
+        r, took = self.check("silent", "--timeout", 4000, "--deadline", 1000)
+        self.assertUnknown(r, "http://127.0.170.22:8080/int.crl: no complete answer")
+        self.assertLess(took, 2.5, r)
+        self.assertGreaterEqual(took, 0.9, r)
+
+    def test_no_fetch_after_the_deadline(self):
+        r, took = self.check("silent", "--deadline", 0)
+        self.assertUnknown(r, "http://127.0.170.22:8080/int.crl: not fetched: no time left")
+        self.assertLess(took, 1.0, r)
 
     def test_dribble(self):
         # A byte every 0.2 s: the bound is on the whole fetch, not on
@@ -603,6 +700,69 @@ class Cache(Base):
         # again, and the server is gone.
         r, _ = self.check("good", "--cache", cache, "--at", int(time.time()) + 8 * DAY)
         self.assertUnknown(r, "cannot connect to 127.0.170.31 port 8080")
+
+    def serve(self, **replace):
+        """nginx on CRL_IP serving www with some files replaced:
+        {name: path of the file to serve in its place}."""
+        www = tempfile.mkdtemp(prefix="www-", dir=self.top)
+        for name in os.listdir(self.www):
+            shutil.copy(replace.get(name, os.path.join(self.www, name)),
+                        os.path.join(www, name))
+        return NginxFiles(self.CRL_IP, PORT, www)
+
+    def test_forged_crl_not_cached(self):
+        # Plain HTTP: anyone on the path may answer. A CRL that does not
+        # verify is not kept, so the next check fetches the real one.
+        cache = os.path.join(self.top, "cache-forged")
+        nginx = self.serve(**{"int.crl": self.pki.crls["rogue"]})
+        try:
+            r, _ = self.check("good", "--cache", cache)
+        finally:
+            nginx.stop()
+        self.assertUnknown(r, "does not verify with its key")
+        self.assertEqual(os.listdir(cache), [self.cache_name("/root.crl")])
+        nginx = self.serve()
+        try:
+            r, _ = self.check("good", "--cache", cache)
+        finally:
+            nginx.stop()
+        self.assertEqual(r["state"], "good", r)
+        self.assertTrue(any(n.startswith("CRL http://127.0.170.31:8080/int.crl: fetched")
+                            for n in r["notes"]), r["notes"])
+
+    def test_forged_cache_file_not_used(self):
+        # A cached CRL that does not verify is passed over, and fetched.
+        cache = os.path.join(self.top, "cache-planted")
+        os.makedirs(cache)
+        shutil.copy(self.pki.crls["rogue"], os.path.join(cache, self.cache_name("/int.crl")))
+        nginx = self.serve()
+        try:
+            r, _ = self.check("good", "--cache", cache)
+        finally:
+            nginx.stop()
+        self.assertEqual(r["state"], "good", r)
+        self.assertTrue(any("int.crl: the cached copy does not verify" in n
+                            for n in r["notes"]), r["notes"])
+        with open(os.path.join(cache, self.cache_name("/int.crl")), "rb") as f, \
+                open(self.pki.crls["int"], "rb") as g:
+            self.assertEqual(f.read(), g.read())
+
+    def test_pem_crl_cached_as_der(self):
+        cache = os.path.join(self.top, "cache-pem")
+        # The PEM that the DER file was made from (revocation_pki.gencrl).
+        nginx = self.serve(**{"int.crl": self.pki.crls["int"] + ".pem"})
+        try:
+            r, _ = self.check("good", "--cache", cache)
+        finally:
+            nginx.stop()
+        self.assertEqual(r["state"], "good", r)
+        with open(os.path.join(cache, self.cache_name("/int.crl")), "rb") as f, \
+                open(self.pki.crls["int"], "rb") as g:
+            self.assertEqual(f.read(), g.read())
+        # The server is gone: the cached copy answers.
+        r, _ = self.check("revoked", "--cache", cache)
+        self.assertEqual((r["state"], r["reason"]), ("revoked", "keyCompromise"), r)
+        self.assertIn("the cache of http://127.0.170.31:8080/int.crl", r["why"])
 
     def test_unwritable_cache_is_a_note(self):
         blocker = os.path.join(self.top, "a-file")
@@ -670,7 +830,7 @@ class Live(Base):
             cls.tearDownClass()
             raise
 
-    def run_check(self, site, *options):
+    def run_check(self, site, *options, env=None):
         n, leaf, _ = self.SITES[site]
         # s_server -www answers GET only: the HEAD / that follows the
         # handshake waits out --timeout, and the report says so.
@@ -679,15 +839,59 @@ class Live(Base):
                             "--no-system-ca", "--ca-file", self.pki.root, "--no-store",
                             "--resolve", "%s.revocation.test:8443:%s%s" % (leaf, self.NET, n),
                             *options, "%s.revocation.test:8443" % leaf],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=60, env=env)
         return p
 
-    def json_check(self, site, *options):
-        p = self.run_check(site, "--json", *options)
+    def json_check(self, site, *options, env=None):
+        p = self.run_check(site, "--json", *options, env=env)
         return p.returncode, json.loads(p.stdout), p.stderr
 
+    def own_cache(self):
+        """An environment whose CRL cache is empty and this test's own."""
+        return dict(os.environ, XDG_CACHE_HOME=tempfile.mkdtemp(prefix="cache-",
+                                                                dir=self.top))
+
+    def test_no_fetch_reads_the_cache(self):
+        env = self.own_cache()
+        code, o, err = self.json_check("good", env=env)
+        self.assertEqual((code, o["revocation"]["state"]), (0, "good"), err)
+        code, o, err = self.json_check("revoked", "--no-fetch", env=env)
+        r = o["revocation"]
+        self.assertEqual((code, r["state"], r["source"]), (1, "revoked", "crl"), err)
+        self.assertIn("the cache of http://127.0.170.41:8080/int.crl", r["why"])
+        # verify --crl reads it too.
+        argv = [os.environ["XMPPCV"], "verify", "--json", "--no-system-ca", "--ca-file",
+                self.pki.root, "--service", "https", "--domain", "revoked.revocation.test",
+                "--crl", self.pki.crls["root"], self.pki.leaves["revoked"]["chain"]]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+        o = json.loads(p.stdout)
+        self.assertEqual((p.returncode, o["revocation"]["state"]), (1, "revoked"), p.stderr)
+
+    def test_no_usable_cache_directory(self):
+        # HOME and XDG_CACHE_HOME empty (as under env -i HOME=): no cache,
+        # and the check goes on.
+        env = dict(os.environ, HOME="", XDG_CACHE_HOME="")
+        code, o, err = self.json_check("good", env=env)
+        self.assertEqual((code, o["verdict"], o["revocation"]["state"]),
+                         (0, "verified", "good"), err)
+
+    def test_verify_ocsp_fetches_no_crl(self):
+        # verify fetches no CRL; --ocsp asks the responder (nothing
+        # listens there), and that is all it does on the network.
+        argv = [os.environ["XMPPCV"], "verify", "--json", "--no-system-ca", "--ca-file",
+                self.pki.root, "--service", "https", "--domain", "good.revocation.test",
+                "--ocsp", self.pki.leaves["good"]["chain"]]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                           env=self.own_cache())
+        r = json.loads(p.stdout)["revocation"]
+        self.assertEqual(r["state"], "unknown", p.stderr)
+        self.assertFalse(any(": fetched (" in n for n in r["notes"]), r["notes"])
+        self.assertIn("http://127.0.170.41:8080/int.crl: not fetched (fetching is off)",
+                      r["why"])
+        self.assertIn("OCSP http://127.0.170.42:8080/: cannot connect", r["why"])
+
     def test_good_from_the_crl_and_the_staple(self):
-        code, o, err = self.json_check("good")
+        code, o, err = self.json_check("good", env=self.own_cache())
         r = o["revocation"]
         self.assertEqual((code, o["verdict"], r["state"], r["staple"]),
                          (0, "verified", "good", "good"), err)
@@ -705,7 +909,9 @@ class Live(Base):
         self.assertIn("  revocation REVOKED (crl): ", p.stdout)
 
     def test_revoked_by_the_staple_without_fetching(self):
-        code, o, err = self.json_check("revoked-staple", "--no-fetch")
+        # An empty cache: --no-fetch reads it, and the staple decides.
+        code, o, err = self.json_check("revoked-staple", "--no-fetch",
+                                       env=self.own_cache())
         r = o["revocation"]
         self.assertEqual((code, r["state"], r["source"], r["staple"]),
                          (1, "revoked", "ocsp-staple", "revoked"), err)
@@ -713,13 +919,14 @@ class Live(Base):
     def test_stale_staple(self):
         # The staple is good for a day (-ndays 1): two days on, stale.
         at = "@%d" % (int(time.time()) + 2 * DAY)
-        code, o, err = self.json_check("good", "--no-fetch", "--at", at)
+        env = self.own_cache()
+        code, o, err = self.json_check("good", "--no-fetch", "--at", at, env=env)
         r = o["revocation"]
         # Unknown is a note: the verdict stands, unless it is required.
         self.assertEqual((code, o["verdict"], r["state"], r["staple"]),
                          (0, "verified", "unknown", "stale"), err)
         code, o, err = self.json_check("good", "--no-fetch", "--at", at,
-                                       "--require-revocation")
+                                       "--require-revocation", env=env)
         self.assertEqual((code, o["verdict"], o["revocation"]["fails"]),
                          (1, "not-verified", True), err)
 

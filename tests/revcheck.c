@@ -6,14 +6,19 @@
  *
  *   revcheck [--crl FILE]... [--no-fetch] [--ocsp] [--staple FILE]
  *            [--staple-asked] [--at EPOCH] [--cache DIR] [--timeout MS]
- *            CHAIN CAFILE
+ *            [--deadline MS] [--store-crl FILE] CHAIN CAFILE
  *
+ * --no-fetch fetches no CRL; --ocsp asks the leaf's responder (even so).
  * --staple FILE is a DER OCSP response, as if the server stapled it (and
- * so asked for); --staple-asked alone: asked, and none came. Exit 0 with
+ * so asked for); --staple-asked alone: asked, and none came. --deadline
+ * MS: the caller's overall deadline, MS from the start of the check (0 or
+ * less: already passed). --store-crl FILE: a DER CRL put in the trust
+ * store, where OpenSSL finds it itself. Exit 0 with
  * the JSON line, 2 for usage, 3 when the chain is not trusted (nothing to
  * judge), 4 out of memory.
  */
 #include <jansson.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +35,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: revcheck [--crl FILE]... [--no-fetch] "
 		"[--ocsp] [--staple FILE] [--staple-asked] [--at EPOCH] "
-		"[--cache DIR] [--timeout MS] CHAIN CAFILE\n");
+		"[--cache DIR] [--timeout MS] [--deadline MS] "
+		"[--store-crl FILE] CHAIN CAFILE\n");
 	return 2;
 }
 
@@ -61,6 +67,8 @@ print(const struct xcv_revocation *rv)
 	json_object_set_new(o, "crl_next_update", rv->crl_next_update ?
 		json_integer(rv->crl_next_update) : json_null());
 	json_object_set_new(o, "must_staple", json_boolean(rv->must_staple));
+	json_object_set_new(o, "staple_missing",
+		json_boolean(rv->staple_missing));
 	json_object_set_new(o, "staple", text_or_null(rv->staple));
 	json_object_set_new(o, "notes", notes);
 	line = json_dumps(o, JSON_COMPACT);
@@ -75,12 +83,15 @@ print(const struct xcv_revocation *rv)
 int
 main(int argc, char **argv)
 {
-	struct xcv_revocation_params p = { .fetch = true, .timeout_ms = 5000 };
+	struct xcv_revocation_params p = { .fetch_crl = true,
+		.timeout_ms = 5000 };
 	struct xcv_revocation rv = { 0 };
 	struct xcv_config *cfg = NULL;
 	struct xcv_chain *chain = NULL;
 	struct xcv_result *res = NULL;
-	const char *crls[MAX_CRLS], *staple = NULL;
+	const char *crls[MAX_CRLS], *staple = NULL, *store_crl = NULL;
+	bool have_deadline = false;
+	long deadline_ms = 0;
 	unsigned char *staple_data = NULL;
 	size_t staple_len = 0;
 	int64_t at = (int64_t)time(NULL);
@@ -91,7 +102,9 @@ main(int argc, char **argv)
 		const char *o = argv[i];
 		bool arg = strcmp(o, "--crl") == 0 || strcmp(o, "--staple") == 0 ||
 			strcmp(o, "--at") == 0 || strcmp(o, "--cache") == 0 ||
-			strcmp(o, "--timeout") == 0;
+			strcmp(o, "--timeout") == 0 ||
+			strcmp(o, "--deadline") == 0 ||
+			strcmp(o, "--store-crl") == 0;
 		if (arg && i + 1 >= argc)
 			return usage();
 		if (strcmp(o, "--crl") == 0 && n_crls < MAX_CRLS)
@@ -104,8 +117,13 @@ main(int argc, char **argv)
 			p.cache_dir = argv[++i];
 		else if (strcmp(o, "--timeout") == 0)
 			p.timeout_ms = atoi(argv[++i]);
+		else if (strcmp(o, "--deadline") == 0) {
+			have_deadline = true;
+			deadline_ms = strtol(argv[++i], NULL, 10);
+		} else if (strcmp(o, "--store-crl") == 0)
+			store_crl = argv[++i];
 		else if (strcmp(o, "--no-fetch") == 0)
-			p.fetch = false;
+			p.fetch_crl = false;
 		else if (strcmp(o, "--ocsp") == 0)
 			p.ocsp = true;
 		else if (strcmp(o, "--staple-asked") == 0)
@@ -141,6 +159,22 @@ main(int argc, char **argv)
 	p.staple = staple_data;
 	p.staple_len = staple_len;
 	p.staple_asked = p.staple_asked || staple != NULL;
+	if (store_crl != NULL) {
+		FILE *f = fopen(store_crl, "rb");
+		X509_CRL *crl = f ? d2i_X509_CRL_fp(f, NULL) : NULL;
+		if (f != NULL)
+			fclose(f);
+		if (crl == NULL || !X509_STORE_add_crl(p.store, crl)) {
+			fprintf(stderr, "revcheck: cannot add %s to the store\n",
+				store_crl);
+			X509_CRL_free(crl);
+			goto out;
+		}
+		X509_CRL_free(crl);
+	}
+	/* 1 ms before now for a deadline already passed. */
+	if (have_deadline)
+		p.deadline = xcv_now_ms() + (deadline_ms > 0 ? deadline_ms : -1);
 	if ((rc = xcv_revocation_check(&rv, &p)) < 0) {
 		fprintf(stderr, "revcheck: %s\n", xcv_error_last());
 		status = 4;

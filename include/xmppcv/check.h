@@ -15,7 +15,7 @@ extern "C" {
  * structure can grow without breaking callers: fields added later keep
  * their defaults. Zero values mean the defaults.
  */
-#define XCV_CHECK_PARAMS_VERSION 3
+#define XCV_CHECK_PARAMS_VERSION 4
 struct xcv_check_params {
 	unsigned version;        /* XCV_CHECK_PARAMS_VERSION */
 	const char *target;      /* host[:port], [v6]:port, address, JID, domain */
@@ -33,6 +33,18 @@ struct xcv_check_params {
 	/* Version 3: */
 	bool posture;            /* also ask which TLS versions the server
 				    accepts: one connection each */
+	/* Version 4: */
+	bool s2s_auth;           /* s2s: also connect as the initiating
+				    server 'from' and report how the peer
+				    would authenticate it (XEP-0178, 0220) */
+	const char *client_cert; /* ... presenting this certificate chain
+				    (PEM), or none */
+	const char *client_key;  /* its key (PEM); NULL: in client_cert */
+	bool dane;               /* judge the SRV target's TLSA records
+				    (RFC 7673) through a validating resolver */
+	const char *dnssec_anchor;  /* its trust anchor; NULL: the system's */
+	bool posh;               /* fetch the domain's POSH file (RFC 7711)
+				    and compare it */
 };
 #define XCV_CHECK_PARAMS_INIT { .version = XCV_CHECK_PARAMS_VERSION }
 

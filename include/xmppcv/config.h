@@ -55,14 +55,16 @@ void xcv_config_set_strict(struct xcv_config *cfg, bool strict);
 /*
  * Revocation, as XCV_REVOCATION_* bits (default: none, xcv_verify judges
  * no revocation). CHECK: judge it for a trusted path, from CRLs (the
- * files added, the cache) and a stapled OCSP response; FETCH: fetch the
- * CRLs named in the certificates over HTTP, and cache them; OCSP: also
- * ask the leaf's OCSP responder (with FETCH); REQUIRE: a revocation that
- * stays unknown fails the verdict. A revoked certificate always does.
+ * files added, the cache) and a stapled OCSP response, with no network
+ * use of its own. Each of the others allows one kind of network use:
+ * FETCH_CRL: fetch the CRLs named in the certificates over HTTP, and
+ * cache them; OCSP: ask the leaf's OCSP responder over HTTP (no CRL is
+ * fetched for it). REQUIRE: a revocation that stays unknown fails the
+ * verdict. A revoked certificate always does.
  */
 enum {
 	XCV_REVOCATION_CHECK = 1u << 0,
-	XCV_REVOCATION_FETCH = 1u << 1,
+	XCV_REVOCATION_FETCH_CRL = 1u << 1,
 	XCV_REVOCATION_OCSP = 1u << 2,
 	XCV_REVOCATION_REQUIRE = 1u << 3,
 };

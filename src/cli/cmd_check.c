@@ -18,7 +18,8 @@ static const struct cmd_opt options[] = {
 	  "checked for the host name); default c2s" },
 	{ .id = OPT_DIRECT_TLS }, { .id = OPT_POSTURE }, { .id = OPT_CRL },
 	{ .id = OPT_NO_FETCH }, { .id = OPT_OCSP },
-	{ .id = OPT_REQUIRE_REVOCATION }, { .id = OPT_RESOLVE },
+	{ .id = OPT_REQUIRE_REVOCATION }, { .id = OPT_AS },
+	{ .id = OPT_CLIENT_CERT }, { .id = OPT_CLIENT_KEY }, { .id = OPT_RESOLVE },
 	{ .id = OPT_DNS_SERVER },
 	{ .id = OPT_TIMEOUT }, { .id = OPT_MAX_ATTEMPTS }, { .id = OPT_FROM },
 	{ .id = OPT_POLICY }, { .id = OPT_CA_FILE }, { .id = OPT_CA_PATH },
@@ -347,6 +348,16 @@ run(struct opts *o, int argc, char **argv)
 	if (o->service == XCV_SERVICE_HTTPS && (o->login || o->direct_tls))
 		return cli_usage_error(&cmd_check, "check --service https: %s does "
 			"not apply to HTTPS", o->login ? "--login" : "--direct-tls");
+	if (o->as && o->service != XCV_SERVICE_S2S)
+		return cli_usage_error(&cmd_check, "check --as is for federation: "
+			"add --service s2s");
+	if ((o->client_cert || o->client_key) && !o->as)
+		return cli_usage_error(&cmd_check, "check --%s: name the server "
+			"it is for with --as NAME", o->client_cert ? "client-cert" :
+			"client-key");
+	if (o->as && o->from)
+		return cli_usage_error(&cmd_check, "check: --as NAME is the "
+			"name sent as 'from'; leave out --from");
 	if (o->login && (o->format == FORMAT_NAGIOS ||
 	    o->format == FORMAT_PROMETHEUS))
 		return cli_usage_error(&cmd_check, "check --login does not apply "

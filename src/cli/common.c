@@ -730,9 +730,10 @@ cli_given(const struct opts *o, enum opt_id id)
 
 /*
  * What revocation the options ask for. A live check judges it always and
- * fetches CRLs (unless --no-fetch); other commands judge files, perhaps at
- * a pinned time, and judge revocation only when an option asks for it,
- * from --crl files and the cache (and the network for --ocsp).
+ * fetches CRLs; other commands judge files, perhaps at a pinned time, and
+ * judge revocation only when an option asks for it, from --crl files and
+ * the cache, and fetch no CRL. --ocsp asks the leaf's OCSP responder and
+ * fetches nothing else; --no-fetch: neither CRLs nor OCSP answers.
  */
 unsigned
 cli_revocation(const struct opts *o)
@@ -742,9 +743,9 @@ cli_revocation(const struct opts *o)
 
 	if (live || o->crls.n || o->ocsp || o->require_revocation)
 		r |= XCV_REVOCATION_CHECK;
-	if ((live || o->ocsp) && !o->no_fetch)
-		r |= XCV_REVOCATION_FETCH;
-	if (o->ocsp)
+	if (live && !o->no_fetch)
+		r |= XCV_REVOCATION_FETCH_CRL;
+	if (o->ocsp && !o->no_fetch)
 		r |= XCV_REVOCATION_OCSP;
 	if (o->require_revocation)
 		r |= XCV_REVOCATION_REQUIRE;
@@ -828,6 +829,12 @@ cli_check_params(const struct opts *o, const char *target)
 	p.timeout_ms = o->timeout_s * 1000;
 	p.max_attempts = o->max_attempts;
 	p.posture = o->posture;
+	if (o->as != NULL) {
+		p.from = o->as;
+		p.s2s_auth = true;
+		p.client_cert = o->client_cert;
+		p.client_key = o->client_key;
+	}
 	return p;
 }
 

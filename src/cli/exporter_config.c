@@ -322,7 +322,7 @@ exp_target_config(struct xcv_config **out, const struct exp_target *t,
 	/* A probe is a live check: revocation from the CRLs the certificates
 	 * name (cached) and the staple. */
 	xcv_config_set_revocation(c, XCV_REVOCATION_CHECK |
-		XCV_REVOCATION_FETCH);
+		XCV_REVOCATION_FETCH_CRL);
 	for (size_t i = 0; rc == 0 && i < t->ca_files.n; i++)
 		rc = xcv_config_add_ca_file(c, t->ca_files.v[i]);
 	for (size_t i = 0; rc == 0 && i < t->ca_paths.n; i++)

@@ -7,7 +7,7 @@
  * violation. Leaks show in LeakSanitizer's report when the process ends.
  *
  *   fault_run [--fresh DIR] [--store DIR] [--from N] [--max N] [--only N]
- *             -- COMMAND ARG...
+ *             [--every K] -- COMMAND ARG...
  *
  * --fresh DIR: removed before every run (a case directory to create).
  * --store DIR: a store that must stay readable, without notes of damage,
@@ -16,6 +16,10 @@
  * --from N:    begin with allocation N (default: 1).
  * --max N:     end with allocation N at the latest (default: all).
  * --only N:    fail allocation N alone, and show that run whole.
+ * --every K:   fail every K-th allocation only (N, N+K, ...): for paths
+ *              of a hundred thousand allocations (a posture's dozens of
+ *              handshakes), whose every allocation would take hours; a
+ *              K prime to the path's repeats reaches every part of it.
  * The first run, without failures, warms up one-time state (OpenSSL's
  * initialisation); failing those allocations is not part of the path.
  */
@@ -154,7 +158,7 @@ main(int argc, char **argv)
 {
 	const char *fresh = NULL, *store = NULL;
 	unsigned long from = 1, max = 0, only = 0, total, reported = 0, absorbed = 0;
-	unsigned long bad = 0, n;
+	unsigned long bad = 0, n, every = 1, runs = 0;
 	struct outcome base, o;
 	int i;
 
@@ -169,12 +173,15 @@ main(int argc, char **argv)
 			from = strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
 			only = strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--every") == 0 && i + 1 < argc)
+			every = strtoul(argv[++i], NULL, 10);
 		else
 			break;
 	}
 	if (i >= argc || strcmp(argv[i], "--") != 0 || i + 1 >= argc) {
 		fprintf(stderr, "usage: fault_run [--fresh DIR] [--store DIR] "
-			"[--from N] [--max N] [--only N] -- COMMAND ARG...\n");
+			"[--from N] [--max N] [--only N] [--every K] -- COMMAND "
+			"ARG...\n");
 		return 2;
 	}
 	argv += i + 1;
@@ -206,8 +213,11 @@ main(int argc, char **argv)
 	}
 	if (from == 0)
 		from = 1;
-	for (n = from; n <= max; n++) {
+	if (every == 0)
+		every = 1;
+	for (n = from; n <= max; n += every) {
 		char why[512] = "", line[200];
+		runs++;
 		rm_tree(fresh);
 		o = run(argc, argv, n);
 		if (getenv("FAULT_PROGRESS") != NULL && n % 500 == 0)
@@ -216,6 +226,7 @@ main(int argc, char **argv)
 			/* This run allocated less than n times: done. */
 			free(o.out);
 			free(o.err);
+			runs--;
 			break;
 		}
 		if (o.status == 4 && strstr(o.err, "out of memory") != NULL)
@@ -247,7 +258,7 @@ main(int argc, char **argv)
 		free(o.err);
 	}
 	printf("%s: %lu allocations, %lu failed: %lu reported as out of "
-		"memory, %lu absorbed, %lu violations\n", argv[0], total, n - from,
+		"memory, %lu absorbed, %lu violations\n", argv[0], total, runs,
 		reported, absorbed, bad);
 	/* Before LeakSanitizer's report, which ends the process. */
 	fflush(stdout);

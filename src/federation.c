@@ -1,0 +1,171 @@
+/*
+ * Federation as the initiating server: a receiving server authenticates
+ * the server that connects to it by its certificate (SASL EXTERNAL,
+ * XEP-0178) or by dialback (XEP-0220). One connection, as the domain
+ * --as names, presenting the certificate given: what the peer offered
+ * over TLS, whether it asked for a client certificate, and what it
+ * answered to EXTERNAL.
+ */
+#include <openssl/x509v3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_internal.h"
+
+/* What a certificate without clientAuth means for federation, as
+ * measured (doc/federation.md) and as published. */
+#define XCV_S2S_NO_CLIENTAUTH_TEXT "the certificate's extended key usage " \
+	"lacks clientAuth, which this server presents when it connects to " \
+	"other servers: receiving servers that check it refuse SASL " \
+	"EXTERNAL (XEP-0178), and where dialback is off federation stops. " \
+	"Measured (doc/federation.md): Prosody 0.12.3 with " \
+	"s2s_secure_auth = true accepts it; ejabberd 23.01 refuses it for SASL EXTERNAL " \
+	"(not-authorized: \"unsupported certificate purpose\"). " \
+	"Published: ejabberd needs 25.08 or later (fast_tls); Openfire needs " \
+	"an update. Dialback (XEP-0220), where enabled, still works. Public " \
+	"CAs no longer issue clientAuth (Let's Encrypt from 2026-02-11)"
+
+void
+xcv_s2s_auth_clear(struct xcv_s2s_auth *a)
+{
+	free(a->as);
+	xcv_strv_clear(&a->offered);
+	free(a->condition);
+	free(a->text);
+	free(a->error);
+	memset(a, 0, sizeof(*a));
+}
+
+/* What the probe saw, into c->s2s. */
+static int
+take(struct xcv_check *c, const struct xcv_probe *pr)
+{
+	struct xcv_s2s_auth *a = &c->s2s;
+	const struct xcv_stream_state *st = xcv_probe_stream(pr);
+
+	a->tls_done = xcv_probe_tls_done(pr);
+	a->cert_requested = xcv_probe_cert_requested(pr);
+	if (xcv_probe_failed(pr) && (a->error = xcv_strdup(
+	    xcv_probe_fail_message(pr))) == NULL)
+		return XCV_ENOMEM;
+	if (a->tls_done && !st->features && st->error && a->error == NULL &&
+	    (a->error = xcv_asprintf("the server ended the stream over TLS "
+	    "with <%s/>%s%s", st->error_condition ? st->error_condition : "?",
+	    st->error_text ? ": " : "", st->error_text ? st->error_text :
+	    "")) == NULL)
+		return XCV_ENOMEM;
+	/* Refused before any feature, for the certificate presented (Prosody
+	 * with s2s_secure_auth): what EXTERNAL would have answered. */
+	if (a->tls_done && !st->features && st->error && a->client_cert) {
+		a->external = "failure";
+		if ((st->error_condition && (a->condition = xcv_strdup(
+		    st->error_condition)) == NULL) || (st->error_text &&
+		    (a->text = xcv_strdup(st->error_text)) == NULL))
+			return XCV_ENOMEM;
+	}
+	if (!a->tls_done || !st->features)
+		return 0;
+	a->features = true;
+	a->dialback = st->dialback;
+	for (size_t i = 0; i < st->mechanisms.n; i++)
+		xcv_strv_push(&a->offered, st->mechanisms.v[i]);
+	if (xcv_strv_ok(&a->offered) < 0)
+		return XCV_ENOMEM;
+	if (!xcv_strv_contains(&st->mechanisms, "EXTERNAL"))
+		a->external = "not-offered";
+	else if (!a->client_cert)
+		a->external = "not-tried";
+	else if (st->sasl_success)
+		a->external = "success";
+	else if (st->sasl_failure || st->error) {
+		a->external = "failure";
+		if ((st->sasl_condition && (a->condition = xcv_strdup(
+		    st->sasl_condition)) == NULL) || (st->sasl_text &&
+		    (a->text = xcv_strdup(st->sasl_text)) == NULL) ||
+		    (!st->sasl_failure && st->error_condition && (a->condition =
+		    xcv_strdup(st->error_condition)) == NULL))
+			return XCV_ENOMEM;
+	}
+	return 0;
+}
+
+int
+xcv_s2s_auth_prepare(struct xcv_check *c, const struct xcv_check_params *p)
+{
+	int rc = xcv_tls_ctx_new(&c->s2s_tls);
+
+	if (rc == 0 && p->client_cert)
+		rc = xcv_tls_ctx_set_client_cert(c->s2s_tls, p->client_cert,
+			p->client_key);
+	return rc;
+}
+
+int
+xcv_s2s_auth_run(struct xcv_check *c, const struct xcv_check_params *p)
+{
+	struct xcv_tls_ctx *ctx = c->s2s_tls;
+	struct xcv_probe *pr = NULL;
+	int rc = 0;
+
+	c->s2s_auth = true;
+	c->s2s.client_cert = p->client_cert != NULL;
+	if ((c->s2s.as = xcv_strdup(p->from)) == NULL)
+		return XCV_ENOMEM;
+	if (rc == 0) {
+		struct xcv_probe_params pp = {
+			.ep = c->used, .to = c->disc.domain, .from = p->from,
+			.service = XCV_SERVICE_S2S, .direct_tls = c->direct_tls,
+			.timeout_ms = p->timeout_ms, .deadline = c->deadline,
+			.tls = ctx, .after_tls = true, .external = true,
+		};
+		rc = xcv_probe_new(&pr, &pp);
+	}
+	if (rc == 0)
+		rc = xcv_probes_run(&pr, 1);
+	if (rc == 0)
+		rc = take(c, pr);
+	xcv_probe_free(pr);
+	return rc;
+}
+
+/*
+ * The purpose of an s2s certificate. A server presents the same
+ * certificate when it receives (serverAuth) and when it connects out, as
+ * a TLS client (clientAuth: RFC 5280 §4.2.1.12, XEP-0178 §3). Public CAs
+ * stop putting clientAuth in server certificates in 2026; which receiving
+ * servers then refuse SASL EXTERNAL is measured in doc/federation.md.
+ */
+int
+xcv_s2s_purpose_notice(struct xcv_result *res, X509 *leaf)
+{
+	uint32_t eku = X509_get_extended_key_usage(leaf);
+	struct xcv_notice *v;
+
+	/* No extension (UINT32_MAX), anyExtendedKeyUsage, or clientAuth. */
+	if (res->service != XCV_SERVICE_S2S ||
+	    (eku & (XKU_SSL_CLIENT | XKU_ANYEKU)))
+		return 0;
+	if ((v = realloc(res->notices, (res->n_notices + 1) *
+	    sizeof(*v))) == NULL)
+		return xcv_oom();
+	res->notices = v;
+	v = &res->notices[res->n_notices];
+	v->code = "s2s-no-clientauth";
+	v->severity = "warning";
+	v->text = xcv_strdup(XCV_S2S_NO_CLIENTAUTH_TEXT);
+	if (v->text == NULL)
+		return XCV_ENOMEM;
+	res->n_notices++;
+	return 0;
+}
+
+void
+xcv_notices_clear(struct xcv_result *res)
+{
+	for (size_t i = 0; i < res->n_notices; i++)
+		free(res->notices[i].text);
+	free(res->notices);
+	res->notices = NULL;
+	res->n_notices = 0;
+}
