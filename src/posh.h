@@ -22,8 +22,9 @@
 
 struct xcv_posh_params {
 	const char *domain;          /* the XMPP domain (A-labels) */
-	enum xcv_service service;    /* c2s: xmpp-client.json, s2s (and
-				      * https): xmpp-server.json */
+	enum xcv_service service;    /* c2s: xmpp-client.json, s2s:
+				      * xmpp-server.json (https: an error,
+				      * POSH is not defined for it) */
 	X509 *leaf;                  /* the certificate presented */
 	X509_STORE *store;           /* anchors for the HTTPS fetches (read,
 				      * never changed) */
