@@ -117,8 +117,8 @@ time_left(const struct run *r)
 
 /* Fetch url (http://, through http.c) within r's time for one fetch and
  * the caller's deadline: the answer in *data (malloc'd), else a reason in
- * *why, escaped for display (it may quote a redirect's Location, which
- * the server chose). 0 or XCV_ENOMEM. */
+ * *why (escaped for display, a redirect's Location too). 0 or
+ * XCV_ENOMEM. */
 static int
 http_fetch(unsigned char **data, size_t *len, char **why, const char *url,
 	struct xcv_http_req *q, const struct run *r)
@@ -126,23 +126,14 @@ http_fetch(unsigned char **data, size_t *len, char **why, const char *url,
 	struct xcv_http_answer a;
 	int rc;
 
-	*data = NULL;
-	*len = 0;
-	*why = NULL;
 	q->timeout_ms = xcv_budget_ms(r->p->deadline, r->timeout_ms);
 	q->deadline = r->p->deadline;
-	if ((rc = xcv_http_fetch(&a, url, q)) < 0)
-		return rc;
-	if (a.why != NULL && (*why = xcv_escape((const unsigned char *)a.why,
-	    strlen(a.why))) == NULL) {
-		xcv_http_answer_clear(&a);
-		return XCV_ENOMEM;
-	}
+	rc = xcv_http_fetch(&a, url, q);
 	*data = a.data;
 	*len = a.len;
-	a.data = NULL;
-	xcv_http_answer_clear(&a);
-	return 0;
+	*why = a.why;
+	free(a.url);
+	return rc;
 }
 
 /* CRLs. */
