@@ -112,7 +112,8 @@ verify_live(struct xcv_result **out, const struct xcv_check *c,
 	struct xcv_config *cfg)
 {
 	struct xcv_live live = { .staple = c->staple, .staple_len =
-		c->staple_len, .staple_asked = true, .timeout_ms = c->timeout_ms };
+		c->staple_len, .staple_asked = true, .timeout_ms = c->timeout_ms,
+		.deadline = c->deadline };
 	int rc = xcv_verify_live(out, cfg, c->chain, c->disc.domain, c->service,
 		&live);
 
@@ -383,6 +384,8 @@ xcv_check_run(struct xcv_check **out, struct xcv_config *cfg,
 		goto out;
 	if (c->failure.phase == XCV_PHASE_NONE && c->chain != NULL)
 		rc = verify_live(&c->res, c, cfg);
+	if (rc == 0 && c->res != NULL)
+		rc = xcv_federation_auth(c, cfg, &p);
 	else if (c->failure.phase == XCV_PHASE_NONE)
 		rc = xcv_failure_set(&c->failure, XCV_PHASE_STREAM, "no "
 			"certificate was obtained");
@@ -434,6 +437,8 @@ xcv_check_free(struct xcv_check *c)
 	xcv_strv_clear(&c->clear_mechanisms);
 	xcv_posture_clear(c);
 	xcv_s2s_auth_clear(&c->s2s);
+	xcv_dane_clear(&c->dane);
+	xcv_posh_clear(&c->posh);
 	for (size_t i = 0; i < c->n_findings; i++)
 		free(c->findings[i].message);
 	free(c);

@@ -3,8 +3,10 @@
 #ifndef XCV_CHECK_INTERNAL_H
 #define XCV_CHECK_INTERNAL_H
 
+#include "dane.h"
 #include "discovery.h"
 #include "login.h"
+#include "posh.h"
 #include "result_internal.h"
 
 struct xcv_check {
@@ -84,6 +86,11 @@ struct xcv_check {
 		char *condition, *text;      /* a SASL failure's */
 		char *error;                 /* where the connection failed */
 	} s2s;
+	/* With dane and posh (federation.c): the other ways to
+	 * authenticate the server. */
+	bool dane_asked, dane_run, posh_asked, posh_run;
+	struct xcv_dane dane;
+	struct xcv_posh posh;
 	/* Findings on the connection, not the certificate. */
 	struct xcv_check_finding {
 		const char *code, *severity;   /* static: error, warning, note */
@@ -105,6 +112,13 @@ void xcv_posture_clear(struct xcv_check *c);
  * where offered (federation.c). 0, XCV_EINPUT (a certificate or key that
  * cannot be used) or XCV_ENOMEM. */
 int xcv_s2s_auth_run(struct xcv_check *c, const struct xcv_check_params *p);
+/* DANE (RFC 7673) and POSH (RFC 7711) for the chain the check verified,
+ * where p asks: their answers, and what they change in the verdict. 0,
+ * XCV_EINPUT (a trust anchor or resolver that cannot be used) or
+ * XCV_ENOMEM. */
+int xcv_federation_auth(struct xcv_check *c, struct xcv_config *cfg,
+	const struct xcv_check_params *p);
+
 /* Before any connection: the context of that connection, with the
  * certificate and key read (XCV_EINPUT: they cannot be used). */
 int xcv_s2s_auth_prepare(struct xcv_check *c,

@@ -169,3 +169,104 @@ xcv_notices_clear(struct xcv_result *res)
 	res->notices = NULL;
 	res->n_notices = 0;
 }
+
+/* Where POSH files are kept for their expires: $XDG_CACHE_HOME/xmppcv/posh,
+ * else ~/.cache/xmppcv/posh; *out NULL (no cache) without either as an
+ * absolute path. 0 or XCV_ENOMEM. */
+static int
+posh_cache(char **out)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	*out = NULL;
+	if (xdg != NULL && xdg[0] == '/')
+		*out = xcv_asprintf("%s/xmppcv/posh", xdg);
+	else if (home != NULL && home[0] == '/')
+		*out = xcv_asprintf("%s/.cache/xmppcv/posh", home);
+	else
+		return 0;
+	return *out ? 0 : XCV_ENOMEM;
+}
+
+/*
+ * What DANE and POSH change. A DNSSEC-secure TLSA set decides (RFC 7673
+ * §3, RFC 7671 §4.1): a match authenticates the server (DANE-EE with no
+ * name check), and no match, or a bogus or failed answer, is an error.
+ * Insecure is a note. A POSH file that names the certificate
+ * authenticates it for the domain (RFC 7711 §4): a hosting provider's
+ * certificate that does not name the domain is then verified, by POSH.
+ * Neither lifts an expired, revoked or otherwise invalid chain.
+ */
+static void
+judge(struct xcv_check *c)
+{
+	struct xcv_result *res = c->res;
+	unsigned p = xcv_result_problems(res);
+	unsigned lifted = XCV_PROBLEM_MISMATCH | XCV_PROBLEM_UNTRUSTED;
+	bool only_lifted = p != 0 && (p & ~lifted) == 0;
+
+	if (c->dane_run && (c->dane.state == XCV_DANE_BOGUS ||
+	    c->dane.state == XCV_DANE_INDETERMINATE ||
+	    (c->dane.usable && !c->dane.ok))) {
+		res->dane_fails = true;
+		res->verdict = XCV_VERDICT_NOT_VERIFIED;
+	} else if (c->dane_run && c->dane.ok && only_lifted) {
+		res->verified_by = "dane";
+	} else if (c->posh_run && c->posh.state == XCV_POSH_MATCHED &&
+	    only_lifted) {
+		res->verified_by = "posh";
+	}
+	if (res->verified_by != NULL)
+		res->verdict = XCV_VERDICT_VERIFIED;
+	res->ok = res->verdict == XCV_VERDICT_VERIFIED;
+}
+
+int
+xcv_federation_auth(struct xcv_check *c, struct xcv_config *cfg,
+	const struct xcv_check_params *p)
+{
+	X509_STORE *store = NULL;
+	int rc;
+
+	c->dane_asked = p->dane && c->service != XCV_SERVICE_HTTPS;
+	c->posh_asked = p->posh && c->service != XCV_SERVICE_HTTPS;
+	if ((!c->dane_asked && !c->posh_asked) || c->res == NULL ||
+	    c->chain == NULL)
+		return 0;
+	if ((rc = xcv_config_store(cfg, &store)) < 0)
+		return rc;
+	if (c->dane_asked) {
+		struct xcv_dane_params dp = {
+			.domain = c->disc.domain, .service = c->service,
+			.policy = c->res->id.policy, .host = c->used ?
+			c->used->host : NULL, .port = c->used ? c->used->port : 0,
+			.chain = c->chain->certs, .store = store,
+			.anchor_file = p->dnssec_anchor, .resolver = p->dns_server,
+			.at = c->res->at, .timeout_ms = xcv_budget_ms(c->deadline,
+			p->timeout_ms),
+		};
+		if ((rc = xcv_dane_check(&c->dane, &dp)) < 0)
+			return rc;
+		c->dane_run = true;
+	}
+	if (c->posh_asked) {
+		struct xcv_posh_params pp = {
+			.domain = c->disc.domain, .service = c->service,
+			.leaf = sk_X509_value(c->chain->certs, 0), .store = store,
+			.pins = p->resolve, .n_pins = p->n_resolve,
+			.dns_server = p->dns_server, .at = c->res->at,
+			.timeout_ms = xcv_budget_ms(c->deadline, p->timeout_ms),
+		};
+		char *cache = NULL;
+		if ((rc = posh_cache(&cache)) < 0)
+			return rc;
+		pp.cache_dir = cache;
+		rc = xcv_posh_check(&c->posh, &pp);
+		free(cache);
+		if (rc < 0)
+			return rc;
+		c->posh_run = true;
+	}
+	judge(c);
+	return 0;
+}

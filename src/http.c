@@ -344,6 +344,19 @@ http_why(const struct conn *c, const struct xcv_http_req *q, int *status)
  * OpenSSL's X509_check_host) at q->tls->at. *out, the TLS BIO over it;
  * else *why. 0 or XCV_ENOMEM.
  */
+
+/* SNI: OpenSSL's macro takes a char *. */
+static int
+set_sni(SSL *ssl, const char *host)
+{
+	char name[256];
+
+	if (strlen(host) >= sizeof(name))
+		return 0;
+	memcpy(name, host, strlen(host) + 1);
+	return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+
 static int
 tls_open(BIO **out, char **why, BIO *bio, const struct conn *c,
 	const char *host, const struct xcv_http_req *q)
@@ -378,7 +391,7 @@ tls_open(BIO **out, char **why, BIO *bio, const struct conn *c,
 	if (!SSL_set_min_proto_version(ssl, TLS1_2_VERSION) ||
 	    !SSL_set1_verify_cert_store(ssl, q->tls->store) ||
 	    (ip ? !X509_VERIFY_PARAM_set1_ip_asc(vp, host) :
-	    (!SSL_set_tlsext_host_name(ssl, host) ||
+	    (!set_sni(ssl, host) ||
 	    !SSL_set1_host(ssl, host)))) {
 		rc = xcv_oom();
 		goto out;

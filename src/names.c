@@ -55,7 +55,7 @@ xcv_problem_name(enum xcv_problem p)
 {
 	static const char *const problems[] = {
 		"mismatch", "untrusted", "expired", "invalid", "profile",
-		"clients", "revoked",
+		"clients", "revoked", "dane",
 	};
 
 	for (unsigned i = 0; i < COUNT(problems); i++)

@@ -215,7 +215,7 @@ xcv_report_json(const struct xcv_result *res)
 	unsigned bits = xcv_result_problems(res);
 	char at[32];
 
-	for (unsigned b = 1; problems && b <= XCV_PROBLEM_REVOKED; b <<= 1)
+	for (unsigned b = 1; problems && b <= XCV_PROBLEM_DANE; b <<= 1)
 		if (bits & b)
 			json_array_append_new(problems,
 				json_string(xcv_problem_name(b)));
@@ -240,7 +240,7 @@ xcv_report_json(const struct xcv_result *res)
 			jstr(f->name), "text", jstr(f->text), "anchor", f->anchor));
 	}
 	return json_pack("{s:o,s:s,s:s,s:b,s:o,s:s,s:{s:b,s:o,s:o,s:s,s:o},"
-		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:b,s:o,s:o,s:o,s:o,s:o}",
+		"s:{s:b,s:b,s:o,s:o,s:o,s:o,s:o},s:o,s:b,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"domain", jstr(res->id.reference),
 		"service", xcv_service_name(res->service),
 		"verdict", xcv_verdict_name(res->verdict),
@@ -268,7 +268,8 @@ xcv_report_json(const struct xcv_result *res)
 		"advice", jstrv(&res->advice),
 		"clients", jclients(res),
 		"revocation", jrevocation(res),
-		"notices", jnotices(res));
+		"notices", jnotices(res),
+		"verified_by", jstr(res->verified_by));
 }
 
 char *
@@ -336,6 +337,9 @@ verdict_words(const struct xcv_result *res)
 {
 	switch (res->verdict) {
 	case XCV_VERDICT_VERIFIED:
+		if (res->verified_by != NULL)
+			return strcmp(res->verified_by, "dane") == 0 ?
+				"VERIFIED BY DANE" : "VERIFIED BY POSH";
 		return res->accepted ? "VERIFIED (accepted certificate)" :
 			"VERIFIED";
 	case XCV_VERDICT_ACCEPTED:
@@ -736,6 +740,19 @@ xcv_check_to_json(const struct xcv_check *c)
 	json_object_set_new(o, "stream", jclear(c));
 	if (c->s2s_auth_asked)
 		json_object_set_new(o, "s2s_auth", js2s_auth(c));
+	if (c->dane_asked)
+		json_object_set_new(o, "dane", !c->dane_run ? json_null() :
+			json_pack("{s:s,s:o,s:o,s:o,s:o,s:b,s:b,s:o}", "state",
+			xcv_dane_state_name(c->dane.state), "why", jstr(c->dane.why),
+			"tlsa_name", jstr(c->dane.tlsa_name), "records",
+			jstrv(&c->dane.records), "matched", jstr(c->dane.matched),
+			"usable", c->dane.usable, "name_checked",
+			c->dane.name_checked, "notes", jstrv(&c->dane.notes)));
+	if (c->posh_asked)
+		json_object_set_new(o, "posh", !c->posh_run ? json_null() :
+			json_pack("{s:s,s:o,s:o,s:o}", "state",
+			xcv_posh_state_name(c->posh.state), "url", jstr(c->posh.url),
+			"why", jstr(c->posh.why), "notes", jstrv(&c->posh.notes)));
 	/* Asked for but not run (no connection, no domain): null. */
 	if (c->posture_asked)
 		json_object_set_new(o, "posture", c->posture ? jposture(c) :
@@ -877,6 +894,20 @@ context_lines(const struct xcv_check *c, struct xcv_strv *ctx)
 			ctx->oom = true;
 		free(list);
 	}
+	if (c->dane_run)
+		xcv_strv_pushf(ctx, "  dane       %s%s%s: %s", c->dane.state ==
+			XCV_DANE_SECURE ? "secure" : c->dane.state ==
+			XCV_DANE_INSECURE ? "insecure" : c->dane.state ==
+			XCV_DANE_BOGUS ? "BOGUS" : "INDETERMINATE",
+			c->dane.matched ? ", matched " : "", c->dane.matched ?
+			c->dane.matched : "", c->dane.why ? c->dane.why : "");
+	if (c->posh_run)
+		xcv_strv_pushf(ctx, "  posh       %s%s%s: %s", c->posh.state ==
+			XCV_POSH_MATCHED ? "matched" : c->posh.state ==
+			XCV_POSH_MISMATCH ? "MISMATCH" : c->posh.state ==
+			XCV_POSH_ABSENT ? "absent" : "ERROR", c->posh.url ? " " : "",
+			c->posh.url ? c->posh.url : "", c->posh.why ? c->posh.why :
+			"");
 	if (c->s2s_auth) {
 		const struct xcv_s2s_auth *a = &c->s2s;
 		char *m = xcv_strv_join(&a->offered, ", ");
@@ -1142,7 +1173,7 @@ cell(char *buf, size_t len, const struct xcv_scan_endpoint *e)
 	n = (size_t)snprintf(buf, len, "%s (", e->verdict ==
 		XCV_VERDICT_ACCEPTED ? "ACCEPTED" : "NOT VERIFIED");
 	p = xcv_result_problems(e->result);
-	for (unsigned b = 1; b <= XCV_PROBLEM_REVOKED && n < len; b <<= 1)
+	for (unsigned b = 1; b <= XCV_PROBLEM_DANE && n < len; b <<= 1)
 		if (p & b)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s",
 				buf[n - 1] == '(' ? "" : ",", xcv_problem_name(b));

@@ -51,6 +51,12 @@ struct xcv_result {
 	 * the path is trusted; rev_fails: it fails the verdict. */
 	bool rev_checked, rev_fails;
 	struct xcv_revocation rev;
+	/* Authenticated beyond PKIX and the name (federation.c): "dane"
+	 * (a DANE-EE record, or DANE-TA with its name check) or "posh" (the
+	 * domain's POSH file names the certificate); NULL. dane_fails: a
+	 * secure TLSA set the chain does not match, or a bogus answer. */
+	const char *verified_by;
+	bool dane_fails;
 	/* Notes on what the certificate is fit for beyond the verdict
 	 * (federation.c): s2s-no-clientauth. */
 	struct xcv_notice {

@@ -535,8 +535,11 @@ verify_eps(struct xcv_scan *s)
 		const char *expected = is_xmpp(e->service) ? n->domain : n->name;
 		if (e->chain == NULL || expected == NULL)
 			continue;
-		rc = xcv_verify_as(&e->res, s->cfg, e->chain, expected,
-			verify_service(e->service));
+		/* Revocation fetches end with the scan (the exporter's
+		 * scrape budget). */
+		rc = xcv_verify_live(&e->res, s->cfg, e->chain, expected,
+			verify_service(e->service), &(struct xcv_live){
+			.timeout_ms = s->p->timeout_ms, .deadline = s->deadline });
 		/* The result holds what the report needs (its path holds
 		 * the certificates it names); a certificate sent but not
 		 * used goes now. */

@@ -962,6 +962,12 @@ xcv_result_problems(const struct xcv_result *res)
 		p |= XCV_PROBLEM_CLIENTS;
 	if (res->rev_fails)
 		p |= XCV_PROBLEM_REVOKED;
+	if (res->dane_fails)
+		p |= XCV_PROBLEM_DANE;
+	/* What DANE or POSH vouched for stands in for the anchors and the
+	 * name (RFC 7673 §4, RFC 7711 §4). */
+	if (res->verified_by != NULL)
+		return p & ~(XCV_PROBLEM_MISMATCH | XCV_PROBLEM_UNTRUSTED);
 	if (res->trusted || res->accepted_trusted)
 		return p;
 	for (size_t i = 0; i < res->n_errors; i++) {

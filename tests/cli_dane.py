@@ -155,7 +155,10 @@ def start_lab():
     try:
         LAB.start()
         chain, key = servers.cert("domain-san.chain.pem"), servers.cert("domain-san.key")
-        hosts = ["corp.example", "xmpp.corp.example", "xmpp-other.corp.example"]
+        # The domains xmppcv check asks the server for (class Check).
+        hosts = ["corp.example", "xmpp.corp.example", "xmpp-other.corp.example",
+                 "ee.corp.example", "other.corp.example", "plain.example",
+                 "expired.example"]
         PROSODY = servers.ProsodyHosts(PROSODY_IP, [(h, chain, key) for h in hosts],
                                        c2s=C2S, s2s=S2S)
         CHAIN = os.path.join(TMP, "presented.pem")
@@ -411,6 +414,82 @@ class Dane(unittest.TestCase):
         return tlsa(3, 1, 1, LEAF) in ours["records"]
 
 
+class Check(unittest.TestCase):
+    """xmppcv check --dane against the same lab: the SRV records and the
+    TLSA records through the validating resolver, the chain Prosody
+    presents, and what DANE changes in the verdict."""
+
+    @classmethod
+    def setUpClass(cls):
+        start_lab()
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_lab()
+
+    def check(self, domain, *extra):
+        """Check the domain, or the target the extra arguments end with."""
+        argv = [XMPPCV, "check", "--json", "--dane", "--dns-server", LAB.resolver,
+                "--dnssec-anchor", LAB.anchor, "--no-system-ca", "--ca-file",
+                servers.cert("root-ca.crt"), "--no-store", "--at", "@" + AT, "--timeout", "5",
+                *(extra or (domain,))]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        return p.returncode, json.loads(p.stdout), p.stderr
+
+    def test_secure_and_matching(self):
+        code, o, err = self.check("corp.example")
+        self.assertEqual((code, o["verdict"], o["verified_by"]), (0, "verified", None), err)
+        d = o["dane"]
+        self.assertEqual((d["state"], d["matched"], d["tlsa_name"]),
+                         ("secure", tlsa(3, 1, 1, LEAF), "_%d._tcp.xmpp.corp.example" % C2S))
+        # The address came from the SRV record, through the same resolver.
+        self.assertEqual(o["address"], "%s:%d" % (PROSODY_IP, C2S))
+
+    def test_dane_ee_verifies_what_the_name_does_not(self):
+        # The certificate names corp.example, not ee.corp.example: PKIX
+        # alone is a mismatch; the secure DANE-EE record vouches for it.
+        code, o, err = self.check("ee.corp.example")
+        self.assertEqual((code, o["verdict"], o["verified_by"], o["problems"]),
+                         (0, "verified", "dane", []), err)
+        self.assertFalse(o["identity"]["matched"])
+        p = subprocess.run([XMPPCV, "check", "--dane", "--dns-server", LAB.resolver,
+                            "--dnssec-anchor", LAB.anchor, "--no-system-ca", "--ca-file",
+                            servers.cert("root-ca.crt"), "--no-store", "--at", "@" + AT,
+                            "ee.corp.example"], capture_output=True, text=True, timeout=60)
+        self.assertIn("VERIFIED BY DANE for XMPP domain ee.corp.example", p.stdout)
+        self.assertIn("  dane       secure, matched 3 1 1 ", p.stdout)
+
+    def test_secure_not_matching_is_an_error(self):
+        code, o, err = self.check("other.corp.example")
+        self.assertEqual((code, o["verdict"], o["dane"]["state"], o["dane"]["matched"]),
+                         (1, "not-verified", "secure", None), err)
+        self.assertIn("dane", o["problems"])
+
+    def test_insecure_is_a_note(self):
+        code, o, err = self.check("plain.example")
+        self.assertEqual(o["dane"]["state"], "insecure", err)
+        self.assertNotIn("dane", o["problems"])
+        self.assertIsNone(o["verified_by"])
+
+    def test_bogus_is_an_error(self):
+        # The validating resolver answers SERVFAIL for the bogus SRV
+        # record, so the address is pinned to reach the server at all.
+        code, o, err = self.check("expired.example", "--resolve",
+                                  "expired.example:%d:%s" % (C2S, PROSODY_IP),
+                                  "expired.example:%d" % C2S)
+        self.assertEqual((o["verdict"], o["dane"]["state"]), ("not-verified", "bogus"), err)
+        self.assertIn("dane", o["problems"])
+
+    def test_without_dane_nothing_is_asked(self):
+        argv = [XMPPCV, "check", "--json", "--dns-server", LAB.resolver, "--no-system-ca",
+                "--ca-file", servers.cert("root-ca.crt"), "--no-store", "--at", "@" + AT,
+                "ee.corp.example"]
+        o = json.loads(subprocess.run(argv, capture_output=True, text=True,
+                                      timeout=60).stdout)
+        self.assertNotIn("dane", o)
+        self.assertEqual((o["verdict"], o["problems"]), ("not-verified", ["mismatch"]))
+
+
 class Tlsa(unittest.TestCase):
     def tlsa_cmd(self, *args):
         p = subprocess.run([XMPPCV, "tlsa", *args], capture_output=True, text=True,
@@ -491,7 +570,7 @@ class Tlsa(unittest.TestCase):
 if __name__ == "__main__":
     DANECHECK = os.path.abspath(sys.argv[1])
     XMPPCV = os.path.abspath(XMPPCV)
-    names = sys.argv[2:] or ["Dane", "Tlsa"]
+    names = sys.argv[2:] or ["Dane", "Check", "Tlsa"]
     suite = unittest.TestSuite(unittest.TestLoader().loadTestsFromTestCase(
         globals()[n]) for n in names)
     result = unittest.TextTestRunner(verbosity=2).run(suite)

@@ -707,6 +707,59 @@ class Publish(Base):
             self.assertEqual(p.stdout, "", args)
 
 
+class Check(Base):
+    """xmppcv check --posh: Prosody serves the hosted domains presenting
+    the provider's certificate, which names none of them; the check
+    fetches each domain's file from nginx and judges by it."""
+    NET = 60
+    XMPP = 7    # Prosody
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            prov = cls.pki.provider
+            cls.servers.append(servers.ProsodyHosts(cls.ip(cls.XMPP), [
+                (d, prov["cert"], prov["key"]) for d in
+                ("match.example", "wrong.example", "none.example", "ref.example")]))
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    def xmppcv(self, domain, *options):
+        argv = [XMPPCV, "check", "--json", "--no-system-ca", "--ca-file", self.pki.root,
+                "--no-store", "--timeout", "5", "--resolve",
+                "%s:15222:%s" % (domain, self.ip(self.XMPP))]
+        for pin in self.pins:
+            argv += ["--resolve", pin]
+        p = run(argv + list(options) + ["%s:15222" % domain])
+        return p.returncode, json.loads(p.stdout), p.stderr
+
+    def test_posh_verifies_the_providers_certificate(self):
+        code, o, err = self.xmppcv("match.example", "--posh")
+        self.assertEqual((code, o["verdict"], o["verified_by"], o["problems"]),
+                         (0, "verified", "posh", []), err)
+        self.assertFalse(o["identity"]["matched"])
+        self.assertEqual((o["posh"]["state"], o["posh"]["url"]),
+                         ("matched", self.url("match.example")))
+        # The same through a reference to the provider's file.
+        code, o, err = self.xmppcv("ref.example", "--posh")
+        self.assertEqual((code, o["verified_by"], o["posh"]["url"]),
+                         (0, "posh", "https://hosting.example/corp.json"), err)
+
+    def test_without_posh_it_is_a_mismatch(self):
+        code, o, err = self.xmppcv("match.example")
+        self.assertEqual((code, o["verdict"], o["problems"]),
+                         (1, "not-verified", ["mismatch"]), err)
+        self.assertNotIn("posh", o)
+
+    def test_a_wrong_or_absent_file_changes_nothing(self):
+        for domain, state in (("wrong.example", "mismatch"), ("none.example", "absent")):
+            code, o, err = self.xmppcv(domain, "--posh")
+            self.assertEqual((code, o["verdict"], o["posh"]["state"], o["verified_by"]),
+                             (1, "not-verified", state, None), (domain, err))
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)

@@ -64,12 +64,15 @@ enum xcv_problem {
 					  * must-staple one came without a
 					  * staple, or revocation is unknown
 					  * where it is required */
+	XCV_PROBLEM_DANE = 1u << 7,      /* DNSSEC-secure TLSA records that
+					  * the chain does not match, or a
+					  * bogus or failed DNSSEC answer */
 };
 /* The problems of res; 0 when verified. An acceptance covers
  * XCV_PROBLEM_UNTRUSTED, nothing else. */
 unsigned xcv_result_problems(const struct xcv_result *res);
 /* "mismatch", "untrusted", "expired", "invalid", "profile", "clients",
- * "revoked". */
+ * "revoked", "dane". */
 const char *xcv_problem_name(enum xcv_problem problem);
 
 /* Revocation, where it was judged (xcv_config_set_revocation): "good",

@@ -829,6 +829,9 @@ cli_check_params(const struct opts *o, const char *target)
 	p.timeout_ms = o->timeout_s * 1000;
 	p.max_attempts = o->max_attempts;
 	p.posture = o->posture;
+	p.dane = o->dane;
+	p.dnssec_anchor = o->dnssec_anchor;
+	p.posh = o->posh;
 	if (o->as != NULL) {
 		p.from = o->as;
 		p.s2s_auth = true;
