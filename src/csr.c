@@ -1123,6 +1123,41 @@ lint_nodes(struct lint *l)
 				l->p->nodes.v[i], l->p->nodes.v[i]);
 }
 
+/* The purpose a CSR asks for is not what public CAs issue: they stopped
+ * putting clientAuth in server certificates in 2026 (Let's Encrypt from
+ * 2026-02-11), and an XMPP server presents its certificate as a client
+ * when it connects out to federate (XEP-0178). */
+static void
+lint_purpose(struct lint *l)
+{
+	unsigned long failures = xcv_alloc_failures();
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(l->c->req);
+	EXTENDED_KEY_USAGE *eku = exts ? X509V3_get_d2i(exts,
+		NID_ext_key_usage, NULL, NULL) : NULL;
+	bool client = false;
+
+	for (int i = 0; eku != NULL && i < sk_ASN1_OBJECT_num(eku); i++)
+		client |= OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i)) ==
+			NID_client_auth;
+	EXTENDED_KEY_USAGE_free(eku);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	ERR_clear_error();
+	/* Out of memory reading it: no lint (a missing note is no answer). */
+	if (xcv_alloc_failures() != failures)
+		l->c->findings.oom = true;
+	/* A CSR that asks for clientAuth expects what it will not get. */
+	if (!client)
+		return;
+	FIND(l, "client-auth-not-issued", XCV_SEVERITY_NOTE,
+		"extendedKeyUsage", "the CSR asks for clientAuth, which public "
+		"CAs no longer put in the certificates they issue: servers "
+		"that authenticate federating servers by certificate and check "
+		"its purpose then refuse this one when it connects out (measured: "
+		"ejabberd 23.01 refuses, Prosody 0.12.3 accepts; doc/federation.md)"
+		"; keep dialback on, or have a CA that issues clientAuth sign it, "
+		"and check with xmppcv check --service s2s --as");
+}
+
 static int
 lint_one(struct xcv_csr *c, const struct norm *p)
 {
@@ -1140,8 +1175,10 @@ lint_one(struct xcv_csr *c, const struct norm *p)
 	lint_subject(&l);
 	cn = lint_cn(&l);
 	lint_names(&l, cn);
-	if (p->kind == XCV_CSR_XMPP)
+	if (p->kind == XCV_CSR_XMPP) {
 		lint_domain(&l);
+		lint_purpose(&l);
+	}
 	lint_nodes(&l);
 	if (c->findings.oom) {
 		xcv_csr_findings_clear(&c->findings);

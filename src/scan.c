@@ -941,6 +941,53 @@ find_unreachable(struct xcv_scan *s)
 	return 0;
 }
 
+/* Which s2s endpoints present a certificate without clientAuth
+ * (federation.c's notice): all of them, or some and not others (the
+ * nodes then federate differently, with servers that check it). */
+static int
+find_client_auth(struct xcv_scan *s)
+{
+	struct xcv_strv lack = {0}, have = {0};
+	struct xcv_scan_fnd *f = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n_eps; i++) {
+		const struct xcv_scan_ep *e = &s->eps[i];
+		bool no = false;
+		if (e->service != XCV_SCAN_S2S || e->res == NULL)
+			continue;
+		for (size_t k = 0; k < e->res->n_notices; k++)
+			no |= strcmp(e->res->notices[k].code,
+				"s2s-no-clientauth") == 0;
+		add_unique(no ? &lack : &have, s->nodes[e->node].name);
+	}
+	if (lack.n > 0) {
+		char *l = xcv_strv_join(&lack, ", "), *h = have.n ?
+			xcv_strv_join(&have, ", ") : NULL;
+		if (l != NULL && (have.n == 0 || h != NULL))
+			f = finding(s, have.n ? "s2s-clientauth-differs" :
+				"s2s-no-clientauth", "warning", "the s2s certificate"
+				"%s of %s lack%s clientAuth%s%s%s: receiving servers "
+				"that check the purpose refuse %s for SASL EXTERNAL "
+				"(ejabberd 23.01 does, measured; doc/federation.md), "
+				"and federation rests on dialback there", lack.n > 1 ?
+				"s" : "", l, lack.n > 1 ? "" : "s", have.n ?
+				", while those of " : "", have.n ? h : "", have.n ?
+				" have it" : "", lack.n > 1 ? "them" : "it");
+		if (f == NULL)
+			rc = xcv_oom();
+		for (size_t i = 0; f != NULL && i < lack.n; i++)
+			add_unique(&f->nodes, lack.v[i]);
+		if (f != NULL)
+			add_unique(&f->services, "s2s");
+		free(l);
+		free(h);
+	}
+	xcv_strv_clear(&lack);
+	xcv_strv_clear(&have);
+	return rc;
+}
+
 /* Per TLS-version finding, the endpoints it applies to: legacy only
  * (RFC 8996), legacy beside 1.2 or 1.3, no TLS 1.3. */
 static int
@@ -998,6 +1045,8 @@ findings(struct xcv_scan *s)
 		rc = find_clients(s);
 	if (rc == 0)
 		rc = find_versions(s);
+	if (rc == 0)
+		rc = find_client_auth(s);
 	for (size_t i = 0; rc == 0 && i < s->n_findings; i++) {
 		struct xcv_scan_fnd *f = &s->findings[i];
 		if ((rc = xcv_strv_ok(&f->nodes)) < 0 ||

@@ -12,7 +12,7 @@ import unittest
 XMPPCV = os.path.abspath(os.environ.get("XMPPCV", "build/src/xmppcv"))
 SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                       "completions", "xmppcv")
-COMMANDS = ["check", "scan", "verify", "capture", "replay", "trust", "csr", "clients",
+COMMANDS = ["check", "scan", "verify", "capture", "replay", "trust", "csr", "clients", "tlsa", "posh",
             "exporter"]
 PROFILES = ["apple", "cisco-jabber", "conversations", "ejabberd-s2s", "gio", "go",
             "libstrophe", "nss", "openfire-s2s", "prosody-s2s", "python-ssl", "qca",

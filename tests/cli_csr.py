@@ -159,6 +159,34 @@ class Lint(unittest.TestCase):
                 self.assertEqual((s["errors"], s["warnings"], s["notes"], s["ok"]),
                                  (0, 0, 0, True))
 
+    def test_a_csr_asking_for_client_auth_gets_a_note(self):
+        """Public CAs no longer issue clientAuth (2026): a CSR that asks
+        for it is told so; one that does not is not."""
+        top = tempfile.mkdtemp(prefix="xmppcv-csr-eku-")
+        try:
+            made = {}
+            for eku in ("serverAuth,clientAuth", "serverAuth"):
+                path = os.path.join(top, eku.replace(",", "-") + ".csr")
+                subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                                os.path.join(top, "k.pem"), "-subj",
+                                "/CN=cup1.corp.example", "-addext",
+                                "subjectAltName=DNS:cup1.corp.example,DNS:corp.example",
+                                "-addext", "extendedKeyUsage=" + eku, "-out", path],
+                               check=True, capture_output=True, timeout=60)
+                made[eku] = path
+            rc, objs, summary, err = lint_json("--domain", "corp.example",
+                                               made["serverAuth,clientAuth"])
+            f = [x for x in objs[0]["findings"] if x["code"] == "client-auth-not-issued"]
+            self.assertEqual([(x["severity"], x["field"]) for x in f],
+                             [("note", "extendedKeyUsage")], objs[0]["findings"])
+            self.assertIn("ejabberd 23.01 refuses", f[0]["text"])
+            rc, objs, summary, err = lint_json("--domain", "corp.example",
+                                               made["serverAuth"])
+            self.assertNotIn("client-auth-not-issued", codes(objs[0]["findings"]))
+        finally:
+            shutil.rmtree(top, ignore_errors=True)
+
     def test_errors_come_before_warnings(self):
         rc, objs, _, _ = lint_json(*DOMAIN, csr("weak-key-exponent-even.csr"))
         rc, objs2, _, _ = lint_json(*DOMAIN, csr("othername-only.csr"))

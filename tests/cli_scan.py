@@ -15,13 +15,15 @@ its PID; every wait is bounded.
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import Dnsmasq, Nginx, Peer, Prosody, cert  # noqa: E402
+from servers import Dnsmasq, Nginx, Peer, Prosody, ProsodyHosts, cert  # noqa: E402
 
 XMPPCV = os.environ.get("XMPPCV", "build/src/xmppcv")
 AT = "2026-06-01T00:00:00Z"
@@ -345,6 +347,78 @@ class Posture(unittest.TestCase):
         code, eps, summary, err, _ = scan_json(*self.given())
         self.assertNotIn("tls_versions", eps[0])
         self.assertNotIn("tls-legacy-only", [x["code"] for x in summary["findings"]])
+
+
+class ClientAuth(unittest.TestCase):
+    """The s2s certificates' purpose across nodes: cup1 presents a
+    dual-purpose certificate (fixture domain-san), cup2 one made here
+    without clientAuth, as public CAs issue them from 2026."""
+    NET = "127.0.123."
+    NODES = ["cup1.corp.example", "cup2.corp.example"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="xmppcv-scan-eku-")
+        key, csr, crt = (os.path.join(cls.dir, n) for n in ("s.key", "s.csr", "s.crt"))
+        ext = os.path.join(cls.dir, "s.ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=DNS:corp.example,DNS:cup2.corp.example\n"
+                    "extendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n")
+        subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-subj",
+                        "/CN=cup2.corp.example", "-out", csr], check=True,
+                       capture_output=True, timeout=60)
+        subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", cert("issuing-ca.crt"),
+                        "-CAkey", cert("issuing-ca.key"), "-CAserial",
+                        os.path.join(cls.dir, "serial"), "-CAcreateserial", "-days", "3650",
+                        "-extfile", ext, "-out", crt], check=True, capture_output=True,
+                       timeout=60)
+        cls.chain = os.path.join(cls.dir, "s.chain.pem")
+        with open(cls.chain, "w") as f:
+            f.write(open(crt).read() + open(cert("issuing-ca.crt")).read())
+        os.chmod(cls.dir, 0o755)
+        cls.servers = []
+        try:
+            cls.servers += [
+                Prosody(cls.NET + "1", "domain-san"),
+                ProsodyHosts(cls.NET + "2", [("corp.example", cls.chain, key)]),
+            ]
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in cls.servers:
+            s.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def test_nodes_that_differ_and_the_notice(self):
+        pins = []
+        for i, node in enumerate(self.NODES, 1):
+            pins += ["--resolve", "%s:15269:%s%d" % (node, self.NET, i)]
+        code, eps, summary, err, _ = scan_json(*TRUST, *PORTS, *pins, "--services", "s2s",
+                                               "--domain", "corp.example", *self.NODES)
+        f = {x["code"]: x for x in summary["findings"]}
+        self.assertEqual((f["s2s-clientauth-differs"]["nodes"],
+                          f["s2s-clientauth-differs"]["services"]),
+                         (["cup2.corp.example"], ["s2s"]), summary)
+        self.assertIn("while those of cup1.corp.example have it",
+                      f["s2s-clientauth-differs"]["message"])
+        # Each endpoint's own notice, the same as verify's on the file.
+        n = [x["code"] for x in by(eps, "cup2.corp.example", "s2s")["notices"]]
+        self.assertEqual(n, ["s2s-no-clientauth"])
+        self.assertEqual(by(eps, "cup1.corp.example", "s2s")["notices"], [])
+        files = [a for a in TRUST if a != "--no-store"]
+        code, out, err, _ = run("verify", "--json", *files, "--service", "s2s", "--domain",
+                                "corp.example", self.chain)
+        o = json.loads(out)
+        self.assertEqual([x["code"] for x in o["notices"]], ["s2s-no-clientauth"])
+        self.assertIn("ejabberd 23.01 refuses it", o["notices"][0]["text"])
+        # Not for clients: c2s has no such notice.
+        code, out, err, _ = run("verify", "--json", *files, "--domain", "corp.example",
+                                self.chain)
+        self.assertEqual(json.loads(out)["notices"], [])
 
 
 class Mixed(unittest.TestCase):
