@@ -58,7 +58,7 @@ struct xcv_result {
 	const char *verified_by;
 	bool dane_fails;
 	/* Notes on what the certificate is fit for beyond the verdict
-	 * (federation.c): s2s-no-clientauth. */
+	 * (verify.c): s2s-no-clientauth. */
 	struct xcv_notice {
 		const char *code, *severity;   /* static */
 		char *text;

@@ -596,6 +596,60 @@ build_views(struct xcv_result *res)
  * it, only what the verdict rests on, which is what comparing verdicts
  * needs (profile findings only under strict, where they count).
  */
+/* What a certificate without clientAuth means for federation, as
+ * measured (doc/federation.md) and as published. */
+#define XCV_S2S_NO_CLIENTAUTH_TEXT "the certificate's extended key usage " \
+	"lacks clientAuth, which this server presents when it connects to " \
+	"other servers: receiving servers that check it refuse SASL " \
+	"EXTERNAL (XEP-0178), and where dialback is off federation stops. " \
+	"Measured (doc/federation.md): Prosody 0.12.3 with " \
+	"s2s_secure_auth = true accepts it; ejabberd 23.01 refuses it for SASL EXTERNAL " \
+	"(not-authorized: \"unsupported certificate purpose\"). " \
+	"Published: ejabberd needs 25.08 or later (fast_tls); Openfire needs " \
+	"an update. Dialback (XEP-0220), where enabled, still works. Public " \
+	"CAs no longer issue clientAuth (Let's Encrypt from 2026-02-11)"
+
+/*
+ * The purpose of an s2s certificate. A server presents the same
+ * certificate when it receives (serverAuth) and when it connects out, as
+ * a TLS client (clientAuth: RFC 5280 §4.2.1.12, XEP-0178 §3). Public CAs
+ * stop putting clientAuth in server certificates in 2026; which receiving
+ * servers then refuse SASL EXTERNAL is measured in doc/federation.md.
+ */
+int
+xcv_s2s_purpose_notice(struct xcv_result *res, X509 *leaf)
+{
+	uint32_t eku = X509_get_extended_key_usage(leaf);
+	struct xcv_notice *v;
+
+	/* No extension (UINT32_MAX), anyExtendedKeyUsage, or clientAuth. */
+	if (res->service != XCV_SERVICE_S2S ||
+	    (eku & (XKU_SSL_CLIENT | XKU_ANYEKU)))
+		return 0;
+	if ((v = realloc(res->notices, (res->n_notices + 1) *
+	    sizeof(*v))) == NULL)
+		return xcv_oom();
+	res->notices = v;
+	v = &res->notices[res->n_notices];
+	v->code = "s2s-no-clientauth";
+	v->severity = "warning";
+	v->text = xcv_strdup(XCV_S2S_NO_CLIENTAUTH_TEXT);
+	if (v->text == NULL)
+		return XCV_ENOMEM;
+	res->n_notices++;
+	return 0;
+}
+
+void
+xcv_notices_clear(struct xcv_result *res)
+{
+	for (size_t i = 0; i < res->n_notices; i++)
+		free(res->notices[i].text);
+	free(res->notices);
+	res->notices = NULL;
+	res->n_notices = 0;
+}
+
 /* Where fetched CRLs are kept, into *out: $XDG_CACHE_HOME/xmppcv/crl,
  * else ~/.cache/xmppcv/crl; NULL (no cache) when neither is an absolute
  * path (the XDG Base Directory Specification ignores a relative one).
