@@ -1,5 +1,6 @@
 /* Bounded HTTP and HTTPS fetches (http.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -14,9 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "chain_internal.h"
 #include "http.h"
 
 /*
@@ -654,4 +657,69 @@ xcv_http_answer_clear(struct xcv_http_answer *a)
 	free(a->url);
 	free(a->why);
 	memset(a, 0, sizeof(*a));
+}
+
+/* The cache file of key, or its temporary stem ("." before it). */
+static char *
+cache_name(const char *dir, const char *key, const char *ext,
+	const char *prefix)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+
+	if (!EVP_Digest(key, strlen(key), md, &n, EVP_sha256(), NULL)) {
+		ERR_clear_error();
+		xcv_oom();
+		return NULL;
+	}
+	xcv_hex(hex, md, n);
+	return xcv_asprintf("%s/%s%s.%s", dir, prefix, hex, ext);
+}
+
+char *
+xcv_cache_path(const char *dir, const char *key, const char *ext)
+{
+	return cache_name(dir, key, ext, "");
+}
+
+int
+xcv_cache_write(const char *dir, const char *key, const char *ext,
+	const void *data, size_t len, const char **step, int *err)
+{
+	char *path = NULL, *stem = NULL, *tmp = NULL;
+	int fd, rc;
+
+	if ((rc = xcv_make_parents(dir)) == XCV_ENOMEM)
+		return rc;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		*step = "mkdir";
+		*err = errno;
+		return XCV_ERROR;
+	}
+	path = cache_name(dir, key, ext, "");
+	stem = cache_name(dir, key, ext, ".");
+	tmp = stem ? xcv_asprintf("%s.XXXXXX", stem) : NULL;
+	rc = path && tmp ? 0 : XCV_ENOMEM;
+	if (rc == 0 && (fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		*step = "create";
+		*err = errno;
+		rc = XCV_ERROR;
+	} else if (rc == 0 && (xcv_write_all(fd, data, len) < 0 ||
+	    fsync(fd) < 0)) {
+		*step = "write";
+		*err = errno;
+		close(fd);
+		unlink(tmp);
+		rc = XCV_ERROR;
+	} else if (rc == 0 && (close(fd) < 0 || rename(tmp, path) < 0)) {
+		*step = "rename";
+		*err = errno;
+		unlink(tmp);
+		rc = XCV_ERROR;
+	}
+	free(path);
+	free(stem);
+	free(tmp);
+	return rc;
 }

@@ -62,4 +62,18 @@ int xcv_http_fetch(struct xcv_http_answer *out, const char *url,
 	const struct xcv_http_req *q);
 void xcv_http_answer_clear(struct xcv_http_answer *a);
 
+/*
+ * What fetches keep for later (CRLs until their nextUpdate, POSH files
+ * until their expires): one file per key (a URL), named DIR/HEX.EXT after
+ * the SHA-256 of the key. xcv_cache_path: that name, or NULL when out of
+ * memory. xcv_cache_write: data written beside it and renamed in, the
+ * directory made (0700) where missing; 0, XCV_ENOMEM, or XCV_ERROR with
+ * the step that failed ("mkdir", "create", "write", "rename") in *step
+ * and its errno in *err: a cache that cannot be written is the caller's
+ * note, not a failure.
+ */
+char *xcv_cache_path(const char *dir, const char *key, const char *ext);
+int xcv_cache_write(const char *dir, const char *key, const char *ext,
+	const void *data, size_t len, const char **step, int *err);
+
 #endif

@@ -16,7 +16,6 @@
 #include "posh.h"
 
 #define DEFAULT_TIMEOUT_MS 10000     /* the whole check, when none given */
-#define CACHE_MODE 0700              /* the cache directory, as created */
 #define CACHE_FORMAT 1               /* of the cache files this writes */
 
 /* The hashes compared: RFC 7711 §3.1 names them by the IANA "Hash
@@ -377,24 +376,6 @@ compare(struct run *r, json_t *fps, const char *url)
 	return out->why ? 0 : xcv_oom();
 }
 
-/* The cache file of source, or its temporary name: the SHA-256 of the
- * URL in hex. NULL when out of memory. */
-static char *
-cache_file(const char *dir, const char *source, const char *prefix)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n;
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
-
-	if (!EVP_Digest(source, strlen(source), md, &n, EVP_sha256(), NULL)) {
-		ERR_clear_error();
-		xcv_oom();
-		return NULL;
-	}
-	xcv_hex(hex, md, n);
-	return xcv_asprintf("%s/%sposh-%s.json", dir, prefix, hex);
-}
-
 /*
  * The fingerprints cached for source, if they hold at p->at (fetched at
  * or before it, and not expired: RFC 7711 §3.1 "expires"): *fps, *url,
@@ -416,7 +397,7 @@ cache_load(struct run *r, const char *source, json_t **fps, char **url,
 	*url = NULL;
 	if (r->p->cache_dir == NULL)
 		return 0;
-	if ((path = cache_file(r->p->cache_dir, source, "")) == NULL)
+	if ((path = xcv_cache_path(r->p->cache_dir, source, "json")) == NULL)
 		return XCV_ENOMEM;
 	rc = xcv_read_file(&data, &len, path, 2 * XCV_POSH_MAX_JSON);
 	if (rc < 0) {
@@ -481,10 +462,10 @@ cache_save(struct run *r, const char *source, const char *url, json_t *fps,
 	int64_t expires_at)
 {
 	unsigned long failures = xcv_alloc_failures();
-	const char *dir = r->p->cache_dir;
-	char *path = NULL, *tmp = NULL, *text = NULL;
+	const char *dir = r->p->cache_dir, *step = NULL;
+	char *text = NULL;
 	json_t *root = NULL;
-	int fd = -1, rc = 0, e;
+	int rc = 0, e = 0;
 
 	if (dir == NULL)
 		return 0;
@@ -497,42 +478,13 @@ cache_save(struct run *r, const char *source, const char *url, json_t *fps,
 		rc = xcv_oom();
 		goto out;
 	}
-	if ((rc = xcv_make_parents(dir)) == XCV_ENOMEM)
-		goto out;
-	rc = 0;
-	if (mkdir(dir, CACHE_MODE) < 0 && errno != EEXIST) {
-		rc = cache_note(r, "mkdir", errno);
-		goto out;
-	}
-	path = cache_file(dir, source, "");
-	tmp = cache_file(dir, source, ".");
-	if (path == NULL || tmp == NULL || (tmp = realloc(tmp, strlen(tmp) +
-	    8)) == NULL) {
-		rc = xcv_oom();
-		goto out;
-	}
-	strcat(tmp, ".XXXXXX");
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		rc = cache_note(r, "create", errno);
-		goto out;
-	}
-	if (xcv_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		e = errno;
-		close(fd);
-		unlink(tmp);
-		rc = cache_note(r, "write", e);
-		goto out;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		e = errno;
-		unlink(tmp);
-		rc = cache_note(r, "rename", e);
-	}
+	rc = xcv_cache_write(dir, source, "json", text, strlen(text), &step,
+		&e);
+	if (rc == XCV_ERROR)
+		rc = cache_note(r, step, e);
 out:
 	json_decref(root);
 	free(text);
-	free(path);
-	free(tmp);
 	return rc;
 }
 

@@ -19,7 +19,6 @@
 #include "revocation.h"
 
 #define DEFAULT_TIMEOUT_MS 10000     /* a fetch, when the caller gives none */
-#define CACHE_MODE 0700              /* the cache directory, as created */
 #define MAX_CRLS_A_FILE 64           /* CRLs read from one PEM file */
 
 /* The "why" of a must-staple leaf whose server sent no staple when asked:
@@ -251,24 +250,6 @@ covering(const struct run *r, int d)
 	return NULL;
 }
 
-/* The cache file of url: the SHA-256 of the URL in hex. NULL when out of
- * memory. */
-static char *
-cache_file(const char *dir, const char *url, const char *prefix)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n;
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
-
-	if (!EVP_Digest(url, strlen(url), md, &n, EVP_sha256(), NULL)) {
-		ERR_clear_error();
-		xcv_oom();
-		return NULL;
-	}
-	xcv_hex(hex, md, n);
-	return xcv_asprintf("%s/%s%s.crl", dir, prefix, hex);
-}
-
 /* A cached CRL for url, into r, if it verifies with the key of depth d's
  * issuer and is current at p->at; *used says whether there was one. One
  * that does not verify is passed over (a note), and the URL fetched
@@ -287,7 +268,7 @@ cache_load(struct run *r, int d, const char *url, bool *used)
 	*used = false;
 	if (r->p->cache_dir == NULL)
 		return 0;
-	if ((path = cache_file(r->p->cache_dir, url, "")) == NULL)
+	if ((path = xcv_cache_path(r->p->cache_dir, url, "crl")) == NULL)
 		return XCV_ENOMEM;
 	rc = xcv_read_file(&data, &len, path, XCV_REV_MAX_CRL);
 	if (rc < 0) {
@@ -339,50 +320,20 @@ cache_note(struct run *r, const char *what, int e)
 static int
 cache_save(struct run *r, const char *url, X509_CRL *crl)
 {
-	const char *dir = r->p->cache_dir;
-	char *path = NULL, *stem = NULL, *tmp = NULL;
 	unsigned char *data = NULL;
-	int fd = -1, rc = 0, e, len;
+	const char *step = NULL;
+	int len, e = 0, rc;
 
-	if (dir == NULL)
+	if (r->p->cache_dir == NULL)
 		return 0;
-	if ((rc = xcv_make_parents(dir)) == XCV_ENOMEM)
-		return rc;
-	if (mkdir(dir, CACHE_MODE) < 0 && errno != EEXIST)
-		return cache_note(r, "mkdir", errno);
 	if ((len = i2d_X509_CRL(crl, &data)) <= 0) {
 		ERR_clear_error();
 		return xcv_oom();
 	}
-	path = cache_file(dir, url, "");
-	stem = cache_file(dir, url, ".");
-	tmp = stem ? xcv_asprintf("%s.XXXXXX", stem) : NULL;
-	if (path == NULL || tmp == NULL) {
-		rc = XCV_ENOMEM;
-		goto out;
-	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		rc = cache_note(r, "create", errno);
-		goto out;
-	}
-	if (xcv_write_all(fd, data, (size_t)len) < 0 || fsync(fd) < 0) {
-		e = errno;
-		close(fd);
-		unlink(tmp);
-		rc = cache_note(r, "write", e);
-		goto out;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		e = errno;
-		unlink(tmp);
-		rc = cache_note(r, "rename", e);
-	}
-out:
+	rc = xcv_cache_write(r->p->cache_dir, url, "crl", data, (size_t)len,
+		&step, &e);
 	OPENSSL_free(data);
-	free(path);
-	free(stem);
-	free(tmp);
-	return rc;
+	return rc == XCV_ERROR ? cache_note(r, step, e) : rc;
 }
 
 /* The CRL at url for depth d: from the cache, else fetched. *got says

@@ -531,8 +531,9 @@ class Cache(Base):
         r, _ = self.check("cache.example", "--cache", cache, "--at", t + 61)
         self.expect(r, "mismatch")
         self.assertTrue(r["cached"], r)
+        # Only whole files: none of the temporary ones (".HEX.json.XXXXXX").
         self.assertEqual(os.listdir(cache), [f for f in os.listdir(cache)
-                                             if f.startswith("posh-")])
+                                             if f.endswith(".json") and f[0] != "."])
 
     def test_expires_zero_is_not_cached(self):
         cache = tempfile.mkdtemp(dir=self.top)
