@@ -260,13 +260,15 @@ int
 xcv_tls_ctx_set_client_cert(struct xcv_tls_ctx *c, const char *cert,
 	const char *key)
 {
+	bool no_cert = access(cert, R_OK) != 0;
 	unsigned long e;
 
 	if (key == NULL)
 		key = cert;
-	if (access(cert, R_OK) != 0 || access(key, R_OK) != 0)
-		return xcv_set_error(XCV_EINPUT, "%s: %s", access(cert, R_OK) ?
-			cert : key, strerror(errno));
+	if (no_cert || access(key, R_OK) != 0)
+		return xcv_set_error(XCV_EINPUT, "cannot read the client %s %s: "
+			"%s", no_cert ? "certificate" : "key", no_cert ? cert : key,
+			strerror(errno));
 	ERR_clear_error();
 	if (SSL_CTX_use_certificate_chain_file(c->ctx, cert) != 1) {
 		ERR_clear_error();

@@ -552,6 +552,8 @@ class Tlsa(unittest.TestCase):
                 (["--type", "x", servers.cert(LEAF)], "--type wants 0, 1 or 2"),
                 (["--usage", "2", servers.cert(LEAF)], "CA certificate"),
                 (["--service", "https", servers.cert(LEAF)], "c2s or s2s"),
+                (["--port", "c2s=5270", servers.cert(LEAF)], "give --host too"),
+                (["--service", "s2s", servers.cert(LEAF)], "give --host too"),
                 ([], "want CERT"),
                 ([servers.cert(LEAF)] * 3, "want CERT")):
             with self.subTest(args):

@@ -292,7 +292,8 @@ class EjabberdReceiving(Receiving, unittest.TestCase):
             f.write("not a certificate\n")
         self.bad_input(junk, key, junk + ": not a PEM certificate chain")
         missing = os.path.join(self.dir, "missing.pem")
-        self.bad_input(missing, key, missing + ": No such file or directory")
+        self.bad_input(missing, key, "cannot read the client certificate %s: No such file "
+                       "or directory" % missing)
 
     def test_client_key_missing_or_not_a_key(self):
         chain, key = self.certs["dual"]

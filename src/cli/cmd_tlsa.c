@@ -84,6 +84,12 @@ run(struct opts *o, int argc, char **argv)
 		return cli_usage_error(&cmd_tlsa, "--service wants c2s or s2s");
 	if (o->host != NULL && o->host[0] == '\0')
 		return cli_usage_error(&cmd_tlsa, "--host wants a name");
+	/* Said, not ignored: the port names the record only with a host. */
+	if (o->host == NULL && (cli_given(o, OPT_PORT) ||
+	    cli_given(o, OPT_SERVICE)))
+		return cli_usage_error(&cmd_tlsa, "--%s names the record's port: "
+			"give --host too", cli_given(o, OPT_PORT) ? "port" :
+			"service");
 	/* Every file read before anything is printed. */
 	for (int i = 0; i < argc && status == EXIT_VERIFIED; i++)
 		status = record(o, argv[i], &r[i]);

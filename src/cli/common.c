@@ -77,8 +77,8 @@ static const struct opt_def {
 	  "(default /usr/share/dns/root.key)" },
 	{ OPT_POSH, "posh", NULL, "also fetch the domain's POSH fingerprints "
 	  "(RFC 7711) over HTTPS and compare them" },
-	{ OPT_USAGE, "usage", "N", "TLSA certificate usage: 2 DANE-TA or 3 "
-	  "DANE-EE (default 3)" },
+	{ OPT_USAGE, "usage", "N", "TLSA certificate usage: 0 PKIX-TA, 1 "
+	  "PKIX-EE, 2 DANE-TA or 3 DANE-EE (default 3)" },
 	{ OPT_SELECTOR, "selector", "N", "TLSA selector: 0 the certificate, 1 "
 	  "its public key (default 1)" },
 	{ OPT_TYPE, "type", "N", "TLSA matching type: 0 exact, 1 SHA-256, 2 "
