@@ -457,6 +457,9 @@ xcv_check_reverify(struct xcv_check *c, struct xcv_config *cfg)
 		return rc;
 	xcv_result_free(c->res);
 	c->res = res;
+	/* DANE's and POSH's answers stand for the new verification too. */
+	if (c->dane_run || c->posh_run)
+		xcv_federation_judge(c);
 	return 0;
 }
 

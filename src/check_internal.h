@@ -118,6 +118,9 @@ int xcv_s2s_auth_run(struct xcv_check *c, const struct xcv_check_params *p);
  * XCV_ENOMEM. */
 int xcv_federation_auth(struct xcv_check *c, struct xcv_config *cfg,
 	const struct xcv_check_params *p);
+/* What the DANE and POSH answers already obtained change in c->res (after
+ * a verification again, as when the user accepted the certificate). */
+void xcv_federation_judge(struct xcv_check *c);
 
 /* Before any connection: the context of that connection, with the
  * certificate and key read (XCV_EINPUT: they cannot be used). */

@@ -143,8 +143,8 @@ posh_cache(char **out)
  * certificate that does not name the domain is then verified, by POSH.
  * Neither lifts an expired, revoked or otherwise invalid chain.
  */
-static void
-judge(struct xcv_check *c)
+void
+xcv_federation_judge(struct xcv_check *c)
 {
 	struct xcv_result *res = c->res;
 	unsigned p = xcv_result_problems(res);
@@ -213,6 +213,6 @@ xcv_federation_auth(struct xcv_check *c, struct xcv_config *cfg,
 			return rc;
 		c->posh_run = true;
 	}
-	judge(c);
+	xcv_federation_judge(c);
 	return 0;
 }
