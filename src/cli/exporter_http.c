@@ -348,8 +348,9 @@ probe(struct exporter *x, struct MHD_Connection *c)
 	if (slot)
 		give_slot(x, module, success, now_s() - start);
 	if (x->verbose)
-		logf_("probe %s %s: success %d in %.3f s", shown,
-			exp_module_names[module], success, now_s() - start);
+		logf_("probe %s %s: success %d in %.3f s%s", shown,
+			exp_module_names[module], success, now_s() - start,
+			slot ? "" : " (no free probe slot)");
 	xcv_monitor_free(m);
 	if (out == NULL)
 		return answer_text(x, c, 500, "out of memory\n");
