@@ -122,20 +122,18 @@ class Pki:
         return base64.b64encode(hashlib.new(hash_name, der).digest()).decode()
 
 
-class Nginx:
+class Nginx(servers.NginxServer):
     """nginx from Debian: the hosted domains on WEB:443, each its folder
     (root www/$host), with server blocks of their own where a domain
-    redirects; the provider on HOSTING:443. Stopped by its master's PID."""
+    redirects; the provider on HOSTING:443."""
 
     def __init__(self, top, pki, www, hosting, redirects, web_ip, hosting_ip):
-        self.dir = os.path.join(top, "nginx")
-        os.makedirs(self.dir)
-        temp = os.path.join(self.dir, "temp")
-        os.makedirs(temp)
-        os.chmod(temp, 0o777)
+        super().__init__(folder=os.path.join(top, "nginx"))
         tls = "ssl_certificate %s; ssl_certificate_key %s;" % (
             pki.web["cert"], pki.web["key"])
         blocks = ["""
+    types { application/json json; }
+    default_type application/octet-stream;
     server {
         listen %s:%d ssl default_server;
         %s
@@ -161,46 +159,7 @@ class Nginx:
             except OSError:
                 continue
             raise RuntimeError("something listens on %s:%d already" % (ip, PORT))
-        self.config = os.path.join(self.dir, "nginx.conf")
-        with open(self.config, "w") as f:
-            f.write("""
-daemon off;
-master_process on;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {t}/body;
-    proxy_temp_path {t}/proxy;
-    fastcgi_temp_path {t}/fastcgi;
-    uwsgi_temp_path {t}/uwsgi;
-    scgi_temp_path {t}/scgi;
-    types {{ application/json json; }}
-    default_type application/octet-stream;
-{blocks}
-}}
-""".format(d=self.dir, t=temp, blocks="".join(blocks)))
-        self.proc = servers.spawn(["nginx", "-c", self.config, "-p", self.dir],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for ip in (web_ip, hosting_ip):
-            if not servers.wait_listening(ip, PORT, self.proc):
-                log = self.log()
-                self.stop()
-                raise RuntimeError("nginx did not start on %s:%d\n%s" % (ip, PORT, log))
-
-    def log(self):
-        try:
-            with open(os.path.join(self.dir, "error.log")) as f:
-                return f.read()[-3000:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        if getattr(self, "proc", None) is not None:
-            servers.stop_pid(self.proc)
-            self.proc = None
+        self.run("".join(blocks), [(web_ip, PORT), (hosting_ip, PORT)])
 
 
 class HostileServer:

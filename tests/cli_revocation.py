@@ -48,67 +48,27 @@ def revcheck(*args, timeout=60):
     return json.loads(p.stdout), took
 
 
-class NginxFiles:
+class NginxFiles(servers.NginxServer):
     """nginx from Debian serving a folder over plain HTTP on ip:port, with
-    fixed redirects ({path: Location}). Stopped by its master's PID."""
+    fixed redirects ({path: Location})."""
 
     def __init__(self, ip, port, folder, redirects=None):
-        self.dir = tempfile.mkdtemp(prefix="xmppcv-revocation-nginx-")
-        os.chmod(self.dir, 0o755)  # workers run as an unprivileged user
+        super().__init__(prefix="xmppcv-revocation-nginx-")
         self.www = os.path.join(self.dir, "www")
         shutil.copytree(folder, self.www)
         for root, dirs, files in os.walk(self.www):
             os.chmod(root, 0o755)
             for f in files:
                 os.chmod(os.path.join(root, f), 0o644)
-        temp = os.path.join(self.dir, "temp")
-        os.makedirs(temp)
-        os.chmod(temp, 0o777)
         moves = "".join("        location = %s { return 302 %s; }\n" % (path, to)
                         for path, to in (redirects or {}).items())
-        self.config = os.path.join(self.dir, "nginx.conf")
-        with open(self.config, "w") as f:
-            f.write("""
-daemon off;
-master_process on;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {t}/body;
-    proxy_temp_path {t}/proxy;
-    fastcgi_temp_path {t}/fastcgi;
-    uwsgi_temp_path {t}/uwsgi;
-    scgi_temp_path {t}/scgi;
+        self.run("""
     types {{ application/pkix-crl crl; text/html html; }}
     default_type application/octet-stream;
     server {{
         listen {ip}:{port};
         root {www};
-{moves}    }}
-}}
-""".format(d=self.dir, t=temp, ip=ip, port=port, www=self.www, moves=moves))
-        self.proc = servers.spawn(["nginx", "-c", self.config, "-p", self.dir],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not servers.wait_listening(ip, port, self.proc):
-            log = self.log()
-            self.stop()
-            raise RuntimeError("nginx did not start on %s:%d\n%s" % (ip, port, log))
-
-    def log(self):
-        try:
-            with open(os.path.join(self.dir, "error.log")) as f:
-                return f.read()[-3000:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        if getattr(self, "proc", None) is not None:
-            servers.stop_pid(self.proc)
-            self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
+{moves}    }}""".format(ip=ip, port=port, www=self.www, moves=moves), [(ip, port)])
 
 
 class Silent:

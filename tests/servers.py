@@ -381,14 +381,77 @@ class Tmux:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-class Nginx:
+class NginxServer:
+    """What every nginx of the tests shares: a folder of its own (made
+    here, or given and then left for its owner to remove), a master
+    process started in the foreground and stopped by its PID, its
+    temporary paths inside the folder and its error log."""
+
+    def __init__(self, prefix=None, folder=None):
+        self.proc = None
+        self.owned = folder is None
+        self.dir = tempfile.mkdtemp(prefix=prefix) if self.owned else folder
+        os.makedirs(self.dir, exist_ok=True)
+        os.chmod(self.dir, 0o755)  # workers run as an unprivileged user
+
+    def run(self, http, listens, workers=1, connections=256, main="",
+            seconds=10):
+        """Start nginx with http as the body of its http block (and main
+        in its main context), and wait up to seconds until it listens on
+        each (ip, port) of listens."""
+        temp = os.path.join(self.dir, "temp")
+        os.makedirs(temp, exist_ok=True)
+        os.chmod(temp, 0o777)
+        self.config = os.path.join(self.dir, "nginx.conf")
+        with open(self.config, "w") as f:
+            f.write("""
+daemon off;
+master_process on;
+worker_processes {w};
+{main}
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections {c}; }}
+http {{
+    access_log off;
+    client_body_temp_path {t}/body;
+    proxy_temp_path {t}/proxy;
+    fastcgi_temp_path {t}/fastcgi;
+    uwsgi_temp_path {t}/uwsgi;
+    scgi_temp_path {t}/scgi;
+{http}
+}}
+""".format(w=workers, main=main, d=self.dir, c=connections, t=temp, http=http))
+        self.proc = spawn(["nginx", "-c", self.config, "-p", self.dir],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for ip, port in listens:
+            if not wait_listening(ip, port, self.proc, seconds):
+                log = self.log()
+                self.stop()
+                raise RuntimeError("nginx did not start on %s:%d\n%s" % (ip, port, log))
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "error.log")) as f:
+                return f.read()[-3000:]
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc is not None:
+            stop_pid(self.proc)
+            self.proc = None
+        if self.owned:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Nginx(NginxServer):
     """nginx from Debian on loopback, the HTTPS (Tomcat) port of nodes:
     one server block per (address, port, fixture certificate[, directives
-    of its own]). Stopped by its master's PID."""
+    of its own])."""
 
     def __init__(self, sites, workers=1):
-        self.dir = tempfile.mkdtemp(prefix="xmppcv-nginx-")
-        os.chmod(self.dir, 0o755)  # workers run as an unprivileged user
+        super().__init__(prefix="xmppcv-nginx-")
         blocks = []
         for i, (ip, port, certname, *own) in enumerate(sites):
             chain = os.path.join(self.dir, "%d.crt" % i)
@@ -405,47 +468,7 @@ class Nginx:
         %s
         location / { return 200 "xmppcv test\\n"; }
     }""" % (host, port, chain, key, "".join(own)))
-        temp = os.path.join(self.dir, "temp")
-        os.makedirs(temp)
-        os.chmod(temp, 0o777)
-        self.config = os.path.join(self.dir, "nginx.conf")
-        with open(self.config, "w") as f:
-            f.write("""
-daemon off;
-master_process on;
-worker_processes %d;
-pid %s/nginx.pid;
-error_log %s/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path %s/body;
-    proxy_temp_path %s/proxy;
-    fastcgi_temp_path %s/fastcgi;
-    uwsgi_temp_path %s/uwsgi;
-    scgi_temp_path %s/scgi;
-%s
-}
-""" % (workers, self.dir, self.dir, temp, temp, temp, temp, temp, "".join(blocks)))
-        self.proc = spawn(["nginx", "-c", self.config, "-p", self.dir],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ip, port = sites[0][:2]
-        if not wait_listening(ip, port, self.proc):
-            log = self.log()
-            self.stop()
-            raise RuntimeError("nginx did not start on %s:%d\n%s" % (ip, port, log))
-
-    def log(self):
-        try:
-            with open(os.path.join(self.dir, "error.log")) as f:
-                return f.read()[-3000:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        if getattr(self, "proc", None) is not None:
-            stop_pid(self.proc)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.run("".join(blocks), [sites[0][:2]], workers=workers, connections=4096)
 
 
 class Dnsmasq:
