@@ -613,7 +613,9 @@ class Hostile(Base):
     def test_no_fetch_after_the_deadline(self):
         r, took = self.check("silent", "--deadline", 0)
         self.assertUnknown(r, "http://127.0.170.22:8080/int.crl: not fetched: no time left")
-        self.assertLess(took, 1.0, r)
+        # Not the silent server's 5 s (the driver's default timeout),
+        # with room for a loaded machine under ASan.
+        self.assertLess(took, 2.5, r)
 
     def test_dribble(self):
         # A byte every 0.2 s: the bound is on the whole fetch, not on
