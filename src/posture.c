@@ -20,6 +20,9 @@ static const char *const all_groups[] = { "x25519", "secp256r1", "x448",
 	"secp384r1", "secp521r1", "ffdhe2048", "ffdhe3072", "ffdhe4096",
 	"ffdhe6144", "ffdhe8192" };
 enum { EC_GROUPS = 5, ROUNDS_MAX = 256 };
+/* Connections at once at most, tasks and order questions together; and
+ * tasks in all, slices included. */
+enum { PROBES_MAX = 12, TASKS_MAX = 48 };
 /* The posture as a whole ends within this many of the check's timeouts
  * (a server that answers each handshake slowly gets incomplete lists,
  * said so, not an endless check). */
@@ -32,6 +35,9 @@ struct ask {
 	struct xcv_check *c;
 	const struct xcv_check_params *p;
 	struct xcv_tls_ctx *tls[4];  /* NULL: this OpenSSL lacks it */
+	/* Each version's own probe: it offered every cipher of the version,
+	 * as the first round of the enumeration would. */
+	struct xcv_probe *first[4];
 };
 
 /* A posture probe offering TLS 1.minor alone, with these ciphers and
@@ -257,11 +263,12 @@ take_tls_stream(struct xcv_check *c, const struct xcv_probe *x, int minor)
 	return xcv_strv_ok(&c->compression);
 }
 
-/* Run the probes of pr (NULL: nothing to ask), n at most 16, at once. */
+/* Run the probes of pr (NULL: nothing to ask), PROBES_MAX at most, at
+ * once. */
 static int
 run_all(struct xcv_probe **pr, size_t n)
 {
-	struct xcv_probe *run[16];
+	struct xcv_probe *run[PROBES_MAX];
 	size_t k = 0;
 
 	for (size_t i = 0; i < n && k < sizeof(run) / sizeof(*run); i++)
@@ -271,12 +278,12 @@ run_all(struct xcv_probe **pr, size_t n)
 }
 
 /* TLS 1.0 to 1.3: one connection each, all at once, each offering that
- * version alone. */
+ * version alone. The probes stay in a->first for the enumeration. */
 static int
-versions(const struct ask *a)
+versions(struct ask *a)
 {
 	struct xcv_check *c = a->c;
-	struct xcv_probe *pr[4] = {0};
+	struct xcv_probe **pr = a->first;
 	int rc = 0;
 
 	for (int v = 0; rc == 0 && v < 4; v++) {
@@ -298,8 +305,6 @@ versions(const struct ask *a)
 		if (c->tls_versions[v] == 1)
 			rc = take_tls_stream(c, x, v);
 	}
-	for (int v = 0; v < 4; v++)
-		xcv_probe_free(pr[v]);
 	return rc;
 }
 
@@ -308,15 +313,25 @@ versions(const struct ask *a)
  * what the server chose, until it refuses what is left (then the list is
  * complete) or nothing is left. A task per version for ciphers, one for
  * groups, all at once, round by round.
+ *
+ * Beside a list's second round, one more connection offers what is left
+ * with the first choice last: a server that imposes its order chooses
+ * that one again; one that follows the client's chooses the first of the
+ * rest it accepts. That says the server's order for ciphers. It also
+ * says, for ciphers and groups alike, whether what is left can be cut
+ * into slices, each a task of its own, asked side by side and put back
+ * in the order offered: the same list in fewer rounds. A server that
+ * imposes its order keeps one task, which alone can say its order.
  */
 struct task {
+	int k;                       /* 0 to 3: TLS 1.k's ciphers; 4: groups */
 	int minor;
-	bool groups;                 /* else ciphers */
 	struct xcv_strv left;        /* still to offer, in order */
 	struct xcv_strv got;         /* what the server chose, in order */
 	bool done, complete;
 	struct xcv_probe *pr;
 };
+#define GROUPS 4
 
 static int
 task_offer(struct task *t, const struct ask *a)
@@ -326,38 +341,48 @@ task_offer(struct task *t, const struct ask *a)
 
 	if (list == NULL)
 		return xcv_oom();
-	rc = probe_new(&t->pr, a, t->minor, t->groups ? NULL : list,
-		t->groups ? list : NULL, false);
+	rc = probe_new(&t->pr, a, t->minor, t->k == GROUPS ? NULL : list,
+		t->k == GROUPS ? list : NULL, false);
 	free(list);
 	return rc;
 }
 
-/* The probe's answer: what the server chose goes from left to got. */
-static int
-task_take(struct task *t, struct xcv_check *c, size_t v)
+static const char *
+chosen(const struct task *t, const struct xcv_probe *x)
 {
-	const struct xcv_probe *x = t->pr;
-	const char *chose;
+	if (!xcv_probe_tls_done(x))
+		return NULL;
+	return t->k == GROUPS ? xcv_probe_tls_group(x) :
+		xcv_probe_tls_cipher(x);
+}
+
+/* The answer of probe x: what the server chose goes from left to got.
+ * With seed, x is the version's own probe, which offered all of left:
+ * an answer that does not fit leaves the task to its first round. */
+static int
+task_take(struct task *t, const struct xcv_probe *x, struct xcv_check *c,
+	bool seed)
+{
+	const char *chose = chosen(t, x);
 	size_t i;
 
 	/* Refused: the list is complete. Anything else (a timeout; what is
 	 * left cannot be offered by this OpenSSL) leaves it open. */
 	if (!xcv_probe_tls_done(x)) {
-		t->done = true;
-		t->complete = xcv_probe_refused_offer(x);
+		t->done = !seed;
+		t->complete = !seed && xcv_probe_refused_offer(x);
 		return 0;
 	}
-	chose = t->groups ? xcv_probe_tls_group(x) : xcv_probe_tls_cipher(x);
 	for (i = 0; chose != NULL && i < t->left.n; i++)
 		if (strcasecmp(t->left.v[i], chose) == 0)
 			break;
 	/* Not what was offered (a group the client cannot name): stop. */
 	if (chose == NULL || i == t->left.n) {
-		t->done = true;
+		t->done = !seed;
 		return 0;
 	}
-	if (!t->groups) {
-		struct xcv_posture_suites *s = &c->suites[v];
+	if (t->k != GROUPS) {
+		struct xcv_posture_suites *s = &c->suites[t->k];
 		struct xcv_posture_cipher *more = realloc(s->v, (s->n + 1) *
 			sizeof(*s->v)), *n;
 		int kx_bits;
@@ -387,104 +412,224 @@ task_take(struct task *t, struct xcv_check *c, size_t v)
 	return 0;
 }
 
-/* Does the server impose its order? Offer what it accepted in reverse:
- * it chooses its first again (its own order) or our first (ours). */
+/* The order question: what is left, then the first choice. */
 static int
-server_order(const struct ask *a)
+order_offer(struct xcv_probe **pr, const struct ask *a, const struct task *t)
 {
-	struct xcv_check *c = a->c;
-	struct task t[4] = {0};
-	int rc = 0;
+	char *rest = xcv_strv_join(&t->left, ":"), *list = rest ?
+		xcv_asprintf("%s:%s", rest, t->got.v[0]) : NULL;
+	int rc;
 
-	for (int v = 0; v < 4; v++) {
-		t[v].minor = v;
-		c->suites[v].server_order = -1;
-		if (c->suites[v].n < 2)
-			continue;
-		for (size_t i = c->suites[v].n; rc == 0 && i-- > 0;)
-			rc = xcv_strv_push(&t[v].left, c->suites[v].v[i].name);
-		if (rc == 0)
-			rc = task_offer(&t[v], a);
-	}
-	{
-		struct xcv_probe *pr[4] = { t[0].pr, t[1].pr, t[2].pr, t[3].pr };
-		if (rc == 0)
-			rc = run_all(pr, 4);
-	}
-	for (int v = 0; rc == 0 && v < 4; v++) {
-		const char *chose = t[v].pr && xcv_probe_tls_done(t[v].pr) ?
-			xcv_probe_tls_cipher(t[v].pr) : NULL;
-		if (chose == NULL)
-			continue;
-		if (strcmp(chose, c->suites[v].v[0].name) == 0)
-			c->suites[v].server_order = 1;
-		else if (strcmp(chose, t[v].left.v[0]) == 0)
-			c->suites[v].server_order = 0;
-	}
-	for (int v = 0; v < 4; v++) {
-		xcv_probe_free(t[v].pr);
-		xcv_strv_clear(&t[v].left);
-	}
+	free(rest);
+	if (list == NULL)
+		return xcv_oom();
+	rc = probe_new(pr, a, t->minor, t->k == GROUPS ? NULL : list,
+		t->k == GROUPS ? list : NULL, false);
+	free(list);
 	return rc;
+}
+
+/* 1: the server chose its first choice again (its own order); 0: another
+ * (the client's order); -1: no answer. */
+static int
+order_take(const struct task *t, const struct xcv_probe *x)
+{
+	const char *chose = chosen(t, x);
+
+	if (chose == NULL)
+		return -1;
+	return strcasecmp(chose, t->got.v[0]) == 0;
+}
+
+/* Cut what task i has left in two: the second half becomes task n. */
+static int
+halve(struct task *t, size_t i, size_t n)
+{
+	size_t from = t[i].left.n / 2;
+
+	t[n] = (struct task){ .k = t[i].k, .minor = t[i].minor };
+	for (size_t j = from; j < t[i].left.n; j++)
+		if (xcv_strv_push(&t[n].left, t[i].left.v[j]) < 0)
+			return XCV_ENOMEM;
+	for (size_t j = from; j < t[i].left.n; j++)
+		free(t[i].left.v[j]);
+	t[i].left.n = from;
+	return 0;
+}
+
+/* While fewer than budget tasks are running, halve the longest that may
+ * be cut (its list in the client's order). Returns the new n. */
+static size_t
+rebalance(struct task *t, size_t n, const int *order, bool *sliced,
+	size_t budget, int *rc)
+{
+	size_t running = 0;
+
+	for (size_t i = 0; i < n; i++)
+		running += !t[i].done;
+	while (*rc == 0 && n < TASKS_MAX && running < budget) {
+		size_t best = n;
+		for (size_t i = 0; i < n; i++)
+			if (!t[i].done && order[t[i].k] == 0 &&
+			    t[i].left.n >= 2 && (best == n ||
+			    t[i].left.n > t[best].left.n))
+				best = i;
+		if (best == n)
+			break;
+		*rc = halve(t, best, n);
+		/* The new task is cleared with the others, even half made. */
+		n++;
+		running++;
+		sliced[t[best].k] = true;
+	}
+	return n;
+}
+
+/* Where name stands in all (as offered). */
+static size_t
+rank_of(const struct xcv_strv *all, const char *name)
+{
+	size_t r = 0;
+
+	while (r < all->n && strcasecmp(all->v[r], name) != 0)
+		r++;
+	return r;
+}
+
+/* Put the ciphers of s back in the order of all. */
+static void
+sort_suites(struct xcv_posture_suites *s, const struct xcv_strv *all)
+{
+	for (size_t i = 1; i < s->n; i++)
+		for (size_t j = i; j > 0 && rank_of(all, s->v[j - 1].name) >
+		    rank_of(all, s->v[j].name); j--) {
+			struct xcv_posture_cipher x = s->v[j];
+			s->v[j] = s->v[j - 1];
+			s->v[j - 1] = x;
+		}
+}
+
+/* Put the names of v back in the order of all. */
+static void
+sort_names(struct xcv_strv *v, const struct xcv_strv *all)
+{
+	for (size_t i = 1; i < v->n; i++)
+		for (size_t j = i; j > 0 && rank_of(all, v->v[j - 1]) >
+		    rank_of(all, v->v[j]); j--) {
+			char *x = v->v[j];
+			v->v[j] = v->v[j - 1];
+			v->v[j - 1] = x;
+		}
 }
 
 static int
 enumerate(const struct ask *a)
 {
 	struct xcv_check *c = a->c;
-	struct task t[5] = {0};
+	struct task t[TASKS_MAX] = {0};
+	struct xcv_strv all[5] = {0};   /* each list as first offered */
+	size_t n = 5;
+	int order[5] = { -1, -1, -1, -1, -1 };
+	bool asked[5] = {0}, sliced[5] = {0};
 	int rc = 0, top = c->tls_versions[3] == 1 ? 3 :
 		c->tls_versions[2] == 1 ? 2 : -1;
 
 	c->groups_minor = top;
-	for (int v = 0; v < 5; v++) {
-		t[v].minor = v < 4 ? v : top;
-		t[v].groups = v == 4;
-		t[v].done = v < 4 ? c->tls_versions[v] != 1 : top < 0;
+	for (int k = 0; k < 5; k++) {
+		t[k].k = k;
+		t[k].minor = k < GROUPS ? k : top;
+		t[k].done = k < GROUPS ? c->tls_versions[k] != 1 : top < 0;
 	}
-	for (int v = 0; rc == 0 && v < 4; v++) {
-		if (t[v].done || a->tls[v] == NULL)
+	for (int k = 0; rc == 0 && k < GROUPS; k++) {
+		if (t[k].done || a->tls[k] == NULL)
 			continue;
-		if ((rc = xcv_tls_ctx_ciphers(a->tls[v], &t[v].left)) ==
+		if ((rc = xcv_tls_ctx_ciphers(a->tls[k], &t[k].left)) ==
 		    XCV_ERROR) {
 			rc = 0;
-			t[v].done = true;
+			t[k].done = true;
 		}
 	}
 	if (rc == 0 && top >= 0)
 		rc = xcv_tls_groups_offerable(all_groups, top == 3 ?
 			sizeof(all_groups) / sizeof(*all_groups) : EC_GROUPS,
-			&t[4].left);
+			&t[GROUPS].left);
+	for (int k = 0; rc == 0 && k < 5; k++)
+		for (size_t i = 0; rc == 0 && i < t[k].left.n; i++)
+			rc = xcv_strv_push(&all[k], t[k].left.v[i]);
+	/* Each version's first answer is its own probe's. */
+	for (int k = 0; rc == 0 && k < GROUPS; k++)
+		if (!t[k].done && a->first[k] != NULL)
+			rc = task_take(&t[k], a->first[k], c, true);
 	for (int round = 0; rc == 0 && round < ROUNDS_MAX &&
 	    xcv_now_ms() < c->posture_deadline; round++) {
-		struct xcv_probe *pr[5] = {0};
+		/* The tasks' probes, then the order probes. */
+		struct xcv_probe *pr[TASKS_MAX + 5] = {0}, **op = pr +
+			TASKS_MAX;
 		bool any = false;
-		for (int v = 0; rc == 0 && v < 5; v++)
-			if (!t[v].done)
-				rc = task_offer(&t[v], a);
-		for (int v = 0; v < 5; v++)
-			any |= (pr[v] = t[v].pr) != NULL;
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			if (!t[i].done)
+				rc = task_offer(&t[i], a);
+		for (int k = 0; rc == 0 && k < 5; k++)
+			if (!asked[k] && !t[k].done && t[k].got.n == 1) {
+				asked[k] = true;
+				rc = order_offer(&op[k], a, &t[k]);
+			}
+		for (size_t i = 0; i < n; i++)
+			pr[i] = t[i].pr;
+		for (size_t i = 0; i < TASKS_MAX + 5; i++)
+			any |= pr[i] != NULL;
 		if (rc == 0 && !any)
 			break;
 		if (rc == 0)
-			rc = run_all(pr, 5);
-		for (int v = 0; rc == 0 && v < 5; v++)
-			if (t[v].pr != NULL)
-				rc = task_take(&t[v], c, (size_t)v);
-		for (int v = 0; v < 5; v++) {
-			xcv_probe_free(t[v].pr);
-			t[v].pr = NULL;
+			rc = run_all(pr, TASKS_MAX + 5);
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			if (t[i].pr != NULL)
+				rc = task_take(&t[i], t[i].pr, c, false);
+		for (int k = 0; rc == 0 && k < 5; k++)
+			if (op[k] != NULL)
+				order[k] = order_take(&t[k], op[k]);
+		for (size_t i = 0; i < TASKS_MAX + 5; i++)
+			xcv_probe_free(pr[i]);
+		for (size_t i = 0; i < n; i++)
+			t[i].pr = NULL;
+		/* Room for more connections: lists in the client's order are
+		 * cut, the longest first. Order questions still to come keep
+		 * their room. */
+		if (rc == 0) {
+			size_t pending = 0;
+			for (int k = 0; k < 5; k++)
+				pending += !asked[k] && !t[k].done;
+			n = rebalance(t, n, order, sliced, PROBES_MAX - pending,
+				&rc);
 		}
 	}
-	for (int v = 0; v < 4; v++)
-		c->suites[v].complete = t[v].complete;
-	c->groups_complete = t[4].complete;
-	for (size_t i = 0; rc == 0 && i < t[4].got.n; i++)
-		rc = xcv_strv_push(&c->groups, t[4].got.v[i]);
-	for (int v = 0; v < 5; v++) {
-		xcv_strv_clear(&t[v].left);
-		xcv_strv_clear(&t[v].got);
+	for (int k = 0; k < GROUPS; k++) {
+		c->suites[k].complete = t[k].complete;
+		/* Fewer than two ciphers: no order to see. */
+		c->suites[k].server_order = c->suites[k].n < 2 ? -1 : order[k];
 	}
+	c->groups_complete = t[GROUPS].complete;
+	for (size_t i = 5; i < n; i++) {
+		if (t[i].k == GROUPS)
+			c->groups_complete &= t[i].complete;
+		else
+			c->suites[t[i].k].complete &= t[i].complete;
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; rc == 0 && t[i].k == GROUPS &&
+		    j < t[i].got.n; j++)
+			rc = xcv_strv_push(&c->groups, t[i].got.v[j]);
+	for (int k = 0; rc == 0 && k < GROUPS; k++)
+		if (sliced[k])
+			sort_suites(&c->suites[k], &all[k]);
+	if (rc == 0 && sliced[GROUPS])
+		sort_names(&c->groups, &all[GROUPS]);
+	for (size_t i = 0; i < n; i++) {
+		xcv_strv_clear(&t[i].left);
+		xcv_strv_clear(&t[i].got);
+	}
+	for (int k = 0; k < 5; k++)
+		xcv_strv_clear(&all[k]);
 	return rc;
 }
 
@@ -509,10 +654,10 @@ xcv_posture_run(struct xcv_check *c, const struct xcv_check_params *p)
 		rc = versions(&a);
 	if (rc == 0)
 		rc = enumerate(&a);
-	if (rc == 0)
-		rc = server_order(&a);
-	for (int v = 0; v < 4; v++)
+	for (int v = 0; v < 4; v++) {
+		xcv_probe_free(a.first[v]);
 		xcv_tls_ctx_free(a.tls[v]);
+	}
 	if (rc == 0)
 		rc = xcv_clients_version_failures(&c->version_clients,
 			&c->version_whys, c->service, c->tls_versions);

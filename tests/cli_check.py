@@ -296,6 +296,9 @@ class Ciphers(unittest.TestCase):
              "DHE-RSA-AES128-SHA:@SECLEVEL=0; ssl_dhparam %s;" % dh),
             (cls.NET + "3", 15443, "rsa-domain",
              "ssl_protocols TLSv1.2; ssl_ciphers AES128-GCM-SHA256:NULL-SHA256:@SECLEVEL=0;"),
+            # The client's order (nginx's default) and many ciphers.
+            (cls.NET + "4", 15443, "rsa-domain",
+             "ssl_protocols TLSv1.2; ssl_ciphers ALL:@SECLEVEL=0;"),
         ])
 
     @classmethod
@@ -323,6 +326,43 @@ class Ciphers(unittest.TestCase):
                          s_client_ciphers(self.NET + "1:15443", "1.2"))
         self.assertEqual([f["code"] for f in p["findings"]], ["no-tls13"])
         self.assertIsNone(p["tls_stream"])
+
+    def test_client_order_in_slices(self):
+        # Once the server is seen to follow the client's order, what is
+        # left is asked in slices side by side: the same list as one
+        # question after another, in the order xmppcv offers (OpenSSL's
+        # order of every cipher at level 0), each with its own key.
+        code, o, err, _ = self.check("4")
+        self.assertEqual(code, 0, err)
+        got = o["posture"]["ciphers"]["1.2"]
+        self.assertIs(got["server_order"], False)
+        self.assertTrue(got["complete"])
+        accepted = s_client_ciphers(self.NET + "4:15443", "1.2")
+        self.assertGreaterEqual(len(accepted), 12, accepted)
+        offered = subprocess.run(["openssl", "ciphers", "-s", "-tls1_2",
+                                  "ALL:COMPLEMENTOFALL:@SECLEVEL=0"], capture_output=True,
+                                 text=True, check=True).stdout.strip().split(":")
+        self.assertEqual([c["name"] for c in got["accepted"]],
+                         [n for n in offered if n in accepted])
+        for c in got["accepted"]:
+            if c["name"].startswith("ECDHE-"):
+                self.assertRegex(c["kx"] or "", r"^(X25519|ECDH )", c)
+            elif "DH" not in c["name"].split("-")[0]:
+                self.assertIsNone(c["kx"], c)
+        # The groups too (TLS 1.2: the elliptic ones), in the order offered,
+        # each one s_client gets a handshake with alone.
+        groups = o["posture"]["groups"]
+        self.assertEqual(groups["tls_version"], "1.2")
+        self.assertTrue(groups["complete"])
+        offered = ["x25519", "secp256r1", "x448", "secp384r1", "secp521r1"]
+
+        def alone(g):
+            p = subprocess.run(["openssl", "s_client", "-connect", self.NET + "4:15443",
+                                "-tls1_2", "-groups", g], stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=30)
+            return p.returncode == 0
+        self.assertEqual(groups["accepted"], [g for g in offered if alone(g)])
+        self.assertGreaterEqual(len(groups["accepted"]), 3, groups)
 
     def test_weak_dh_and_server_order(self):
         code, o, err, _ = self.check("2")

@@ -9,7 +9,8 @@ its first allocation failing, then its second, ... to its last: every run
 must end as without the failure or with "out of memory" and exit 4, never
 a crash, another verdict or another message; the store must stay sound;
 LeakSanitizer checks for leaks when each harness process ends. The
-scripted peer runs on 127.0.160.1 and is stopped by its PID.
+scripted peers run on 127.0.160.1 and .2, an nginx on .3; each is stopped
+by its PID.
 """
 import json
 import os
@@ -20,7 +21,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import Peer, cert  # noqa: E402
+from servers import Nginx, Peer, cert  # noqa: E402
 
 FAULT_RUN = None
 FIXTURES = os.environ.get("FIXTURES", "fixtures")
@@ -28,6 +29,9 @@ AT = "2026-06-01T00:00:00Z"
 TRUST = ["--no-system-ca", "--ca-file", cert("root-ca.crt")]
 PEER = "127.0.160.1"
 PLAIN_PEER = "127.0.160.2"     # features with PLAIN and no STARTTLS
+# TLS 1.2 alone, ten ciphers, the client's order: the posture asks it in
+# slices.
+CLIENT_ORDER = "127.0.160.3"
 
 
 class Fault(unittest.TestCase):
@@ -36,20 +40,35 @@ class Fault(unittest.TestCase):
         cls.dir = tempfile.mkdtemp(prefix="xmppcv-fault-")
         cls.peer = Peer("announce", PEER, 15222, cert("domain-san.chain.pem"),
                         cert("domain-san.key"))
+        cls.plain = cls.nginx = None
         try:
             cls.plain = Peer("no-starttls", PLAIN_PEER, 15222)
+            cls.nginx = Nginx([(CLIENT_ORDER, 15443, "rsa-domain",
+                                "ssl_protocols TLSv1.2; ssl_ciphers "
+                                "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:"
+                                "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-SHA256:"
+                                "ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA:"
+                                "ECDHE-RSA-AES256-SHA:AES128-GCM-SHA256:AES256-GCM-SHA384:"
+                                "AES128-SHA:@SECLEVEL=0;")])
         except Exception:
-            cls.peer.stop()
+            cls.tearDownClass()
             raise
 
     @classmethod
     def tearDownClass(cls):
-        cls.peer.stop()
-        cls.plain.stop()
+        for s in (cls.peer, cls.plain, cls.nginx):
+            if s is not None:
+                s.stop()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
-    def harness(self, *args, options=()):
+    def harness(self, *args, options=(), base_exit=None):
         env = dict(os.environ, XMPPCV_STORE=os.path.join(self.dir, "no-store"))
+        if base_exit is not None:
+            # The run without failures goes where the test means it to.
+            p = subprocess.run([FAULT_RUN, "--only", "1", "--", *args], capture_output=True,
+                               text=True, timeout=120, env=env)
+            self.assertIn("without failures: exit %d\n" % base_exit, p.stdout,
+                          p.stdout[-3000:] + p.stderr[-3000:])
         p = subprocess.run([FAULT_RUN, *options, "--", *args], capture_output=True,
                            text=True, timeout=600, env=env)
         summary = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
@@ -84,6 +103,15 @@ class Fault(unittest.TestCase):
         self.harness("check", *TRUST, "--at", AT, "--no-store", "--timeout", "10",
                      "--posture", "--json", "--domain", "corp.example", PEER + ":15222",
                      options=["--every", "307"])
+
+    def test_check_posture_in_slices(self):
+        # A server of the client's order: the ciphers and groups left
+        # after the order question are cut into slices, asked side by
+        # side, and put back in the order offered. 70,000 allocations.
+        self.harness("check", *TRUST, "--at", AT, "--no-store", "--timeout", "10",
+                     "--posture", "--json", "--service", "https", "--resolve",
+                     "cup2.corp.example:15443:" + CLIENT_ORDER, "cup2.corp.example:15443",
+                     options=["--every", "97"], base_exit=0)
 
     def test_check_plain_before_tls(self):
         # JSON, not the plugin output, whose time= differs between runs.
